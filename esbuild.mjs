@@ -1,0 +1,59 @@
+// Builds Faro's three bundles: the VS Code extension (cjs, `vscode` external), the backend
+// (server + CLI, cjs, native modules external) and the webview (browser IIFE).
+import * as esbuild from "esbuild";
+import { cp, mkdir } from "node:fs/promises";
+
+const production = process.argv.includes("--production");
+const watch = process.argv.includes("--watch");
+
+/** Native or ESM-only packages: shipped in node_modules, never bundled. */
+const natives = ["better-sqlite3", "node-llama-cpp"];
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: "warning",
+  legalComments: "none",
+};
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { extension: "extension/extension.ts" },
+    outdir: "dist/extension",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode"],
+  },
+  {
+    ...common,
+    entryPoints: { main: "server/main.ts", cli: "server/cli.ts" },
+    outdir: "dist/server",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: natives,
+    banner: { js: "#!/usr/bin/env node" },
+  },
+  {
+    ...common,
+    entryPoints: { webview: "webview/main.ts" },
+    outdir: "dist/webview",
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+  },
+];
+
+await mkdir("dist/webview", { recursive: true });
+await cp("webview/index.css", "dist/webview/index.css");
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log("esbuild: watching for changes");
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,75 @@
+/**
+ * The custom `faro/...` methods between the extension (and, through it, the webview) and the
+ * backend: the single place their names, params and results are typed. Other sides import this
+ * file type-only, so it must stay free of runtime code.
+ */
+
+/** Sent by the extension as LSP `initializationOptions`. Every field is optional. */
+export interface InitializationOptions {
+  /** Folder for faro.db and the demo model (VS Code: globalStorageUri). */
+  home?: string;
+  modelsDirs?: string[];
+  defaultModel?: string | null;
+  endpoint?: { host?: string; port?: number; allowedOrigins?: string[]; apiKey?: string };
+  engine?: { threads?: number; gpu?: "auto" | "cpu" };
+}
+
+/** Faro's details on a model, added to OpenAI's model object as `faro`. */
+export interface ModelDetails {
+  provider: "local";
+  path: string;
+  architecture: string | null;
+  /** Parameter count, or null when the file does not say and it cannot be derived. */
+  parameters: number | null;
+  quantization: string | null;
+  context_length: number | null;
+  size_bytes: number;
+  loaded: boolean;
+  demo: boolean;
+}
+
+/** An entry of `GET /v1/models`: OpenAI's shape plus `faro`. */
+export interface ModelInfo {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+  faro: ModelDetails;
+}
+
+export interface EndpointStatus {
+  running: boolean;
+  /** Base URL for OpenAI clients, e.g. http://127.0.0.1:4891/v1 */
+  url: string | null;
+  host: string;
+  port: number | null;
+  apiKeyRequired: boolean;
+}
+
+export interface ModelsListResult {
+  models: ModelInfo[];
+  defaultModel: string | null;
+}
+
+/** Requests the extension sends to the backend: method -> params and result. */
+export interface FaroRequests {
+  "faro/models/list": { params: Record<string, never>; result: ModelsListResult };
+  "faro/models/select": { params: { model: string }; result: { defaultModel: string } };
+  "faro/endpoint/start": {
+    params: { host?: string; port?: number };
+    result: EndpointStatus;
+  };
+  "faro/endpoint/stop": { params: Record<string, never>; result: EndpointStatus };
+  "faro/endpoint/status": { params: Record<string, never>; result: EndpointStatus };
+}
+
+/** Notifications the backend sends to the extension: method -> params. */
+export interface FaroNotifications {
+  "faro/endpoint/changed": EndpointStatus;
+  "faro/models/changed": ModelsListResult;
+}
+
+export type FaroRequestMethod = keyof FaroRequests;
+export type FaroNotificationMethod = keyof FaroNotifications;
+export type ParamsOf<M extends FaroRequestMethod> = FaroRequests[M]["params"];
+export type ResultOf<M extends FaroRequestMethod> = FaroRequests[M]["result"];
