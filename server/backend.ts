@@ -1,0 +1,98 @@
+/**
+ * The composition root: builds store, engine, providers, gateway and HTTP endpoint from one
+ * config. Both entries (the CLI's `faro serve` and the language server) use it.
+ */
+import { join } from "node:path";
+import { version } from "../package.json";
+import type { BackendConfig } from "./config";
+import { Catalog } from "./engine/catalog";
+import { DEMO_MODEL_ID, ensureDemoModel } from "./engine/demoModel";
+import { Engine } from "./engine/engine";
+import { Gateway } from "./gateway/gateway";
+import { HttpEndpoint } from "./http/endpoint";
+import { Router } from "./http/router";
+import { chatRoutes } from "./http/routes/chat";
+import { healthRoutes } from "./http/routes/health";
+import { modelRoutes } from "./http/routes/models";
+import { registerSecret, type Logger } from "./logger";
+import type { EndpointStatus, ModelsListResult } from "./protocol";
+import { LocalProvider } from "./providers/local/localProvider";
+import { openDatabase, type Db } from "./store/db";
+import { RequestLog } from "./store/requestLog";
+import { Settings } from "./store/settings";
+
+export const FARO_VERSION = version;
+
+export class Backend {
+  private constructor(
+    readonly config: BackendConfig,
+    readonly db: Db,
+    readonly requestLog: RequestLog,
+    readonly engine: Engine,
+    readonly gateway: Gateway,
+    readonly endpoint: HttpEndpoint,
+    /** Set when the built-in random-weight model is being served. */
+    readonly demoModelPath: string | null,
+    private readonly logger: Logger,
+  ) {}
+
+  static async create(config: BackendConfig, logger: Logger): Promise<Backend> {
+    registerSecret(config.apiKey);
+    const db = openDatabase(join(config.home, "faro.db"));
+    try {
+      let demoModelPath: string | null = null;
+      let dirs = config.modelsDirs;
+      if (dirs.length === 0) {
+        const demo = await ensureDemoModel(config.home);
+        if (demo.created) logger.info(`wrote the demo model to ${demo.path}`);
+        demoModelPath = demo.path;
+        dirs = [join(config.home, "models")];
+      }
+      const requestLog = new RequestLog(db, logger);
+      const catalog = new Catalog(dirs, logger, demoModelPath);
+      const engine = new Engine(catalog, config, logger);
+      const settings = new Settings(db);
+      const gateway = new Gateway([new LocalProvider(engine)], settings);
+      const router = new Router([
+        ...healthRoutes(engine, version),
+        ...modelRoutes(gateway),
+        ...chatRoutes(gateway, config.bodyLimit),
+      ]);
+      const endpoint = new HttpEndpoint(router, requestLog, logger);
+      const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger);
+      if (config.defaultModel) await gateway.selectDefault(config.defaultModel);
+      return backend;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  get demoModelId(): string | null {
+    return this.demoModelPath ? DEMO_MODEL_ID : null;
+  }
+
+  async listModels(): Promise<ModelsListResult> {
+    const [models, def] = await Promise.all([this.gateway.listModels(), this.gateway.defaultModel()]);
+    return { models, defaultModel: def?.id ?? null };
+  }
+
+  startEndpoint(overrides: { host?: string; port?: number } = {}): Promise<EndpointStatus> {
+    const c = this.config;
+    return this.endpoint.start({
+      host: overrides.host ?? c.host,
+      port: overrides.port ?? c.port,
+      allowedOrigins: c.allowedOrigins,
+      apiKey: c.apiKey,
+    });
+  }
+
+  /** Stops serving, lets running generations see their abort, flushes the log, frees models. */
+  async close(): Promise<void> {
+    await this.endpoint.stop();
+    await this.engine.dispose();
+    this.requestLog.close();
+    this.db.close();
+    this.logger.debug("backend closed");
+  }
+}

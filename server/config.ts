@@ -1,0 +1,102 @@
+/**
+ * Backend configuration: defaults, then environment (FARO_*), then command-line flags. Every
+ * value is validated here so a typo fails at start-up with a message naming the flag.
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_BODY_LIMIT } from "./http/body";
+
+export const DEFAULT_PORT = 4891;
+export const DEFAULT_HOST = "127.0.0.1";
+
+export interface BackendConfig {
+  home: string;
+  modelsDirs: string[];
+  host: string;
+  port: number;
+  apiKey: string | null;
+  allowedOrigins: string[];
+  threads: number;
+  gpu: "auto" | "cpu";
+  slots: number;
+  maxContextSize: number;
+  bodyLimit: number;
+  defaultModel: string | null;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
+  return {
+    home,
+    modelsDirs: [],
+    host: DEFAULT_HOST,
+    port: DEFAULT_PORT,
+    apiKey: null,
+    allowedOrigins: [],
+    threads: 0,
+    gpu: "auto",
+    slots: 4,
+    maxContextSize: 8192,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    defaultModel: null,
+  };
+}
+
+export const SERVE_OPTIONS = {
+  host: { type: "string" },
+  port: { type: "string", short: "p" },
+  home: { type: "string" },
+  "models-dir": { type: "string", multiple: true },
+  "allowed-origin": { type: "string", multiple: true },
+  threads: { type: "string" },
+  gpu: { type: "string" },
+  slots: { type: "string" },
+  "context-size": { type: "string" },
+  "default-model": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** `faro serve` flags over FARO_* variables over defaults. */
+export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { config: BackendConfig; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: SERVE_OPTIONS, allowPositionals: false, strict: true });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const v = parsed.values;
+  const home = resolve(v.home ?? env.FARO_HOME ?? join(homedir(), ".faro"));
+  const config = defaultConfig(home);
+  const dirs = v["models-dir"] ?? splitList(env.FARO_MODELS_DIR);
+  config.modelsDirs = dirs.map((d) => resolve(d));
+  config.host = v.host ?? env.FARO_HOST ?? DEFAULT_HOST;
+  config.port = integer("--port / FARO_PORT", v.port ?? env.FARO_PORT, DEFAULT_PORT, 0, 65535);
+  config.apiKey = env.FARO_API_KEY?.trim() || null;
+  config.allowedOrigins = v["allowed-origin"] ?? splitList(env.FARO_ALLOWED_ORIGINS, ",");
+  config.threads = integer("--threads / FARO_THREADS", v.threads ?? env.FARO_THREADS, 0, 0, 1024);
+  config.slots = integer("--slots / FARO_SLOTS", v.slots ?? env.FARO_SLOTS, config.slots, 1, 64);
+  config.maxContextSize = integer("--context-size / FARO_CONTEXT_SIZE", v["context-size"] ?? env.FARO_CONTEXT_SIZE, config.maxContextSize, 64, 1 << 20);
+  const gpu = v.gpu ?? env.FARO_GPU ?? "auto";
+  if (gpu !== "auto" && gpu !== "cpu") throw new ConfigError(`--gpu / FARO_GPU must be 'auto' or 'cpu', not '${gpu}'.`);
+  config.gpu = gpu;
+  config.defaultModel = v["default-model"] ?? env.FARO_DEFAULT_MODEL ?? null;
+  return { config, help: v.help === true };
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not '${raw}'.`);
+  }
+  return n;
+}
+
+/** FARO_MODELS_DIR takes several folders separated like PATH. */
+function splitList(raw: string | undefined, sep = process.platform === "win32" ? ";" : ":"): string[] {
+  return raw ? raw.split(sep).map((s) => s.trim()).filter(Boolean) : [];
+}

@@ -1,0 +1,36 @@
+/**
+ * What one API request leaves in the request log. The HTTP layer opens a record, the gateway
+ * fills in model/provider/usage as they become known, the HTTP layer closes it with the status.
+ */
+export interface RequestRecord {
+  id: string;
+  createdAt: number;
+  /** performance.now() at arrival, for latency and TTFT. */
+  startedAt: number;
+  route: string;
+  model: string | null;
+  provider: string | null;
+  stream: boolean;
+  ttftMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  finishReason: string | null;
+  error: string | null;
+}
+
+export function openRecord(id: string, route: string): RequestRecord {
+  return {
+    id,
+    createdAt: Date.now(),
+    startedAt: performance.now(),
+    route,
+    model: null,
+    provider: null,
+    stream: false,
+    ttftMs: null,
+    promptTokens: null,
+    completionTokens: null,
+    finishReason: null,
+    error: null,
+  };
+}

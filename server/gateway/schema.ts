@@ -1,0 +1,98 @@
+/**
+ * Validation of OpenAI chat completion requests at the edge. Unknown fields pass through (SDKs
+ * add new ones often); known ones must have the right type and range, and the first problem
+ * becomes a 400 naming the offending `param`.
+ */
+import { z } from "zod";
+import { FaroError, badRequest } from "../errors";
+
+const contentPart = z.looseObject({ type: z.string() });
+const content = z.union([z.string(), z.array(contentPart)]);
+
+const message = z.discriminatedUnion("role", [
+  z.looseObject({ role: z.literal("system"), content, name: z.string().optional() }),
+  z.looseObject({ role: z.literal("developer"), content, name: z.string().optional() }),
+  z.looseObject({ role: z.literal("user"), content, name: z.string().optional() }),
+  z.looseObject({
+    role: z.literal("assistant"),
+    content: content.nullish(),
+    name: z.string().optional(),
+    tool_calls: z.array(z.looseObject({ id: z.string(), type: z.string() })).optional(),
+  }),
+  z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string() }),
+]);
+
+const nullableNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
+const positiveInt = z.number().int().min(1).nullish();
+
+export const chatCompletionRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1),
+  temperature: nullableNumber(0, 2),
+  top_p: nullableNumber(0, 1),
+  max_tokens: positiveInt,
+  max_completion_tokens: positiveInt,
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  seed: z.number().int().nullish(),
+  presence_penalty: nullableNumber(-2, 2),
+  frequency_penalty: nullableNumber(-2, 2),
+  n: z.number().int().min(1).max(128).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  response_format: z.looseObject({ type: z.enum(["text", "json_object", "json_schema"]) }).nullish(),
+  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
+  tool_choice: z.unknown().optional(),
+  user: z.string().optional(),
+});
+
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+export type ChatMessage = ChatCompletionRequest["messages"][number];
+
+/** `messages[0].role` style path, as OpenAI reports `param`. */
+export function formatParam(path: readonly PropertyKey[]): string {
+  return path
+    .map((seg, i) => (typeof seg === "number" ? `[${seg}]` : i === 0 ? String(seg) : `.${String(seg)}`))
+    .join("");
+}
+
+export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const param = formatParam(issue.path);
+  if (valueAt(input, issue.path) === undefined) return `Missing required parameter: '${param}'.`;
+  if (issue.code === "invalid_union" && issue.path.at(-1) === "role") {
+    return `Invalid value for '${param}': expected one of 'system', 'developer', 'user', 'assistant', 'tool'.`;
+  }
+  if (issue.code === "invalid_union") {
+    // Report the branch that got furthest: a range error beats "expected string".
+    const inner = issue.errors.flat().find((i) => i.code !== "invalid_type") ?? issue.errors.flat()[0];
+    if (inner) return describeIssue({ ...inner, path: [...issue.path, ...inner.path] }, input);
+  }
+  return `Invalid value for '${param}': ${issue.message.replace(/^Invalid input: /, "")}.`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** Parses with `schema` or throws a 400 FaroError naming the first offending param. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw badRequest("The request body must be a JSON object.", null, "invalid_body");
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw badRequest("Invalid request body.");
+  throw new FaroError(describeIssue(issue, body), {
+    status: 400,
+    type: "invalid_request_error",
+    param: formatParam(issue.path) || null,
+    code: valueAt(body, issue.path) === undefined ? "missing_required_parameter" : "invalid_value",
+  });
+}

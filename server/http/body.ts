@@ -1,0 +1,36 @@
+/** Reads a JSON request body with a size limit (413 past it) and a clear 400 for bad JSON. */
+import type { IncomingMessage } from "node:http";
+import { FaroError, badRequest } from "../errors";
+
+export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+
+function tooLarge(limit: number): FaroError {
+  return new FaroError(`Request body is larger than the limit of ${limit} bytes.`, {
+    status: 413,
+    type: "invalid_request_error",
+    code: "request_too_large",
+  });
+}
+
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") throw badRequest("The request body is empty; expected a JSON object.", null, "invalid_body");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw badRequest(
+      `We could not parse the JSON body of your request (${(err as Error).message}). Send valid JSON with Content-Type: application/json.`,
+      null,
+      "invalid_json",
+    );
+  }
+}

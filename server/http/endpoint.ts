@@ -1,0 +1,178 @@
+/**
+ * The OpenAI-compatible HTTP endpoint (node:http): start/stop on a host and port, guard every
+ * request, dispatch it through the router, turn every failure into OpenAI's error shape here
+ * and only here, and log each request when its response is over.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import { FaroError } from "../errors";
+import type { Logger } from "../logger";
+import { openRecord, type RequestRecord } from "../gateway/requestRecord";
+import type { EndpointStatus } from "../protocol";
+import type { RequestLog } from "../store/requestLog";
+import { CLIENT_CLOSED_STATUS } from "./clientGone";
+import { toErrorResponse } from "./errors";
+import { checkApiKey, checkHostAndOrigin, isLoopbackHost } from "./guard";
+import { sendJson } from "./respond";
+import type { Match, Router } from "./router";
+import { sseEvent } from "./sse";
+
+export interface EndpointOptions {
+  host: string;
+  port: number;
+  allowedOrigins: readonly string[];
+  apiKey: string | null;
+}
+
+const EXPOSED_HEADERS = "x-request-id, x-faro-overhead-ms";
+
+export class HttpEndpoint {
+  private server: Server | null = null;
+  private opts: EndpointOptions | null = null;
+  private readonly inflight = new Set<AbortController>();
+
+  constructor(
+    private readonly router: Router,
+    private readonly requestLog: RequestLog,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(opts: EndpointOptions): Promise<EndpointStatus> {
+    if (this.server) await this.stop();
+    if (!isLoopbackHost(opts.host) && !opts.apiKey) {
+      throw new FaroError(`Binding to ${opts.host} exposes Faro beyond this machine: set an API key (FARO_API_KEY) first.`, {
+        status: 400,
+        type: "invalid_request_error",
+        code: "api_key_required",
+        param: "host",
+      });
+    }
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === "EADDRINUSE" ? `port ${opts.port} is already in use (try --port 0 for a free one)` : err.message;
+      throw new FaroError(`Cannot listen on ${opts.host}:${opts.port}: ${why}.`, { status: 500, type: "server_error", code: "listen_failed", cause: err });
+    });
+    server.on("clientError", (err, socket) => {
+      this.logger.debug(`http client error: ${err.message}`);
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    });
+    this.server = server;
+    this.opts = opts;
+    return this.status();
+  }
+
+  async stop(): Promise<EndpointStatus> {
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      for (const c of this.inflight) c.abort();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Streams just aborted end within a tick; anything still open after that is cut.
+        setTimeout(() => server.closeAllConnections(), 500).unref();
+      });
+    }
+    return this.status();
+  }
+
+  status(): EndpointStatus {
+    const opts = this.opts;
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    const host = opts?.host ?? "127.0.0.1";
+    if (!address) return { running: false, url: null, host, port: null, apiKeyRequired: Boolean(opts?.apiKey) };
+    const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    return { running: true, url: `http://${shown}:${address.port}/v1`, host, port: address.port, apiKeyRequired: Boolean(opts?.apiKey) };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://localhost");
+    let match: Match | null = null;
+    let routeError: unknown = null;
+    try {
+      match = this.router.match(method, url.pathname);
+    } catch (err) {
+      routeError = err;
+    }
+    const id = `${match?.route.idPrefix ?? "req-"}${randomUUID().replaceAll("-", "")}`;
+    const record: RequestRecord = { ...openRecord(id, `${method} ${url.pathname}`), startedAt };
+    const baseHeaders: Record<string, string> = { "x-request-id": id };
+    const controller = new AbortController();
+    this.inflight.add(controller);
+    let errorStatus: number | null = null;
+    const closed = new Promise<void>((resolve) => {
+      res.on("close", () => {
+        this.inflight.delete(controller);
+        if (!res.writableFinished) {
+          controller.abort();
+          errorStatus ??= CLIENT_CLOSED_STATUS;
+          record.error ??= "client closed the connection before the response was complete";
+        }
+        resolve();
+      });
+    });
+
+    try {
+      const opts = this.opts!;
+      checkHostAndOrigin(req.headers, opts);
+      const origin = req.headers.origin;
+      if (origin) Object.assign(baseHeaders, { "access-control-allow-origin": origin, vary: "origin", "access-control-expose-headers": EXPOSED_HEADERS });
+      if (method === "OPTIONS" && origin) return preflight(res, baseHeaders);
+      if (!match) throw routeError;
+      if (!match.route.public) checkApiKey(req.headers, opts.apiKey);
+      await match.route.handler({ req, res, url, params: match.params, record, signal: controller.signal, baseHeaders });
+    } catch (err) {
+      const { status, headers, body } = toErrorResponse(err, this.logger);
+      if (errorStatus !== CLIENT_CLOSED_STATUS) errorStatus = status;
+      record.error ??= body.error.message;
+      if (!res.headersSent) {
+        // An unread body (e.g. 413) would be misread as the next request: close the connection.
+        const close: Record<string, string> = req.complete ? {} : { connection: "close" };
+        sendJson(res, status, body, { ...baseHeaders, ...headers, ...close });
+      } else if (!res.writableEnded) {
+        // Mid-stream: OpenAI sends the error as a last event.
+        res.end(sseEvent(body));
+      }
+    }
+    // Logged once the handler is done (final token counts) and the response is over (status).
+    await closed;
+    if (url.pathname !== "/health" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode);
+  }
+
+  private log(record: RequestRecord, status: number): void {
+    this.requestLog.record({
+      id: record.id,
+      createdAt: record.createdAt,
+      route: record.route,
+      model: record.model,
+      provider: record.provider,
+      stream: record.stream,
+      status,
+      latencyMs: performance.now() - record.startedAt,
+      ttftMs: record.ttftMs,
+      promptTokens: record.promptTokens,
+      completionTokens: record.completionTokens,
+      finishReason: record.finishReason,
+      error: record.error,
+    });
+  }
+}
+
+function preflight(res: ServerResponse, headers: Record<string, string>): void {
+  res.writeHead(204, {
+    ...headers,
+    "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+    "access-control-allow-headers": "authorization, content-type, x-api-key, x-faro-priority, x-portkey-config, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout",
+    "access-control-max-age": "600",
+  });
+  res.end();
+}

@@ -1,0 +1,69 @@
+/**
+ * Who may talk to the endpoint: Host must be a loopback name or address (DNS-rebinding
+ * defence), browser Origins must be allow-listed, and a bearer token is checked when set.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { isIP } from "node:net";
+import { timingSafeEqual, createHash } from "node:crypto";
+import { FaroError } from "../errors";
+
+export interface GuardOptions {
+  /** Address the server is bound to. */
+  host: string;
+  allowedOrigins: readonly string[];
+  apiKey: string | null;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (isIP(h) === 4) return h.startsWith("127.");
+  return h === "::1" || h === "0:0:0:0:0:0:0:1" || h.startsWith("::ffff:127.");
+}
+
+/** The host part of a Host header: `[::1]:80` -> `[::1]`, `localhost:4891` -> `localhost`. */
+export function hostName(header: string): string {
+  if (header.startsWith("[")) return header.slice(0, header.indexOf("]") + 1);
+  const colon = header.lastIndexOf(":");
+  return colon > -1 && header.indexOf(":") === colon ? header.slice(0, colon) : header;
+}
+
+const forbidden = (message: string, code: string) =>
+  new FaroError(message, { status: 403, type: "permission_error", code });
+
+export function checkHostAndOrigin(headers: IncomingHttpHeaders, opts: GuardOptions): void {
+  const host = headers.host;
+  if (!host) throw forbidden("Missing Host header.", "invalid_host");
+  const name = hostName(host);
+  const boundPublic = !isLoopbackHost(opts.host);
+  // Bound beyond loopback (API key required), IP literals and the bind address are fine: DNS
+  // rebinding needs a DNS name.
+  const ok = isLoopbackHost(name) || (boundPublic && (isIP(name.replace(/^\[|\]$/g, "")) !== 0 || name === opts.host));
+  if (!ok) throw forbidden(`Host '${name}' is not allowed: Faro answers only loopback names and addresses.`, "invalid_host");
+  const origin = headers.origin;
+  if (origin !== undefined && !opts.allowedOrigins.includes(origin)) {
+    throw forbidden(
+      `Origin '${origin}' is not allowed. Add it to faro.endpoint.allowedOrigins (or --allowed-origin) to call Faro from that page.`,
+      "origin_not_allowed",
+    );
+  }
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null): void {
+  if (!apiKey) return;
+  const auth = headers.authorization;
+  const given = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
+  if (!given) {
+    throw new FaroError("You didn't provide an API key. Send it as 'Authorization: Bearer <FARO_API_KEY>'.", {
+      status: 401,
+      type: "authentication_error",
+      code: "missing_api_key",
+    });
+  }
+  // Compare digests so the comparison time does not depend on the key's length or content.
+  if (!timingSafeEqual(digest(given), digest(apiKey))) {
+    throw new FaroError("Incorrect API key provided.", { status: 401, type: "authentication_error", code: "invalid_api_key" });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The language server VS Code starts (vscode-languageserver over IPC or stdio). It builds the
+ * same Backend as `faro serve` from the `initializationOptions` and answers the typed
+ * `faro/...` requests of protocol.ts.
+ */
+import { join } from "node:path";
+import { homedir } from "node:os";
+import {
+  createConnection,
+  ProposedFeatures,
+  ResponseError,
+  TextDocumentSyncKind,
+  type Connection,
+} from "vscode-languageserver/node";
+import { Backend, FARO_VERSION } from "./backend";
+import { defaultConfig, type BackendConfig } from "./config";
+import { FaroError, messageOf } from "./errors";
+import { createLogger, type Logger } from "./logger";
+import type { FaroNotifications, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "./protocol";
+
+const connection = createConnection(ProposedFeatures.all);
+const logger: Logger = createLogger((level, line) => connection.console[level === "debug" ? "log" : level](line), "debug");
+let backend: Backend | null = null;
+
+process.on("uncaughtException", (err) => logger.error(`uncaught exception (a bug, please report): ${err.stack ?? err.message}`));
+process.on("unhandledRejection", (reason) => logger.error(`unhandled rejection (a bug, please report): ${reason instanceof Error ? reason.stack : String(reason)}`));
+
+export function configFromInit(init: InitializationOptions | undefined): BackendConfig {
+  const config = defaultConfig(init?.home ?? join(homedir(), ".faro"));
+  if (init?.modelsDirs) config.modelsDirs = init.modelsDirs.filter((d) => d.trim() !== "");
+  if (init?.defaultModel) config.defaultModel = init.defaultModel;
+  const e = init?.endpoint;
+  if (e?.host) config.host = e.host;
+  if (e?.port !== undefined) config.port = e.port;
+  if (e?.allowedOrigins) config.allowedOrigins = e.allowedOrigins;
+  if (e?.apiKey) config.apiKey = e.apiKey;
+  if (init?.engine?.threads !== undefined) config.threads = init.engine.threads;
+  if (init?.engine?.gpu) config.gpu = init.engine.gpu;
+  return config;
+}
+
+function onRequest<M extends FaroRequestMethod>(method: M, handler: (params: ParamsOf<M>, b: Backend) => Promise<ResultOf<M>>): void {
+  connection.onRequest(method, async (params: ParamsOf<M>) => {
+    if (!backend) throw new ResponseError(-32002, "The Faro backend is still starting.");
+    try {
+      return await handler(params ?? ({} as ParamsOf<M>), backend);
+    } catch (err) {
+      // The one place backend errors become JSON-RPC errors; `data` keeps the OpenAI fields.
+      if (err instanceof FaroError) throw new ResponseError(-32000 - err.status, err.message, { status: err.status, code: err.code, param: err.param });
+      logger.error(`${method} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      throw new ResponseError(-32603, `${method} failed: ${messageOf(err)}`);
+    }
+  });
+}
+
+function notify<M extends keyof FaroNotifications>(method: M, params: FaroNotifications[M]): void {
+  void connection.sendNotification(method, params);
+}
+
+connection.onInitialize(async (params) => {
+  const config = configFromInit(params.initializationOptions as InitializationOptions | undefined);
+  backend = await Backend.create(config, logger);
+  logger.info(`Faro ${FARO_VERSION} backend ready (home ${config.home})`);
+  return {
+    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+    serverInfo: { name: "faro", version: FARO_VERSION },
+  };
+});
+
+onRequest("faro/models/list", (_p, b) => b.listModels());
+onRequest("faro/models/select", async ({ model }, b) => {
+  const chosen = await b.gateway.selectDefault(model);
+  notify("faro/models/changed", await b.listModels());
+  return { defaultModel: chosen.id };
+});
+onRequest("faro/endpoint/start", async (p, b) => {
+  const status = await b.startEndpoint(p);
+  notify("faro/endpoint/changed", status);
+  return status;
+});
+onRequest("faro/endpoint/stop", async (_p, b) => {
+  const status = await b.endpoint.stop();
+  notify("faro/endpoint/changed", status);
+  return status;
+});
+onRequest("faro/endpoint/status", async (_p, b) => b.endpoint.status());
+
+connection.onShutdown(async () => {
+  await backend?.close();
+  backend = null;
+});
+connection.onExit(() => process.exit(0));
+
+connection.listen();

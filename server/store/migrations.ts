@@ -1,0 +1,67 @@
+/**
+ * Numbered schema migrations for faro.db. A migration is never edited once released: add a new
+ * one. `PRAGMA user_version` records the last applied number.
+ */
+import type { Database } from "better-sqlite3";
+import { FaroError } from "../errors";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "requests log",
+    sql: `
+      CREATE TABLE requests (
+        id                TEXT PRIMARY KEY,
+        created_at        INTEGER NOT NULL,   -- ms since epoch
+        route             TEXT NOT NULL,      -- e.g. "POST /v1/chat/completions"
+        model             TEXT,
+        provider          TEXT,
+        stream            INTEGER NOT NULL DEFAULT 0,
+        status            INTEGER NOT NULL,   -- HTTP status; 499 when the client went away
+        latency_ms        REAL NOT NULL,
+        ttft_ms           REAL,
+        prompt_tokens     INTEGER,
+        completion_tokens INTEGER,
+        finish_reason     TEXT,
+        error             TEXT
+      );
+      CREATE INDEX requests_created_at ON requests(created_at);
+    `,
+  },
+  {
+    version: 2,
+    name: "settings",
+    sql: `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
+];
+
+/** Applies every migration newer than the file's version, each in its own transaction. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migration '${m.name}' is numbered ${m.version}, expected ${i + 1}`);
+    }
+  });
+  const latest = migrations.length;
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > latest) {
+    throw new FaroError(
+      `faro.db is at schema version ${current}, newer than this Faro understands (${latest}). ` +
+        "Upgrade Faro or point --home at another folder.",
+      { status: 500, type: "server_error", code: "database_too_new" },
+    );
+  }
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return latest;
+}

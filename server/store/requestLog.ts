@@ -1,0 +1,94 @@
+/**
+ * Batched writer for the `requests` table: rows are queued in memory and written in one
+ * transaction per tick, so a request never waits on SQLite.
+ */
+import type { Db } from "./db";
+import type { Logger } from "../logger";
+import { messageOf } from "../errors";
+
+export interface RequestRow {
+  id: string;
+  createdAt: number;
+  route: string;
+  model: string | null;
+  provider: string | null;
+  stream: boolean;
+  status: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  finishReason: string | null;
+  error: string | null;
+}
+
+export interface RequestLogOptions {
+  flushIntervalMs?: number;
+  /** Flush at once when this many rows are waiting. */
+  batchSize?: number;
+  /** Rows kept while the database refuses writes; older ones are dropped (and counted). */
+  maxPending?: number;
+}
+
+export class RequestLog {
+  private pending: RequestRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly insertMany: (rows: RequestRow[]) => void;
+  private readonly flushIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxPending: number;
+  dropped = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    opts: RequestLogOptions = {},
+  ) {
+    this.flushIntervalMs = opts.flushIntervalMs ?? 200;
+    this.batchSize = opts.batchSize ?? 256;
+    this.maxPending = opts.maxPending ?? 10_000;
+    const insert = db.prepare(
+      `INSERT INTO requests (id, created_at, route, model, provider, stream, status, latency_ms,
+         ttft_ms, prompt_tokens, completion_tokens, finish_reason, error)
+       VALUES (@id, @createdAt, @route, @model, @provider, @stream, @status, @latencyMs,
+         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error)`,
+    );
+    this.insertMany = db.transaction((rows: RequestRow[]) => {
+      for (const row of rows) insert.run({ ...row, stream: row.stream ? 1 : 0 });
+    });
+  }
+
+  record(row: RequestRow): void {
+    this.pending.push(row);
+    if (this.pending.length >= this.batchSize) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs).unref();
+  }
+
+  /** Writes everything queued. Called by the timer and on shutdown. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.length === 0 || !this.db.open) return;
+    const rows = this.pending;
+    this.pending = [];
+    try {
+      this.insertMany(rows);
+    } catch (err) {
+      // Keep the rows for the next tick (disk full or locked is usually temporary), bounded.
+      this.pending = rows.concat(this.pending);
+      const excess = this.pending.length - this.maxPending;
+      if (excess > 0) {
+        this.pending.splice(0, excess);
+        this.dropped += excess;
+      }
+      this.logger.error(`request log: could not write ${rows.length} rows: ${messageOf(err)}`);
+      this.timer = setTimeout(() => this.flush(), this.flushIntervalMs * 5).unref();
+    }
+  }
+
+  close(): void {
+    this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
