@@ -29,7 +29,8 @@ export async function generate(
     }
     // OpenAI stops at the end of the context; node-llama-cpp would shift the context and go on.
     const maxTokens = Math.min(req.maxTokens ?? room, room);
-    let completionTokens = 0;
+    // The sequence's meter counts every sampled token, including one held back by a stop check.
+    const outputBefore = sequence.tokenMeter.usedOutputTokens;
     const penalize = req.presencePenalty !== 0 || req.frequencyPenalty !== 0;
     const response: LlamaChatResponse = await chat.generateResponse(req.history, {
       signal,
@@ -46,10 +47,8 @@ export async function generate(
         ? { penalty: 1, presencePenalty: req.presencePenalty, frequencyPenalty: req.frequencyPenalty }
         : false,
       onTextChunk: (text) => emit({ type: "text", text }),
-      onToken: (tokens) => {
-        completionTokens += tokens.length;
-      },
     });
+    const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;
     emit({ type: "done", finishReason: finishReason(response, signal), promptTokens, completionTokens });
   } finally {
     chat.dispose({ disposeSequence: false });
