@@ -12,14 +12,26 @@ function tooLarge(limit: number): FaroError {
   });
 }
 
+/**
+ * Past the limit the rest of the body is read and dropped (up to this much) before answering,
+ * so the client, still sending, gets to read the 413 instead of a broken pipe.
+ */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (Number.isFinite(declared) && declared > limit) {
+    if (declared <= DRAIN_LIMIT) await drain(req, DRAIN_LIMIT);
+    throw tooLarge(limit);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
+    if (size > limit) {
+      await drain(req, DRAIN_LIMIT - size);
+      throw tooLarge(limit);
+    }
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString("utf8");
@@ -32,5 +44,12 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
       null,
       "invalid_json",
     );
+  }
+}
+
+async function drain(req: IncomingMessage, budget: number): Promise<void> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    budget -= chunk.length;
+    if (budget <= 0) return;
   }
 }

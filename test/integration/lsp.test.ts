@@ -1,0 +1,89 @@
+/**
+ * The language server as VS Code starts it: the built dist/server/main.js over stdio, spoken
+ * to with vscode-jsonrpc. Checks initialize and the typed faro/* requests.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
+import type { EndpointStatus, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "../../server/protocol";
+import { LSP_MAIN, tempDir } from "../fixtures/serve";
+import { writeTinyModel } from "../fixtures/models";
+
+let proc: ChildProcess;
+let conn: MessageConnection;
+let stderr = "";
+const notifications: Array<{ method: string; params: unknown }> = [];
+
+const request = <M extends FaroRequestMethod>(method: M, params: ParamsOf<M>) => conn.sendRequest<ResultOf<M>>(method, params);
+
+before(async () => {
+  const models = await tempDir("faro-models-");
+  await writeTinyModel(models, { name: "lsp-model" });
+  await writeTinyModel(models, { name: "other-model", seed: 2 });
+  proc = spawn(process.execPath, [LSP_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  for (const m of ["faro/endpoint/changed", "faro/models/changed"]) conn.onNotification(m, (params: unknown) => notifications.push({ method: m, params }));
+  conn.listen();
+  const init: InitializationOptions = { home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } };
+  const result = await conn.sendRequest<{ serverInfo?: { name: string } }>("initialize", {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {},
+    initializationOptions: init,
+  });
+  assert.equal(result.serverInfo?.name, "faro");
+  await conn.sendNotification("initialized", {});
+});
+
+after(async () => {
+  const exited = once(proc, "exit");
+  await conn.sendRequest("shutdown");
+  await conn.sendNotification("exit");
+  const [code] = (await exited) as [number | null];
+  conn.dispose();
+  assert.equal(code, 0, stderr);
+});
+
+test("faro/models/list returns the GGUF models and a default", async () => {
+  const { models, defaultModel } = await request("faro/models/list", {});
+  assert.deepEqual(models.map((m) => m.id).sort(), ["lsp-model", "other-model"]);
+  assert.ok(models.every((m) => m.faro.architecture === "llama" && m.faro.provider === "local"));
+  assert.ok(defaultModel === "lsp-model" || defaultModel === "other-model");
+});
+
+test("faro/models/select changes the default and notifies; an unknown model is an error", async () => {
+  assert.deepEqual(await request("faro/models/select", { model: "other-model" }), { defaultModel: "other-model" });
+  assert.equal((await request("faro/models/list", {})).defaultModel, "other-model");
+  assert.ok(notifications.some((n) => n.method === "faro/models/changed"));
+  await assert.rejects(request("faro/models/select", { model: "missing" }), (err: { code: number; message: string; data?: { code?: string } }) => {
+    assert.match(err.message, /missing/);
+    assert.equal(err.data?.code, "model_not_found");
+    return true;
+  });
+});
+
+test("faro/endpoint/start serves HTTP, status reports it, stop ends it", async () => {
+  const started: EndpointStatus = await request("faro/endpoint/start", { port: 0 });
+  assert.equal(started.running, true);
+  assert.match(started.url ?? "", /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  const res = await fetch(`${started.url}/models`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { data: Array<{ id: string }> };
+  assert.equal(body.data.length, 2);
+  // 'default' follows the model selected over LSP.
+  const chat = await fetch(`${started.url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "default", messages: [{ role: "user", content: "hi" }], max_tokens: 3 }),
+  });
+  assert.equal(((await chat.json()) as { model: string }).model, "other-model");
+  assert.deepEqual(await request("faro/endpoint/status", {}), started);
+  const stopped = await request("faro/endpoint/stop", {});
+  assert.equal(stopped.running, false);
+  assert.equal(stopped.url, null);
+  await assert.rejects(fetch(`${started.url}/models`));
+  assert.ok(notifications.filter((n) => n.method === "faro/endpoint/changed").length >= 2);
+});
