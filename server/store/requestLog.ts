@@ -74,16 +74,36 @@ export class RequestLog {
     try {
       this.insertMany(rows);
     } catch (err) {
-      // Keep the rows for the next tick (disk full or locked is usually temporary), bounded.
-      this.pending = rows.concat(this.pending);
-      const excess = this.pending.length - this.maxPending;
-      if (excess > 0) {
-        this.pending.splice(0, excess);
-        this.dropped += excess;
-      }
-      this.logger.error(`request log: could not write ${rows.length} rows: ${messageOf(err)}`);
-      this.timer = setTimeout(() => this.flush(), this.flushIntervalMs * 5).unref();
+      this.salvage(rows, err);
     }
+  }
+
+  /**
+   * After a failed batch, rows go in one by one: a row the schema refuses (a constraint) is
+   * dropped so it cannot block the log forever; on any other failure (disk full, locked) the
+   * rows wait for the next tick, bounded by maxPending.
+   */
+  private salvage(rows: RequestRow[], batchError: unknown): void {
+    const retry: RequestRow[] = [];
+    let lastError = batchError;
+    for (const row of rows) {
+      try {
+        this.insertMany([row]);
+      } catch (err) {
+        lastError = err;
+        if (String((err as { code?: unknown }).code).startsWith("SQLITE_CONSTRAINT")) this.dropped++;
+        else retry.push(row);
+      }
+    }
+    this.logger.error(`request log: a batch of ${rows.length} rows failed (${messageOf(lastError)}); ${retry.length} kept for retry, ${this.dropped} dropped so far`);
+    if (retry.length === 0) return;
+    this.pending = retry.concat(this.pending);
+    const excess = this.pending.length - this.maxPending;
+    if (excess > 0) {
+      this.pending.splice(0, excess);
+      this.dropped += excess;
+    }
+    this.timer = setTimeout(() => this.flush(), this.flushIntervalMs * 5).unref();
   }
 
   close(): void {

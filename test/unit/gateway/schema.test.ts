@@ -1,0 +1,66 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chatCompletionRequestSchema, formatParam, parseBody } from "../../../server/gateway/schema";
+import { FaroError } from "../../../server/errors";
+
+const ok = { model: "m", messages: [{ role: "user", content: "hi" }] };
+
+function rejects(body: unknown): FaroError {
+  try {
+    parseBody(chatCompletionRequestSchema, body);
+  } catch (err) {
+    assert.ok(err instanceof FaroError);
+    assert.equal(err.status, 400);
+    return err;
+  }
+  assert.fail(`accepted ${JSON.stringify(body)}`);
+}
+
+test("a minimal request passes, unknown fields pass through", () => {
+  const parsed = parseBody(chatCompletionRequestSchema, { ...ok, user: "u", metadata: { a: 1 } });
+  assert.equal(parsed.model, "m");
+  assert.deepEqual((parsed as Record<string, unknown>).metadata, { a: 1 });
+});
+
+test("missing fields are named as OpenAI names them", () => {
+  for (const [body, param] of [
+    [{ messages: ok.messages }, "model"],
+    [{ model: "m" }, "messages"],
+    [{ model: "m", messages: [{ role: "user" }] }, "messages[0].content"],
+    [{ model: "m", messages: [{ role: "tool", content: "x" }] }, "messages[0].tool_call_id"],
+  ] as const) {
+    const err = rejects(body);
+    assert.equal(err.param, param);
+    assert.equal(err.code, "missing_required_parameter");
+    assert.match(err.message, new RegExp(`Missing required parameter: '${param.replace(/[[\]]/g, "\\$&")}'`));
+  }
+});
+
+test("wrong types and ranges are invalid_value with the param", () => {
+  for (const [patch, param] of [
+    [{ temperature: 2.5 }, "temperature"],
+    [{ top_p: -0.1 }, "top_p"],
+    [{ max_tokens: 0 }, "max_tokens"],
+    [{ max_completion_tokens: 1.5 }, "max_completion_tokens"],
+    [{ stop: ["a", "b", "c", "d", "e"] }, "stop"],
+    [{ presence_penalty: 3 }, "presence_penalty"],
+    [{ stream: "yes" }, "stream"],
+    [{ seed: "1" }, "seed"],
+    [{ messages: [] }, "messages"],
+    [{ messages: [{ role: "robot", content: "x" }] }, "messages[0].role"],
+    [{ response_format: { type: "yaml" } }, "response_format.type"],
+  ] as const) {
+    const err = rejects({ ...ok, ...patch });
+    assert.equal(err.param, param, JSON.stringify(patch));
+    assert.equal(err.code, "invalid_value");
+  }
+});
+
+test("a body that is not an object is refused", () => {
+  for (const body of [null, [], "text", 3]) assert.equal(rejects(body).code, "invalid_body");
+});
+
+test("formatParam writes paths like OpenAI", () => {
+  assert.equal(formatParam(["messages", 2, "content", 0, "type"]), "messages[2].content[0].type");
+  assert.equal(formatParam([]), "");
+});
