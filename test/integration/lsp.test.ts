@@ -25,7 +25,9 @@ before(async () => {
   proc = spawn(process.execPath, [LSP_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
   proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  for (const m of ["faro/endpoint/changed", "faro/models/changed"]) conn.onNotification(m, (params: unknown) => notifications.push({ method: m, params }));
+  for (const m of ["faro/endpoint/changed", "faro/models/changed"]) conn.onNotification(m, (params: unknown) => {
+    notifications.push({ method: m, params });
+  });
   conn.listen();
   const init: InitializationOptions = { home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } };
   const result = await conn.sendRequest<{ serverInfo?: { name: string } }>("initialize", {
