@@ -58,7 +58,7 @@ export class Engine {
     const loaded = await this.load(entry);
     const seq = await loaded.acquire(signal);
     try {
-      await generate(loaded.model, seq, req, signal, (e) => out.push(e));
+      await generate(loaded, seq, req, signal, (e) => out.push(e));
     } finally {
       loaded.release(seq);
     }
@@ -95,7 +95,8 @@ export class Engine {
         this.logger.info(
           `loaded ${entry.id} in ${ms} ms (${llama.gpu || "cpu"}, ${threads} thread(s), context ${context.contextSize} x ${context.totalSequences} slots)`,
         );
-        return new LoadedModel(entry, model, context);
+        const { resolveChatWrapper } = await import("node-llama-cpp");
+        return new LoadedModel(entry, model, context, resolveChatWrapper(model));
       } catch (err) {
         await model.dispose();
         throw err;

@@ -3,19 +3,20 @@
  * OpenAI sampling semantics, prompt/completion token counts, abort on client disconnect.
  */
 import { randomInt } from "node:crypto";
-import type { LlamaChatResponse, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
+import type { LlamaChatResponse, LlamaContextSequence } from "node-llama-cpp";
 import { FaroError } from "../errors";
+import type { LoadedModel } from "./loadedModel";
 import type { FinishReason, GenerateEvent, GenerateRequest } from "./types";
 
 export async function generate(
-  model: LlamaModel,
+  { model, chatWrapper }: LoadedModel,
   sequence: LlamaContextSequence,
   req: GenerateRequest,
   signal: AbortSignal,
   emit: (e: GenerateEvent) => void,
 ): Promise<void> {
   const { LlamaChat } = await import("node-llama-cpp");
-  const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
   try {
     const promptTokens = chat.chatWrapper
       .generateContextState({ chatHistory: req.history })

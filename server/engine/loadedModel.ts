@@ -2,7 +2,7 @@
  * A model in memory: its node-llama-cpp model, one context with `slots` sequences, and a pool
  * handing those sequences to requests (first come, first served; the scheduler comes later).
  */
-import type { LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { FaroError } from "../errors";
 import type { CatalogEntry } from "./catalog";
 
@@ -15,6 +15,8 @@ export class LoadedModel {
     readonly entry: CatalogEntry,
     readonly model: LlamaModel,
     readonly context: LlamaContext,
+    /** Resolved once: doing it per request (LlamaChat's "auto") costs ~150 ms of template parsing. */
+    readonly chatWrapper: ChatWrapper,
   ) {
     for (let i = 0; i < context.totalSequences; i++) this.free.push(context.getSequence());
   }
