@@ -1,0 +1,58 @@
+/**
+ * Entry point: builds the Ctx and commands on activation and starts the backend lazily, when a
+ * `.prompt` file is open or a Faro command runs.
+ */
+import * as vscode from "vscode";
+import { registerCommands } from "./commands";
+import { Ctx } from "./ctx";
+import { messageOf } from "./format";
+import { restartSettings } from "./settings";
+
+let ctx: Ctx | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  try {
+    ctx = new Ctx(context);
+    registerCommands(ctx);
+    watchPromptFiles(ctx);
+    watchSettings(ctx);
+  } catch (err) {
+    // VS Code does not tell the user when an extension fails to activate.
+    ctx?.log.error(`Faro failed to activate: ${messageOf(err)}`);
+    void vscode.window.showErrorMessage(`Faro failed to activate: ${messageOf(err)}`);
+    throw err;
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await ctx?.dispose();
+  ctx = undefined;
+}
+
+/** The language features need the backend as soon as a .prompt file is open. */
+function watchPromptFiles(ctx: Ctx): void {
+  const startFor = (doc: vscode.TextDocument) => {
+    if (doc.languageId === "prompt" && ctx.status.current.state === "idle") void ctx.start();
+  };
+  vscode.workspace.textDocuments.forEach(startFor);
+  ctx.pushDisposable(vscode.workspace.onDidOpenTextDocument(startFor));
+}
+
+/** The backend reads its settings once at start, so a change asks for a restart. */
+function watchSettings(ctx: Ctx): void {
+  ctx.pushDisposable(
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!restartSettings.some((key) => event.affectsConfiguration(key))) return;
+      if (ctx.status.current.state === "idle") return; // the next start reads them anyway
+      try {
+        const choice = await vscode.window.showInformationMessage(
+          "Faro settings changed.",
+          "Restart backend to apply",
+        );
+        if (choice) await ctx.restart();
+      } catch (err) {
+        ctx.log.error(`Applying Faro settings failed: ${messageOf(err)}`);
+      }
+    }),
+  );
+}
