@@ -14,6 +14,7 @@ import { Router } from "./http/router";
 import { chatRoutes } from "./http/routes/chat";
 import { healthRoutes } from "./http/routes/health";
 import { modelRoutes } from "./http/routes/models";
+import { queueRoutes } from "./http/routes/queue";
 import { registerSecret, type Logger } from "./logger";
 import type { EndpointStatus, ModelsListResult } from "./protocol";
 import { LocalProvider } from "./providers/local/localProvider";
@@ -57,6 +58,7 @@ export class Backend {
         ...healthRoutes(engine, version),
         ...modelRoutes(gateway),
         ...chatRoutes(gateway, config.bodyLimit),
+        ...queueRoutes(engine),
       ]);
       const endpoint = new HttpEndpoint(router, requestLog, logger);
       const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger);

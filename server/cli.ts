@@ -28,6 +28,14 @@ Options (environment variable in brackets):
   --slots N                concurrent generations per loaded model (FARO_SLOTS, default 4)
   --context-size N         upper bound of a model's context in tokens (FARO_CONTEXT_SIZE, default 8192)
   --default-model ID       model that requests for 'default' use (FARO_DEFAULT_MODEL)
+  --batch-size N           tokens per decode batch, 0 = node-llama-cpp's choice (FARO_BATCH_SIZE)
+  --max-loaded-models N    models kept in memory at once, least recently used leaves first
+                           (FARO_MAX_LOADED_MODELS, default 2)
+  --keep-alive DURATION    unload an idle model after this long, e.g. 5m; -1 = never
+                           (FARO_KEEP_ALIVE, default 5m; per request: "keep_alive")
+  --max-queue N            waiting requests before 429 (FARO_MAX_QUEUE, default 64)
+  --queue-aging DURATION   waiting this long raises a request's priority one level
+                           (FARO_QUEUE_AGING, default 30s)
   (FARO_API_KEY)           when set, requests must send 'Authorization: Bearer <key>'
 `;
 

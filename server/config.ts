@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parseDuration } from "./engine/duration";
 import { DEFAULT_BODY_LIMIT } from "./http/body";
 
 export const DEFAULT_PORT = 4891;
@@ -23,6 +24,12 @@ export interface BackendConfig {
   maxContextSize: number;
   bodyLimit: number;
   defaultModel: string | null;
+  batchSize: number;
+  maxLoadedModels: number;
+  /** Idle time before a model unloads; Infinity keeps it loaded. */
+  keepAliveMs: number;
+  maxQueue: number;
+  agingMs: number;
 }
 
 export class ConfigError extends Error {
@@ -43,6 +50,11 @@ export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
     maxContextSize: 8192,
     bodyLimit: DEFAULT_BODY_LIMIT,
     defaultModel: null,
+    batchSize: 0,
+    maxLoadedModels: 2,
+    keepAliveMs: 5 * 60_000,
+    maxQueue: 64,
+    agingMs: 30_000,
   };
 }
 
@@ -57,6 +69,11 @@ export const SERVE_OPTIONS = {
   slots: { type: "string" },
   "context-size": { type: "string" },
   "default-model": { type: "string" },
+  "batch-size": { type: "string" },
+  "max-loaded-models": { type: "string" },
+  "keep-alive": { type: "string" },
+  "max-queue": { type: "string" },
+  "queue-aging": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -84,6 +101,12 @@ export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { co
   if (gpu !== "auto" && gpu !== "cpu") throw new ConfigError(`--gpu / FARO_GPU must be 'auto' or 'cpu', not '${gpu}'.`);
   config.gpu = gpu;
   config.defaultModel = v["default-model"] ?? env.FARO_DEFAULT_MODEL ?? null;
+  config.batchSize = integer("--batch-size / FARO_BATCH_SIZE", v["batch-size"] ?? env.FARO_BATCH_SIZE, 0, 0, 1 << 16);
+  config.maxLoadedModels = integer("--max-loaded-models / FARO_MAX_LOADED_MODELS", v["max-loaded-models"] ?? env.FARO_MAX_LOADED_MODELS, config.maxLoadedModels, 1, 64);
+  config.maxQueue = integer("--max-queue / FARO_MAX_QUEUE", v["max-queue"] ?? env.FARO_MAX_QUEUE, config.maxQueue, 0, 100_000);
+  config.keepAliveMs = duration("--keep-alive / FARO_KEEP_ALIVE", v["keep-alive"] ?? env.FARO_KEEP_ALIVE, config.keepAliveMs);
+  config.agingMs = duration("--queue-aging / FARO_QUEUE_AGING", v["queue-aging"] ?? env.FARO_QUEUE_AGING, config.agingMs);
+  if (!Number.isFinite(config.agingMs) || config.agingMs <= 0) throw new ConfigError("--queue-aging / FARO_QUEUE_AGING must be a positive duration such as 30s.");
   return { config, help: v.help === true };
 }
 
@@ -94,6 +117,13 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not '${raw}'.`);
   }
   return n;
+}
+
+function duration(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const ms = parseDuration(raw);
+  if (ms === null) throw new ConfigError(`${name} must be a duration such as 90s, 5m or 1h (negative: forever), not '${raw}'.`);
+  return ms;
 }
 
 /** FARO_MODELS_DIR takes several folders separated like PATH. */

@@ -60,6 +60,7 @@ function notify<M extends keyof FaroNotifications>(method: M, params: FaroNotifi
 connection.onInitialize(async (params) => {
   const config = configFromInit(params.initializationOptions as InitializationOptions | undefined);
   backend = await Backend.create(config, logger);
+  watchQueue(backend);
   logger.info(`Faro ${FARO_VERSION} backend ready (home ${config.home})`);
   return {
     capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
@@ -84,6 +85,20 @@ onRequest("faro/endpoint/stop", async (_p, b) => {
   return status;
 });
 onRequest("faro/endpoint/status", async (_p, b) => b.endpoint.status());
+onRequest("faro/queue/list", async (_p, b) => ({ requests: b.engine.queue(), models: b.engine.residents() }));
+onRequest("faro/queue/cancel", async ({ id }, b) => ({ cancelled: b.engine.cancel(id) }));
+onRequest("faro/models/unload", async ({ model }, b) => ({ unloaded: b.engine.unload(model) }));
+
+/** Queue changes come in bursts (every token start/stop); tell the extension at most every 100 ms. */
+function watchQueue(b: Backend): void {
+  let timer: NodeJS.Timeout | null = null;
+  b.engine.onChange(() => {
+    timer ??= setTimeout(() => {
+      timer = null;
+      notify("faro/queue/changed", { requests: b.engine.queue(), models: b.engine.residents() });
+    }, 100);
+  });
+}
 
 connection.onShutdown(async () => {
   await backend?.close();

@@ -46,6 +46,16 @@ export interface EndpointStatus {
   apiKeyRequired: boolean;
 }
 
+export type { QueueEntry } from "./engine/types";
+export type { ResidentView as ResidentModel } from "./engine/modelPool";
+import type { QueueEntry } from "./engine/types";
+import type { ResidentView } from "./engine/modelPool";
+
+export interface QueueListResult {
+  requests: QueueEntry[];
+  models: ResidentView[];
+}
+
 export interface ModelsListResult {
   models: ModelInfo[];
   defaultModel: string | null;
@@ -61,12 +71,18 @@ export interface FaroRequests {
   };
   "faro/endpoint/stop": { params: Record<string, never>; result: EndpointStatus };
   "faro/endpoint/status": { params: Record<string, never>; result: EndpointStatus };
+  "faro/queue/list": { params: Record<string, never>; result: QueueListResult };
+  /** Cancels a waiting or running local request by its id (the x-request-id). */
+  "faro/queue/cancel": { params: { id: string }; result: { cancelled: boolean } };
+  "faro/models/unload": { params: { model: string }; result: { unloaded: boolean } };
 }
 
 /** Notifications the backend sends to the extension: method -> params. */
 export interface FaroNotifications {
   "faro/endpoint/changed": EndpointStatus;
   "faro/models/changed": ModelsListResult;
+  /** The queue or the resident models changed (throttled). */
+  "faro/queue/changed": QueueListResult;
 }
 
 export type FaroRequestMethod = keyof FaroRequests;

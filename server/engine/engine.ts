@@ -1,140 +1,211 @@
 /**
- * The local inference engine: discovers models (catalog), loads one on first use with
- * node-llama-cpp and streams generations from it. Loaded models stay loaded until dispose;
- * eviction, priorities and memory planning arrive with the scheduler.
+ * The local inference engine: every request becomes a job in the scheduler; when it starts, the
+ * model pool gives it a slot (loading the model if needed) and it decodes as one sequence of the
+ * model's shared context, so concurrent requests batch. Jobs are cancellable in every state.
  */
-import type { Llama } from "node-llama-cpp";
-import { FaroError, messageOf } from "../errors";
+import { FaroError } from "../errors";
 import type { Logger } from "../logger";
 import type { Catalog, CatalogEntry } from "./catalog";
 import { Channel } from "./channel";
 import { generate } from "./generate";
-import { LoadedModel } from "./loadedModel";
-import { chooseThreads } from "./threads";
-import type { EngineOptions, EngineStats, GenerateEvent, GenerateRequest } from "./types";
+import type { LoadedModel } from "./loadedModel";
+import { ModelLoader } from "./modelLoader";
+import { ModelPool, type ResidentView } from "./modelPool";
+import { Scheduler, type Job, type SchedulerHost } from "./scheduler";
+import type { EngineOptions, EngineStats, GenerateEvent, GenerateRequest, JobMeta, QueueEntry } from "./types";
 
-export class Engine {
-  private llamaPromise: Promise<Llama> | null = null;
-  private readonly loaded = new Map<string, Promise<LoadedModel>>();
+interface EngineJob extends Job {
+  entry: CatalogEntry;
+  keepAliveMs: number | null;
+  controller: AbortController;
+  /** Why the job was cancelled through the API (DELETE /v1/queue/{id}), if it was. */
+  cancelled: string | null;
+  loading: boolean;
+  run(loaded: Promise<LoadedModel>): Promise<void>;
+  fail(err: unknown): void;
+}
+
+export class Engine implements SchedulerHost<EngineJob> {
+  readonly loader: ModelLoader;
+  private readonly pool: ModelPool;
+  private readonly scheduler: Scheduler<EngineJob>;
+  private readonly jobs = new Map<string, EngineJob>();
+  private readonly listeners = new Set<() => void>();
+  /** Running jobs' work, awaited on dispose so no model is freed under a decode. */
+  private readonly inflight = new Set<Promise<void>>();
   private disposed = false;
 
   constructor(
     readonly catalog: Catalog,
-    private readonly opts: EngineOptions,
+    opts: EngineOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loader = new ModelLoader(opts, logger);
+    this.pool = new ModelPool((e, p) => this.loader.load(e, p), { slots: opts.slots, maxLoaded: opts.maxLoadedModels, keepAliveMs: opts.keepAliveMs }, logger, () =>
+      this.changed(),
+    );
+    this.scheduler = new Scheduler(this, { maxQueue: opts.maxQueue, agingMs: opts.agingMs });
+  }
 
   listModels(): Promise<CatalogEntry[]> {
     return this.catalog.list();
   }
 
   isLoaded(id: string): boolean {
-    return this.loaded.has(id);
+    return this.pool.isLoaded(id);
   }
 
-  stats(): EngineStats {
-    let active = 0;
-    let waiting = 0;
-    for (const m of this.settled.values()) {
-      active += m.active;
-      waiting += m.waiting;
-    }
-    return { loaded: [...this.settled.keys()], active, waiting };
+  // SchedulerHost
+  isResident(model: string): boolean {
+    return this.pool.isResident(model);
+  }
+  canStart(model: string): boolean {
+    return !this.disposed && this.pool.canStart(model);
+  }
+  start(job: EngineJob): void {
+    const ready = this.pool.reserve(job.entry, job.keepAliveMs);
+    job.loading = !this.pool.isLoaded(job.entry.id);
+    const work = job.run(ready).finally(() => {
+      this.inflight.delete(work);
+      this.pool.release(job.entry.id);
+      this.jobs.delete(job.id);
+      this.scheduler.finished(job.id);
+      this.changed();
+    });
+    this.inflight.add(work);
   }
 
-  private readonly settled = new Map<string, LoadedModel>();
-
-  /** Streams a generation. Loads the model first if needed; `signal` stops it at any point. */
-  generate(entry: CatalogEntry, req: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent> {
+  /** Streams a chat generation once the scheduler starts it; `signal` cancels it at any point. */
+  generate(entry: CatalogEntry, req: GenerateRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
     const out = new Channel<GenerateEvent>();
-    void this.run(entry, req, signal, out).then(
-      () => out.close(),
-      (err: unknown) => out.fail(err),
-    );
+    this.submit(entry, signal, meta, out, async (loaded, jobSignal) => {
+      const seq = loaded.take();
+      try {
+        await generate(loaded, seq, req, jobSignal, (e) => out.push(e));
+      } finally {
+        loaded.give(seq);
+      }
+    });
     return out;
   }
 
-  private async run(entry: CatalogEntry, req: GenerateRequest, signal: AbortSignal, out: Channel<GenerateEvent>) {
-    const loaded = await this.load(entry);
-    const seq = await loaded.acquire(signal);
-    try {
-      await generate(loaded, seq, req, signal, (e) => out.push(e));
-    } finally {
-      loaded.release(seq);
-    }
-  }
-
-  load(entry: CatalogEntry): Promise<LoadedModel> {
-    if (this.disposed) return Promise.reject(new FaroError("The engine is shutting down.", { status: 503, type: "server_error", code: "shutting_down" }));
-    let p = this.loaded.get(entry.id);
-    if (!p) {
-      p = this.loadNow(entry);
-      this.loaded.set(entry.id, p);
-      // A failed load is forgotten so the next request can retry (e.g. after the file is fixed).
-      p.then(
-        (m) => this.settled.set(entry.id, m),
-        () => this.loaded.delete(entry.id),
-      );
-    }
-    return p;
-  }
-
-  private async loadNow(entry: CatalogEntry): Promise<LoadedModel> {
-    const started = performance.now();
-    const llama = await this.llama();
-    const threads = chooseThreads({ override: this.opts.threads, embeddingLength: entry.embeddingLength, sizeBytes: entry.sizeBytes });
-    try {
-      const model = await llama.loadModel({ modelPath: entry.path });
-      try {
-        const context = await model.createContext({
-          sequences: this.opts.slots,
-          contextSize: { max: Math.min(this.opts.maxContextSize, entry.contextLength ?? this.opts.maxContextSize) },
-          threads,
-        });
-        const ms = Math.round(performance.now() - started);
-        this.logger.info(
-          `loaded ${entry.id} in ${ms} ms (${llama.gpu || "cpu"}, ${threads} thread(s), context ${context.contextSize} x ${context.totalSequences} slots)`,
-        );
-        const { resolveChatWrapper } = await import("node-llama-cpp");
-        return new LoadedModel(entry, model, context, resolveChatWrapper(model));
-      } catch (err) {
-        await model.dispose();
-        throw err;
+  private submit<T>(
+    entry: CatalogEntry,
+    signal: AbortSignal,
+    meta: JobMeta,
+    out: Channel<T>,
+    work: (loaded: LoadedModel, signal: AbortSignal) => Promise<void>,
+  ): void {
+    if (this.disposed) return out.fail(shuttingDown());
+    const controller = new AbortController();
+    const jobSignal = AbortSignal.any([signal, controller.signal]);
+    const job: EngineJob = {
+      id: meta.id,
+      model: entry.id,
+      priority: meta.priority,
+      enqueuedAt: performance.now(),
+      entry,
+      keepAliveMs: meta.keepAliveMs,
+      controller,
+      cancelled: null,
+      loading: false,
+      run: async (ready) => {
+        try {
+          const loaded = await ready;
+          job.loading = false;
+          this.changed();
+          await work(loaded, jobSignal);
+          if (job.cancelled) out.fail(cancelledError(job.cancelled));
+          else out.close();
+        } catch (err) {
+          out.fail(err);
+        }
+      },
+      fail: (err) => out.fail(err),
+    };
+    // A request that goes away while waiting leaves the queue at once.
+    const onAbort = () => {
+      if (this.scheduler.remove(job.id)) {
+        this.jobs.delete(job.id);
+        job.fail(job.cancelled ? cancelledError(job.cancelled) : clientGone());
+        this.changed();
       }
+    };
+    jobSignal.addEventListener("abort", onAbort, { once: true });
+    this.jobs.set(job.id, job);
+    try {
+      this.scheduler.enqueue(job);
     } catch (err) {
-      throw new FaroError(`Could not load model '${entry.id}' from ${entry.path}: ${messageOf(err)}`, {
-        status: 500,
-        type: "server_error",
-        code: "model_load_failed",
-        cause: err,
-      });
+      this.jobs.delete(job.id);
+      out.fail(err);
     }
+    this.changed();
   }
 
-  private llama(): Promise<Llama> {
-    this.llamaPromise ??= (async () => {
-      const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-      return getLlama({
-        gpu: this.opts.gpu === "cpu" ? false : "auto",
-        build: "never", // no network here; a source build would try to download llama.cpp
-        logLevel: LlamaLogLevel.warn,
-        logger: (level, message) => {
-          const text = message.trim();
-          if (!text) return;
-          if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) this.logger.error(`llama.cpp: ${text}`);
-          else this.logger.debug(`llama.cpp: ${text}`);
-        },
-      });
-    })();
-    return this.llamaPromise;
+  /** Cancels a waiting or running request. Returns false when no such request is queued. */
+  cancel(id: string, reason = "cancelled through the queue API"): boolean {
+    const job = this.jobs.get(id);
+    if (!job) return false;
+    job.cancelled = reason;
+    job.controller.abort();
+    return true;
+  }
+
+  queue(): QueueEntry[] {
+    return this.scheduler.snapshot().map(({ job, position, effectivePriority, waitMs }) => ({
+      id: job.id,
+      model: job.model,
+      priority: job.priority,
+      effective_priority: effectivePriority,
+      state: position !== null ? "waiting" : job.loading ? "loading" : "running",
+      position,
+      wait_ms: Math.round(waitMs),
+    }));
+  }
+
+  residents(): ResidentView[] {
+    return this.pool.list();
+  }
+
+  unload(id: string): boolean {
+    return this.pool.unload(id);
+  }
+
+  stats(): EngineStats {
+    return {
+      loaded: this.pool.list().map((r) => r.id),
+      active: this.scheduler.runningCount,
+      waiting: this.scheduler.waitingCount,
+    };
+  }
+
+  /** Called on every queue or model change (the LSP turns it into faro/queue/changed). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const models = await Promise.allSettled(this.loaded.values());
-    this.loaded.clear();
-    this.settled.clear();
-    for (const m of models) if (m.status === "fulfilled") await m.value.dispose();
-    if (this.llamaPromise) await (await this.llamaPromise).dispose();
+    for (const job of [...this.jobs.values()]) this.cancel(job.id, "cancelled: the server is shutting down");
+    await Promise.allSettled(this.inflight);
+    await this.pool.dispose();
+    await this.loader.dispose();
   }
+}
+
+function shuttingDown(): FaroError {
+  return new FaroError("The engine is shutting down.", { status: 503, type: "server_error", code: "shutting_down" });
+}
+
+function clientGone(): FaroError {
+  return new FaroError("The request was cancelled before it started.", { status: 499, type: "invalid_request_error", code: "client_closed_request" });
+}
+
+function cancelledError(reason: string): FaroError {
+  return new FaroError(`The request was ${reason}.`, { status: 499, type: "invalid_request_error", code: "request_cancelled" });
 }

@@ -1,15 +1,14 @@
 /**
- * A model in memory: its node-llama-cpp model, one context with `slots` sequences, and a pool
- * handing those sequences to requests (first come, first served; the scheduler comes later).
+ * A model in memory: its node-llama-cpp model, one context whose `slots` sequences decode in
+ * one batch (node-llama-cpp batches concurrent sequences of a context), and the free list of
+ * those sequences. The scheduler guarantees a free sequence before a job takes one.
  */
 import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
-import { FaroError } from "../errors";
 import type { CatalogEntry } from "./catalog";
+import type { MemoryPlan } from "./planner";
 
 export class LoadedModel {
   private readonly free: LlamaContextSequence[] = [];
-  private readonly waiters: Array<(seq: LlamaContextSequence) => void> = [];
-  active = 0;
 
   constructor(
     readonly entry: CatalogEntry,
@@ -17,55 +16,28 @@ export class LoadedModel {
     readonly context: LlamaContext,
     /** Resolved once: doing it per request (LlamaChat's "auto") costs ~150 ms of template parsing. */
     readonly chatWrapper: ChatWrapper,
+    readonly plan: MemoryPlan,
+    readonly threads: number,
   ) {
     for (let i = 0; i < context.totalSequences; i++) this.free.push(context.getSequence());
   }
 
-  get waiting(): number {
-    return this.waiters.length;
+  get slots(): number {
+    return this.context.totalSequences;
   }
 
-  /** Waits for a free sequence; rejects if `signal` aborts first. */
-  acquire(signal: AbortSignal): Promise<LlamaContextSequence> {
-    if (signal.aborted) return Promise.reject(aborted());
+  take(): LlamaContextSequence {
     const seq = this.free.pop();
-    if (seq) {
-      this.active++;
-      return Promise.resolve(seq);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = (s: LlamaContextSequence) => {
-        signal.removeEventListener("abort", onAbort);
-        this.active++;
-        resolve(s);
-      };
-      const onAbort = () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(aborted());
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
+    if (!seq) throw new Error(`no free sequence in ${this.entry.id}: the scheduler over-committed its slots`);
+    return seq;
   }
 
-  release(seq: LlamaContextSequence): void {
-    this.active--;
-    const next = this.waiters.shift();
-    if (next) next(seq);
-    else this.free.push(seq);
+  give(seq: LlamaContextSequence): void {
+    this.free.push(seq);
   }
 
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
   }
-}
-
-function aborted(): FaroError {
-  return new FaroError("The request was cancelled before it started.", {
-    status: 499,
-    type: "invalid_request_error",
-    code: "request_cancelled",
-  });
 }

@@ -1,5 +1,6 @@
 /** Types the local engine exposes to its callers (providers/local). */
 import type { ChatHistoryItem } from "node-llama-cpp";
+import type { Priority } from "./scheduler";
 
 export interface GenerateRequest {
   history: ChatHistoryItem[];
@@ -19,14 +20,42 @@ export type GenerateEvent =
   | { type: "text"; text: string }
   | { type: "done"; finishReason: FinishReason; promptTokens: number; completionTokens: number };
 
+/** How a request is queued: its id (also the HTTP request id), priority and keep-alive. */
+export interface JobMeta {
+  id: string;
+  priority: Priority;
+  /** ms to keep the model loaded once idle; null = the default; Infinity = forever. */
+  keepAliveMs: number | null;
+}
+
 export interface EngineOptions {
   /** 0: choose from the model (see threads.ts). */
   threads: number;
   gpu: "auto" | "cpu";
-  /** Parallel sequences per loaded model: concurrent requests beyond this wait. */
+  /** Parallel sequences per loaded model, decoded in one batch. */
   slots: number;
   /** Upper bound for a context's size in tokens (the model's own limit also applies). */
   maxContextSize: number;
+  /** Tokens per decode batch; 0 lets node-llama-cpp choose. */
+  batchSize: number;
+  maxLoadedModels: number;
+  /** Idle time before a model is unloaded; Infinity keeps it. */
+  keepAliveMs: number;
+  /** Waiting requests beyond this get 429. */
+  maxQueue: number;
+  /** Waiting this long promotes a request one priority level. */
+  agingMs: number;
+}
+
+export interface QueueEntry {
+  id: string;
+  model: string;
+  priority: Priority;
+  effective_priority: Priority;
+  state: "waiting" | "loading" | "running";
+  /** Position among waiting requests (0 = next), null when running. */
+  position: number | null;
+  wait_ms: number;
 }
 
 export interface EngineStats {

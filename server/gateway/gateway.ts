@@ -5,7 +5,7 @@
  */
 import { FaroError, modelNotFound } from "../errors";
 import type { ModelInfo } from "../protocol";
-import type { ChatEvent, Provider } from "../providers/types";
+import type { ChatEvent, Provider, RequestContext } from "../providers/types";
 import type { Settings } from "../store/settings";
 import type { RequestRecord } from "./requestRecord";
 import type { ChatCompletionRequest } from "./schema";
@@ -63,11 +63,11 @@ export class Gateway {
   }
 
   /** Resolves the model and starts the generation; the events stream as the provider emits them. */
-  async chat(req: ChatCompletionRequest, record: RequestRecord, signal: AbortSignal): Promise<{ model: ModelInfo; events: AsyncIterable<ChatEvent> }> {
+  async chat(req: ChatCompletionRequest, record: RequestRecord, ctx: RequestContext): Promise<{ model: ModelInfo; events: AsyncIterable<ChatEvent> }> {
     const { provider, model } = await this.resolve(req.model);
     record.model = model.id;
     record.provider = provider.name;
-    return { model, events: observe(provider.chat(model, req, signal), record) };
+    return { model, events: observe(provider.chat(model, req, ctx), record) };
   }
 }
 

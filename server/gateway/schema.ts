@@ -45,6 +45,10 @@ export const chatCompletionRequestSchema = z.looseObject({
   tools: z.array(z.looseObject({ type: z.string() })).nullish(),
   tool_choice: z.unknown().optional(),
   user: z.string().optional(),
+  /** Faro: queue priority for local models, 0 urgent, 1 normal, 2 background. */
+  priority: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
+  /** Faro (Ollama-style): how long the model stays loaded after this request, e.g. "10m", 0, -1. */
+  keep_alive: z.union([z.number(), z.string()]).nullish(),
 });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

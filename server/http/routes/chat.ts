@@ -2,6 +2,7 @@
  * POST /v1/chat/completions: validates the body, runs it through the gateway and answers as
  * OpenAI does, either one `chat.completion` or an SSE stream of `chat.completion.chunk`s.
  */
+import { badRequest } from "../../errors";
 import type { Gateway } from "../../gateway/gateway";
 import { chunkObject, completionObject, usageChunk, type CompletionMeta } from "../../gateway/openaiShape";
 import { chatCompletionRequestSchema, parseBody } from "../../gateway/schema";
@@ -21,7 +22,11 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number): Route[] {
       handler: async (ctx) => {
         const req = parseBody(chatCompletionRequestSchema, await readJson(ctx.req, bodyLimit));
         ctx.record.stream = req.stream === true;
-        const { model, events } = await gateway.chat(req, ctx.record, ctx.signal);
+        const { model, events } = await gateway.chat(req, ctx.record, {
+          signal: ctx.signal,
+          requestId: ctx.record.id,
+          priority: priorityHeader(ctx.req.headers["x-faro-priority"]),
+        });
         const meta: CompletionMeta = { id: ctx.record.id, created: Math.floor(ctx.record.createdAt / 1000), model: model.id };
         const it = events[Symbol.asyncIterator]();
         const providerStart = performance.now();
@@ -86,4 +91,10 @@ async function stream(
     return;
   }
   throw new Error("provider stream ended without a final event");
+}
+
+function priorityHeader(value: string | string[] | undefined): 0 | 1 | 2 | null {
+  if (value === undefined) return null;
+  if (value === "0" || value === "1" || value === "2") return Number(value) as 0 | 1 | 2;
+  throw badRequest(`Invalid x-faro-priority header '${String(value)}': use 0 (urgent), 1 (normal) or 2 (background).`, "x-faro-priority", "invalid_value");
 }

@@ -8,7 +8,8 @@ import type { Engine } from "../../engine/engine";
 import type { GenerateRequest } from "../../engine/types";
 import type { ChatCompletionRequest } from "../../gateway/schema";
 import type { ModelInfo } from "../../protocol";
-import type { ChatEvent, Provider } from "../types";
+import { parseDuration } from "../../engine/duration";
+import type { ChatEvent, Provider, RequestContext } from "../types";
 import { toChatHistory } from "./messages";
 
 export class LocalProvider implements Provider {
@@ -25,10 +26,11 @@ export class LocalProvider implements Provider {
     return entry ? this.toModelInfo(entry) : null;
   }
 
-  async *chat(model: ModelInfo, req: ChatCompletionRequest, signal: AbortSignal): AsyncIterable<ChatEvent> {
+  async *chat(model: ModelInfo, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
     const entry = await this.engine.catalog.find(model.id);
     if (!entry) throw badRequest(`The model '${model.id}' was removed.`, "model", "model_not_found");
-    for await (const e of this.engine.generate(entry, toGenerateRequest(req), signal)) {
+    const meta = { id: ctx.requestId, priority: req.priority ?? ctx.priority ?? 1, keepAliveMs: keepAlive(req.keep_alive) };
+    for await (const e of this.engine.generate(entry, toGenerateRequest(req), ctx.signal, meta)) {
       if (e.type === "text") yield e;
       else {
         yield {
@@ -84,4 +86,11 @@ export function toGenerateRequest(req: ChatCompletionRequest): GenerateRequest {
     presencePenalty: req.presence_penalty ?? 0,
     frequencyPenalty: req.frequency_penalty ?? 0,
   };
+}
+
+function keepAlive(value: string | number | null | undefined): number | null {
+  if (value == null) return null;
+  const ms = parseDuration(value);
+  if (ms === null) throw badRequest(`Invalid value for 'keep_alive': '${value}' is not a duration such as 300, "5m" or -1.`, "keep_alive", "invalid_value");
+  return ms;
 }

@@ -1,0 +1,119 @@
+/**
+ * Loads a GGUF with node-llama-cpp where the planner says it fits (GPU, partial offload or CPU),
+ * with the thread count chosen for the model, and reports load progress.
+ */
+import { readFile } from "node:fs/promises";
+import { freemem } from "node:os";
+import type { Llama } from "node-llama-cpp";
+import { FaroError, messageOf } from "../errors";
+import type { Logger } from "../logger";
+import type { CatalogEntry } from "./catalog";
+import { LoadedModel } from "./loadedModel";
+import { planPlacement, type MemoryPlan } from "./planner";
+import { chooseThreads } from "./threads";
+import type { EngineOptions } from "./types";
+
+export class ModelLoader {
+  private llamaPromise: Promise<Llama> | null = null;
+
+  constructor(
+    private readonly opts: EngineOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async load(entry: CatalogEntry, onProgress: (fraction: number) => void): Promise<LoadedModel> {
+    const started = performance.now();
+    const llama = await this.llama();
+    const contextSize = Math.min(this.opts.maxContextSize, entry.contextLength ?? this.opts.maxContextSize);
+    const plan = await this.plan(llama, entry, contextSize);
+    const threads = chooseThreads({ override: this.opts.threads, embeddingLength: entry.embeddingLength, sizeBytes: entry.sizeBytes });
+    const { resolveChatWrapper } = await import("node-llama-cpp");
+    try {
+      const model = await llama.loadModel({ modelPath: entry.path, gpuLayers: plan.gpuLayers, onLoadProgress: onProgress });
+      try {
+        const context = await model.createContext({
+          sequences: this.opts.slots,
+          contextSize,
+          threads,
+          ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
+        });
+        const ms = Math.round(performance.now() - started);
+        this.logger.info(
+          `loaded ${entry.id} in ${ms} ms: ${plan.mode}${plan.mode === "partial" ? ` (${plan.gpuLayers}/${plan.totalLayers} layers on GPU)` : ""}, ` +
+            `${threads} thread(s), context ${context.contextSize} x ${context.totalSequences} slots`,
+        );
+        return new LoadedModel(entry, model, context, resolveChatWrapper(model), plan, threads);
+      } catch (err) {
+        await model.dispose();
+        throw err;
+      }
+    } catch (err) {
+      throw new FaroError(`Could not load model '${entry.id}' from ${entry.path}: ${messageOf(err)}`, {
+        status: 500,
+        type: "server_error",
+        code: "model_load_failed",
+        param: "model",
+        cause: err,
+      });
+    }
+  }
+
+  private async plan(llama: Llama, entry: CatalogEntry, contextSize: number): Promise<MemoryPlan> {
+    const { readGgufFileInfo, GgufInsights } = await import("node-llama-cpp");
+    let insights;
+    try {
+      insights = await GgufInsights.from(await readGgufFileInfo(entry.path, { logWarnings: false }), llama);
+    } catch (err) {
+      throw new FaroError(`Model '${entry.id}' (${entry.path}) is not a usable GGUF file: ${messageOf(err)}`, {
+        status: 500,
+        type: "server_error",
+        code: "model_load_failed",
+        param: "model",
+        cause: err,
+      });
+    }
+    const sequences = this.opts.slots;
+    const estimator = {
+      totalLayers: insights.totalLayers,
+      model: (gpuLayers: number) => insights.estimateModelResourceRequirements({ gpuLayers }),
+      context: (gpuLayers: number) =>
+        insights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: gpuLayers, sequences, batchSize: this.opts.batchSize || undefined }),
+    };
+    const hasGpu = llama.gpu !== false;
+    const vram = hasGpu ? (await llama.getVramState()).free : 0;
+    return planPlacement(entry.id, estimator, { vram, ram: await availableRam() }, hasGpu);
+  }
+
+  async llama(): Promise<Llama> {
+    this.llamaPromise ??= (async () => {
+      const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+      return getLlama({
+        gpu: this.opts.gpu === "cpu" ? false : "auto",
+        build: "never", // no network here; a source build would try to download llama.cpp
+        logLevel: LlamaLogLevel.warn,
+        logger: (level, message) => {
+          const text = message.trim();
+          if (!text) return;
+          if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) this.logger.error(`llama.cpp: ${text}`);
+          else this.logger.debug(`llama.cpp: ${text}`);
+        },
+      });
+    })();
+    return this.llamaPromise;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.llamaPromise) await (await this.llamaPromise).dispose();
+  }
+}
+
+/** MemAvailable counts reclaimable page cache; os.freemem() does not and underestimates. */
+async function availableRam(): Promise<number> {
+  try {
+    const m = (await readFile("/proc/meminfo", "utf8")).match(/^MemAvailable:\s+(\d+) kB/m);
+    if (m?.[1]) return Number(m[1]) * 1024;
+  } catch {
+    // Not Linux: fall back to what Node reports.
+  }
+  return freemem();
+}

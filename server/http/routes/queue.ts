@@ -1,0 +1,26 @@
+/** GET /v1/queue and DELETE /v1/queue/{id}: the local inference queue, inspectable and cancellable. */
+import { notFound } from "../../errors";
+import type { Engine } from "../../engine/engine";
+import { sendJson } from "../respond";
+import type { Route } from "../router";
+
+export function queueRoutes(engine: Engine): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/v1/queue",
+      handler: async ({ res, baseHeaders }) => {
+        sendJson(res, 200, { object: "list", data: engine.queue(), models: engine.residents() }, baseHeaders);
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/v1/queue/:id",
+      handler: async ({ res, params, baseHeaders }) => {
+        const id = params.id ?? "";
+        if (!engine.cancel(id)) throw notFound(`No queued or running request has the id '${id}'.`, "request_not_found", "id");
+        sendJson(res, 200, { id, object: "queue.request", cancelled: true }, baseHeaders);
+      },
+    },
+  ];
+}
