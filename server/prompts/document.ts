@@ -1,0 +1,108 @@
+/**
+ * Parses a `.prompt` file into its parts with source offsets: the YAML frontmatter (split with
+ * exactly the dotprompt library's delimiter rule) and the Handlebars body, plus the syntax
+ * problems of each. Semantic checks live in check.ts; rendering in render.ts.
+ */
+import { isMap, isScalar, parseDocument, type Document, type Node as YamlNode, type Pair } from "yaml";
+import { LineIndex, type Span } from "./lineIndex";
+import { analyzeTemplate, type TemplateInfo } from "./template";
+import type { Problem } from "./problems";
+
+// The dotprompt library's FRONTMATTER_AND_BODY_REGEX, with indices: a file whose delimiters do
+// not match this is, for Dotprompt, all template (so for Faro too).
+const FRONTMATTER_AND_BODY = /^---\s*(?:\r\n|\r|\n)([\s\S]*?)(?:\r\n|\r|\n)---\s*(?:\r\n|\r|\n)([\s\S]*)$/d;
+
+export interface Frontmatter {
+  /** The YAML text between the delimiters. */
+  span: Span;
+  /** The whole block, both `---` lines included. */
+  block: Span;
+  yaml: Document.Parsed;
+  /** The parsed value when the YAML has no errors; `{}` for empty frontmatter. */
+  data: unknown;
+  hasErrors: boolean;
+}
+
+export interface PromptDocument {
+  text: string;
+  lines: LineIndex;
+  frontmatter: Frontmatter | null;
+  /** The template: offsets in `text` of the body (Dotprompt renders it trimmed). */
+  body: Span;
+  template: TemplateInfo;
+  /** Syntax problems: delimiters, YAML, Handlebars. */
+  problems: Problem[];
+}
+
+export function parsePromptDocument(text: string): PromptDocument {
+  const lines = new LineIndex(text);
+  const problems: Problem[] = [];
+  const match = FRONTMATTER_AND_BODY.exec(text);
+  let frontmatter: Frontmatter | null = null;
+  let body: Span = { start: 0, end: text.length };
+  if (match?.indices?.[1] && match.indices[2]) {
+    const [fmStart, fmEnd] = match.indices[1];
+    body = { start: match.indices[2][0], end: text.length };
+    frontmatter = parseFrontmatter(text, { start: fmStart, end: fmEnd }, { start: 0, end: body.start }, problems);
+  } else if (/^---[ \t]*(\r\n|\r|\n|$)/.test(text)) {
+    problems.push({
+      start: 0,
+      end: lines.lineEnd(0),
+      severity: "error",
+      code: "frontmatter-unclosed",
+      message: "The frontmatter is not closed: add a line '---' followed by a line break after it. Until then Dotprompt reads the whole file as the template.",
+    });
+  }
+  const template = analyzeTemplate(text.slice(body.start), body.start, lines);
+  problems.push(...template.problems);
+  return { text, lines, frontmatter, body, template, problems };
+}
+
+function parseFrontmatter(text: string, span: Span, block: Span, problems: Problem[]): Frontmatter {
+  const source = text.slice(span.start, span.end);
+  const yaml = parseDocument(source, { keepSourceTokens: false });
+  for (const [list, severity] of [[yaml.errors, "error"], [yaml.warnings, "warning"]] as const) {
+    for (const e of list) {
+      const [s, en] = e.pos;
+      problems.push({
+        start: span.start + s,
+        end: span.start + widen(source, s, en),
+        severity,
+        code: severity === "error" ? "yaml-syntax" : "yaml-warning",
+        // yaml's message repeats the location and an excerpt; the range already shows both.
+        message: `YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
+      });
+    }
+  }
+  const hasErrors = yaml.errors.length > 0;
+  const data = hasErrors ? undefined : (yaml.toJS() as unknown) ?? {};
+  return { span, block, yaml, data, hasErrors };
+}
+
+/** yaml often marks one character; cover the word there (a duplicated key, a bad scalar) instead. */
+function widen(source: string, start: number, end: number): number {
+  if (end - start > 1) return end;
+  let e = start;
+  while (e < source.length && !/[\s:,[\]{}#]/.test(source[e]!)) e++;
+  return Math.max(e, start + 1);
+}
+
+/** Offsets in the document of a YAML node of the frontmatter. */
+export function nodeSpan(fm: Frontmatter, node: YamlNode | null | undefined): Span | null {
+  const r = node?.range;
+  if (!r) return null;
+  return { start: fm.span.start + r[0], end: fm.span.start + Math.max(r[1], r[0]) };
+}
+
+/** The top-level pair for `key`, when the frontmatter is a mapping. */
+export function topPair(fm: Frontmatter, key: string): Pair<YamlNode, YamlNode | null> | null {
+  return findPair(fm.yaml.contents, key);
+}
+
+export function findPair(node: unknown, key: string): Pair<YamlNode, YamlNode | null> | null {
+  if (!isMap(node)) return null;
+  for (const pair of node.items) {
+    if (isScalar(pair.key) && String(pair.key.value) === key) return pair as Pair<YamlNode, YamlNode | null>;
+  }
+  return null;
+}
