@@ -118,7 +118,9 @@ export class Engine implements SchedulerHost<EngineJob> {
           if (job.cancelled) out.fail(cancelledError(job.cancelled));
           else out.close();
         } catch (err) {
-          out.fail(err);
+          // node-llama-cpp throws an AbortError when cancelled during prompt evaluation.
+          if (jobSignal.aborted) out.fail(job.cancelled ? cancelledError(job.cancelled) : clientGone());
+          else out.fail(err);
         }
       },
       fail: (err) => out.fail(err),

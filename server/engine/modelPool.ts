@@ -13,11 +13,13 @@ export interface ResidentView {
   state: "loading" | "ready";
   /** 0..1 while loading. */
   progress: number;
-  busySlots: number;
+  busy_slots: number;
   slots: number;
+  /** Where the planner put it: gpu, partial or cpu (null while loading). */
   mode: string | null;
-  gpuLayers: number | null;
-  idleSince: number | null;
+  gpu_layers: number | null;
+  /** How long it has had no request, null while busy. */
+  idle_ms: number | null;
 }
 
 interface Resident {
@@ -113,11 +115,11 @@ export class ModelPool {
       id: r.entry.id,
       state: r.loaded ? "ready" : "loading",
       progress: r.loaded ? 1 : r.progress,
-      busySlots: r.reserved,
+      busy_slots: r.reserved,
       slots: this.opts.slots,
       mode: r.loaded?.plan.mode ?? null,
-      gpuLayers: r.loaded?.plan.gpuLayers ?? null,
-      idleSince: r.reserved === 0 ? r.lastUsed : null,
+      gpu_layers: r.loaded?.plan.gpuLayers ?? null,
+      idle_ms: r.reserved === 0 ? Math.round(performance.now() - r.lastUsed) : null,
     }));
   }
 
