@@ -15,6 +15,7 @@ import { chatRoutes } from "./http/routes/chat";
 import { healthRoutes } from "./http/routes/health";
 import { modelRoutes } from "./http/routes/models";
 import { queueRoutes } from "./http/routes/queue";
+import { embeddingRoutes } from "./http/routes/embeddings";
 import { registerSecret, type Logger } from "./logger";
 import type { EndpointStatus, ModelsListResult } from "./protocol";
 import { LocalProvider } from "./providers/local/localProvider";
@@ -58,6 +59,7 @@ export class Backend {
         ...healthRoutes(engine, version),
         ...modelRoutes(gateway),
         ...chatRoutes(gateway, config.bodyLimit),
+        ...embeddingRoutes(gateway, config.bodyLimit),
         ...queueRoutes(engine),
       ]);
       const endpoint = new HttpEndpoint(router, requestLog, logger);

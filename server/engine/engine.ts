@@ -7,12 +7,13 @@ import { FaroError } from "../errors";
 import type { Logger } from "../logger";
 import type { Catalog, CatalogEntry } from "./catalog";
 import { Channel } from "./channel";
+import { complete } from "./complete";
 import { generate } from "./generate";
 import type { LoadedModel } from "./loadedModel";
 import { ModelLoader } from "./modelLoader";
 import { ModelPool, type ResidentView } from "./modelPool";
 import { Scheduler, type Job, type SchedulerHost } from "./scheduler";
-import type { EngineOptions, EngineStats, GenerateEvent, GenerateRequest, JobMeta, QueueEntry } from "./types";
+import type { CompleteRequest, EmbedResult, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, JobMeta, QueueEntry } from "./types";
 
 interface EngineJob extends Job {
   entry: CatalogEntry;
@@ -87,6 +88,31 @@ export class Engine implements SchedulerHost<EngineJob> {
       }
     });
     return out;
+  }
+
+  /** Streams a text completion (POST /v1/completions). */
+  complete(entry: CatalogEntry, req: CompleteRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
+    const out = new Channel<GenerateEvent>();
+    this.submit(entry, signal, meta, out, async (loaded, jobSignal) => {
+      const seq = loaded.take();
+      try {
+        await complete(loaded, seq, req, jobSignal, (e) => out.push(e));
+      } finally {
+        loaded.give(seq);
+      }
+    });
+    return out;
+  }
+
+  /** Embeds texts with the model, scheduled like any other request. */
+  async embed(entry: CatalogEntry, texts: readonly string[], signal: AbortSignal, meta: JobMeta): Promise<EmbedResult> {
+    const out = new Channel<EmbedResult>();
+    this.submit(entry, signal, meta, out, async (loaded, jobSignal) => {
+      const { vectors, tokens } = await loaded.embed(texts, jobSignal);
+      out.push({ vectors, promptTokens: tokens });
+    });
+    for await (const result of out) return result;
+    throw new Error("embedding job ended without a result");
   }
 
   private submit<T>(

@@ -1,62 +1,92 @@
 /**
- * One chat generation on one context sequence with node-llama-cpp's stateless LlamaChat:
- * OpenAI sampling semantics, prompt/completion token counts, abort on client disconnect.
+ * Chat generation on one context sequence with node-llama-cpp's stateless LlamaChat: `n`
+ * answers, JSON output by grammar, tools (auto: the model's own function calling; required or
+ * named: forced by grammar), thoughts as reasoning, usage counted by the sequence's meter.
  */
-import { randomInt } from "node:crypto";
-import type { LlamaChatResponse, LlamaContextSequence } from "node-llama-cpp";
-import { FaroError } from "../errors";
+import { randomUUID } from "node:crypto";
+import type { ChatModelFunctions, LlamaChatResponse, LlamaChatResponseChunk, LlamaContextSequence, LlamaGrammar } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
-import type { FinishReason, GenerateEvent, GenerateRequest } from "./types";
+import { samplingOptions, tokenBudget } from "./sampling";
+import type { FinishReason, GenerateEvent, GenerateRequest, ToolCall, ToolSpec } from "./types";
 
 export async function generate(
-  { model, chatWrapper }: LoadedModel,
+  loaded: LoadedModel,
   sequence: LlamaContextSequence,
   req: GenerateRequest,
   signal: AbortSignal,
   emit: (e: GenerateEvent) => void,
 ): Promise<void> {
   const { LlamaChat } = await import("node-llama-cpp");
-  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
+  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
   try {
+    const forcedTools = forced(req);
+    const functions = !forcedTools && req.toolChoice.type === "auto" && req.tools.length ? toFunctions(req.tools) : undefined;
+    const grammar = forcedTools ? await loaded.grammars.forTools(forcedTools) : await loaded.grammars.forFormat(req.format);
     const promptTokens = chat.chatWrapper
-      .generateContextState({ chatHistory: req.history })
-      .contextText.tokenize(model.tokenizer).length;
-    const room = sequence.contextSize - promptTokens;
-    if (room < 1) {
-      throw new FaroError(
-        `This model's maximum context length is ${sequence.contextSize} tokens. However, your messages resulted in ${promptTokens} tokens.`,
-        { status: 400, type: "invalid_request_error", code: "context_length_exceeded", param: "messages" },
-      );
-    }
-    // OpenAI stops at the end of the context; node-llama-cpp would shift the context and go on.
-    const maxTokens = Math.min(req.maxTokens ?? room, room);
-    // The sequence's meter counts every sampled token, including one held back by a stop check.
+      .generateContextState({ chatHistory: req.history, availableFunctions: functions })
+      .contextText.tokenize(loaded.model.tokenizer).length;
+    const maxTokens = tokenBudget(sequence.contextSize, promptTokens, req.maxTokens);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
-    const penalize = req.presencePenalty !== 0 || req.frequencyPenalty !== 0;
-    const response: LlamaChatResponse = await chat.generateResponse(req.history, {
-      signal,
-      stopOnAbortSignal: true,
-      maxTokens,
-      temperature: req.temperature,
-      topP: req.topP,
-      topK: 0, // OpenAI has no top-k; node-llama-cpp defaults to 40
-      // Without a seed llama.cpp samples with a fixed default one; OpenAI varies per request.
-      seed: req.seed ?? randomInt(2 ** 31),
-      customStopTriggers: req.stop.length ? req.stop : undefined,
-      // penalty 1 switches off llama.cpp's classic repeat penalty, which OpenAI does not have.
-      repeatPenalty: penalize
-        ? { penalty: 1, presencePenalty: req.presencePenalty, frequencyPenalty: req.frequencyPenalty }
-        : false,
-      onTextChunk: (text) => emit({ type: "text", text }),
-    });
-    const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;
-    emit({ type: "done", finishReason: finishReason(response, signal), promptTokens, completionTokens });
+
+    for (let index = 0; index < req.n && !signal.aborted; index++) {
+      const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
+        if (!chunk.text) return;
+        if (chunk.type === "segment" && chunk.segmentType === "thought") emit({ type: "reasoning", index, text: chunk.text });
+        else if (!forcedTools) emit({ type: "text", index, text: chunk.text });
+      };
+      const response = await chat.generateResponse(req.history, {
+        signal,
+        stopOnAbortSignal: true,
+        maxTokens,
+        ...samplingOptions(req, index),
+        onResponseChunk,
+        ...(grammar ? { grammar: grammar as LlamaGrammar } : functions ? { functions } : {}),
+      });
+      const reason = finishReason(response, signal);
+      if (forcedTools) {
+        emit({ type: "tool_calls", index, calls: [forcedCall(forcedTools, response.response)] });
+        emit({ type: "choice_end", index, finishReason: reason === "stop" ? "tool_calls" : reason });
+      } else if (response.functionCalls?.length) {
+        const calls = response.functionCalls.map((c) => ({ id: callId(), name: c.functionName, arguments: JSON.stringify(c.params ?? {}) }));
+        emit({ type: "tool_calls", index, calls });
+        emit({ type: "choice_end", index, finishReason: "tool_calls" });
+      } else emit({ type: "choice_end", index, finishReason: reason });
+    }
+    emit({ type: "done", promptTokens, completionTokens: sequence.tokenMeter.usedOutputTokens - outputBefore });
   } finally {
     chat.dispose({ disposeSequence: false });
   }
 }
 
-function finishReason(response: LlamaChatResponse, signal: AbortSignal): FinishReason {
+/** The tools a `required` or named tool_choice forces, or null. */
+function forced(req: GenerateRequest): ToolSpec[] | null {
+  const choice = req.toolChoice;
+  if (choice.type === "required") return req.tools;
+  if (choice.type === "function") return req.tools.filter((t) => t.name === choice.name);
+  return null;
+}
+
+function toFunctions(tools: readonly ToolSpec[]): ChatModelFunctions {
+  return Object.fromEntries(tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]));
+}
+
+/** Turns grammar-constrained output into a tool call; a cut-off output keeps its raw text. */
+function forcedCall(tools: readonly ToolSpec[], text: string): ToolCall {
+  if (tools.length === 1) return { id: callId(), name: tools[0]!.name, arguments: text.trim() };
+  try {
+    const parsed = JSON.parse(text) as { name: string; arguments: unknown };
+    return { id: callId(), name: parsed.name, arguments: JSON.stringify(parsed.arguments) };
+  } catch {
+    // Only when the budget ran out mid-JSON (finish_reason "length"): OpenAI also returns the partial text.
+    return { id: callId(), name: tools[0]!.name, arguments: text };
+  }
+}
+
+function callId(): string {
+  return `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+}
+
+function finishReason(response: Pick<LlamaChatResponse, "metadata">, signal: AbortSignal): FinishReason {
   if (signal.aborted || response.metadata.stopReason === "abort") return "abort";
   return response.metadata.stopReason === "maxTokens" ? "length" : "stop";
 }

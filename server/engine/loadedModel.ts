@@ -3,12 +3,17 @@
  * one batch (node-llama-cpp batches concurrent sequences of a context), and the free list of
  * those sequences. The scheduler guarantees a free sequence before a job takes one.
  */
-import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
 import type { CatalogEntry } from "./catalog";
+import { GrammarCache } from "./grammars";
 import type { MemoryPlan } from "./planner";
 
 export class LoadedModel {
   private readonly free: LlamaContextSequence[] = [];
+  readonly grammars: GrammarCache;
+  private embeddingContext: Promise<LlamaEmbeddingContext> | null = null;
+  /** Embedding requests share one embedding context, one at a time. */
+  private embedQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly entry: CatalogEntry,
@@ -20,6 +25,25 @@ export class LoadedModel {
     readonly threads: number,
   ) {
     for (let i = 0; i < context.totalSequences; i++) this.free.push(context.getSequence());
+    this.grammars = new GrammarCache(model.llama);
+  }
+
+  /** Embeds each text; the embedding context is created on first use and kept. */
+  embed(texts: readonly string[], signal: AbortSignal): Promise<{ vectors: number[][]; tokens: number }> {
+    const run = this.embedQueue.then(async () => {
+      this.embeddingContext ??= this.model.createEmbeddingContext({ contextSize: Math.min(this.context.contextSize, 4096), threads: this.threads });
+      const ctx = await this.embeddingContext;
+      const vectors: number[][] = [];
+      let tokens = 0;
+      for (const text of texts) {
+        signal.throwIfAborted();
+        tokens += this.model.tokenize(text).length;
+        vectors.push([...(await ctx.getEmbeddingFor(text)).vector]);
+      }
+      return { vectors, tokens };
+    });
+    this.embedQueue = run.catch(() => undefined);
+    return run;
   }
 
   get slots(): number {
@@ -37,6 +61,7 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
+    if (this.embeddingContext) await (await this.embeddingContext.catch(() => null))?.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }

@@ -2,8 +2,19 @@
 import type { ChatHistoryItem } from "node-llama-cpp";
 import type { Priority } from "./scheduler";
 
-export interface GenerateRequest {
-  history: ChatHistoryItem[];
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown>;
+}
+
+export type ToolChoice = { type: "auto" } | { type: "none" } | { type: "required" } | { type: "function"; name: string };
+
+/** How the output is constrained: free text, any JSON, or JSON matching a schema. */
+export type OutputFormat = { type: "text" } | { type: "json_object" } | { type: "json_schema"; schema: Record<string, unknown> };
+
+export interface SamplingParams {
   temperature: number;
   topP: number;
   /** null: up to the end of the context. */
@@ -14,11 +25,40 @@ export interface GenerateRequest {
   frequencyPenalty: number;
 }
 
-export type FinishReason = "stop" | "length" | "abort";
+export interface GenerateRequest extends SamplingParams {
+  history: ChatHistoryItem[];
+  /** Independent answers to produce (OpenAI's `n`). */
+  n: number;
+  format: OutputFormat;
+  tools: ToolSpec[];
+  toolChoice: ToolChoice;
+}
+
+export interface CompleteRequest extends SamplingParams {
+  prompt: string;
+  n: number;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as a JSON string, as OpenAI sends them. */
+  arguments: string;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "abort";
 
 export type GenerateEvent =
-  | { type: "text"; text: string }
-  | { type: "done"; finishReason: FinishReason; promptTokens: number; completionTokens: number };
+  | { type: "text"; index: number; text: string }
+  | { type: "reasoning"; index: number; text: string }
+  | { type: "tool_calls"; index: number; calls: ToolCall[] }
+  | { type: "choice_end"; index: number; finishReason: FinishReason }
+  | { type: "done"; promptTokens: number; completionTokens: number };
+
+export interface EmbedResult {
+  vectors: number[][];
+  promptTokens: number;
+}
 
 /** How a request is queued: its id (also the HTTP request id), priority and keep-alive. */
 export interface JobMeta {

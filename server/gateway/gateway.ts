@@ -3,12 +3,12 @@
  * the request there, recording model, provider, TTFT and usage on the request record.
  * Routing strategies, caching and guardrails plug in here later.
  */
-import { FaroError, modelNotFound } from "../errors";
+import { FaroError, badRequest, modelNotFound } from "../errors";
 import type { ModelInfo } from "../protocol";
-import type { ChatEvent, Provider, RequestContext } from "../providers/types";
+import type { ChatEvent, Embeddings, Provider, RequestContext } from "../providers/types";
 import type { Settings } from "../store/settings";
 import type { RequestRecord } from "./requestRecord";
-import type { ChatCompletionRequest } from "./schema";
+import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "./schema";
 
 export const DEFAULT_MODEL_ALIAS = "default";
 const DEFAULT_MODEL_KEY = "default_model";
@@ -63,21 +63,48 @@ export class Gateway {
   }
 
   /** Resolves the model and starts the generation; the events stream as the provider emits them. */
-  async chat(req: ChatCompletionRequest, record: RequestRecord, ctx: RequestContext): Promise<{ model: ModelInfo; events: AsyncIterable<ChatEvent> }> {
-    const { provider, model } = await this.resolve(req.model);
-    record.model = model.id;
-    record.provider = provider.name;
+  async chat(req: ChatCompletionRequest, record: RequestRecord, ctx: RequestContext): Promise<Generation> {
+    const { provider, model } = await this.route(req.model, record);
     return { model, events: observe(provider.chat(model, req, ctx), record) };
   }
+
+  async complete(req: CompletionRequest, record: RequestRecord, ctx: RequestContext): Promise<Generation> {
+    const { provider, model } = await this.route(req.model, record);
+    if (!provider.complete) throw badRequest(`The model '${model.id}' does not support legacy completions; use /v1/chat/completions.`, "model", "unsupported_model");
+    return { model, events: observe(provider.complete(model, req, ctx), record) };
+  }
+
+  async embed(req: EmbeddingRequest, record: RequestRecord, ctx: RequestContext): Promise<{ model: ModelInfo; result: Embeddings }> {
+    const { provider, model } = await this.route(req.model, record);
+    if (!provider.embed) throw badRequest(`The model '${model.id}' does not support embeddings.`, "model", "unsupported_model");
+    const result = await provider.embed(model, req, ctx);
+    record.promptTokens = result.promptTokens;
+    record.completionTokens = 0;
+    return { model, result };
+  }
+
+  private async route(name: string, record: RequestRecord): Promise<ResolvedModel> {
+    const resolved = await this.resolve(name);
+    record.model = resolved.model.id;
+    record.provider = resolved.provider.name;
+    return resolved;
+  }
+}
+
+export interface Generation {
+  model: ModelInfo;
+  events: AsyncIterable<ChatEvent>;
 }
 
 async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord): AsyncIterable<ChatEvent> {
   for await (const e of events) {
-    if (e.type === "text" && record.ttftMs === null) record.ttftMs = performance.now() - record.startedAt;
-    if (e.type === "done") {
+    if (record.ttftMs === null && (e.type === "text" || e.type === "reasoning" || e.type === "tool_calls")) {
+      record.ttftMs = performance.now() - record.startedAt;
+    }
+    if (e.type === "choice_end" && e.index === 0) record.finishReason = e.finishReason;
+    if (e.type === "usage") {
       record.promptTokens = e.usage.prompt_tokens;
       record.completionTokens = e.usage.completion_tokens;
-      record.finishReason = e.finishReason;
     }
     yield e;
   }

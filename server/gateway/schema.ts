@@ -22,16 +22,24 @@ const message = z.discriminatedUnion("role", [
   z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string() }),
 ]);
 
+const tool = z.looseObject({
+  type: z.literal("function"),
+  function: z.looseObject({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a function name is 1-64 letters, digits, _ or -"),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
 const nullableNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
 const positiveInt = z.number().int().min(1).nullish();
 
-export const chatCompletionRequestSchema = z.looseObject({
+/** Fields every generation request shares (chat and legacy completions). */
+export const samplingFields = {
   model: z.string().min(1),
-  messages: z.array(message).min(1),
   temperature: nullableNumber(0, 2),
   top_p: nullableNumber(0, 1),
   max_tokens: positiveInt,
-  max_completion_tokens: positiveInt,
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   seed: z.number().int().nullish(),
   presence_penalty: nullableNumber(-2, 2),
@@ -39,19 +47,55 @@ export const chatCompletionRequestSchema = z.looseObject({
   n: z.number().int().min(1).max(128).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  priority: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
+  keep_alive: z.union([z.number(), z.string()]).nullish(),
+  user: z.string().optional(),
+};
+
+export const chatCompletionRequestSchema = z.looseObject({
+  ...samplingFields,
+  messages: z.array(message).min(1),
+  max_completion_tokens: positiveInt,
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
-  response_format: z.looseObject({ type: z.enum(["text", "json_object", "json_schema"]) }).nullish(),
-  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
-  tool_choice: z.unknown().optional(),
-  user: z.string().optional(),
-  /** Faro: queue priority for local models, 0 urgent, 1 normal, 2 background. */
-  priority: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
-  /** Faro (Ollama-style): how long the model stays loaded after this request, e.g. "10m", 0, -1. */
-  keep_alive: z.union([z.number(), z.string()]).nullish(),
+  response_format: z
+    .discriminatedUnion("type", [
+      z.looseObject({ type: z.literal("text") }),
+      z.looseObject({ type: z.literal("json_object") }),
+      z.looseObject({
+        type: z.literal("json_schema"),
+        json_schema: z.looseObject({ name: z.string(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
+      }),
+    ])
+    .nullish(),
+  tools: z.array(tool).nullish(),
+  tool_choice: z
+    .union([z.enum(["none", "auto", "required"]), z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) })])
+    .nullish(),
 });
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+
+export const completionRequestSchema = z.looseObject({
+  ...samplingFields,
+  prompt: z.union([z.string(), z.array(z.string()).min(1)]),
+  echo: z.boolean().nullish(),
+  logprobs: z.number().int().min(0).max(5).nullish(),
+  suffix: z.string().nullish(),
+  best_of: z.number().int().min(1).nullish(),
+});
+export type CompletionRequest = z.infer<typeof completionRequestSchema>;
+
+export const embeddingRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
+  encoding_format: z.enum(["float", "base64"]).nullish(),
+  dimensions: z.number().int().min(1).nullish(),
+  priority: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
+  keep_alive: z.union([z.number(), z.string()]).nullish(),
+  user: z.string().optional(),
+});
+export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;
 export type ChatMessage = ChatCompletionRequest["messages"][number];
 
 /** `messages[0].role` style path, as OpenAI reports `param`. */

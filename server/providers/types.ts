@@ -3,7 +3,7 @@
  * always cancellable through an AbortSignal.
  */
 import type { ModelInfo } from "../protocol";
-import type { ChatCompletionRequest } from "../gateway/schema";
+import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../gateway/schema";
 
 export interface Usage {
   prompt_tokens: number;
@@ -11,9 +11,27 @@ export interface Usage {
   total_tokens: number;
 }
 
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as OpenAI sends it. */
+  arguments: string;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "abort";
+
+/** One answer's pieces carry its `index` (OpenAI's `n`); usage comes once, last. */
 export type ChatEvent =
-  | { type: "text"; text: string }
-  | { type: "done"; finishReason: "stop" | "length" | "abort"; usage: Usage };
+  | { type: "text"; index: number; text: string }
+  | { type: "reasoning"; index: number; text: string }
+  | { type: "tool_calls"; index: number; calls: ToolCall[] }
+  | { type: "choice_end"; index: number; finishReason: FinishReason }
+  | { type: "usage"; usage: Usage };
+
+export interface Embeddings {
+  vectors: number[][];
+  promptTokens: number;
+}
 
 /** What a provider gets besides the body: cancellation, the request id and queue hints. */
 export interface RequestContext {
@@ -29,4 +47,7 @@ export interface Provider {
   /** The model with this id, or null when this provider does not serve it. */
   findModel(id: string): Promise<ModelInfo | null>;
   chat(model: ModelInfo, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent>;
+  /** Legacy text completion; absent when the provider has none. */
+  complete?(model: ModelInfo, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent>;
+  embed?(model: ModelInfo, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings>;
 }

@@ -1,17 +1,31 @@
 /**
- * POST /v1/chat/completions: validates the body, runs it through the gateway and answers as
- * OpenAI does, either one `chat.completion` or an SSE stream of `chat.completion.chunk`s.
+ * POST /v1/chat/completions and POST /v1/completions: validate the body, run it through the
+ * gateway, answer as OpenAI does (JSON or SSE).
  */
 import { badRequest } from "../../errors";
 import type { Gateway } from "../../gateway/gateway";
-import { chunkObject, completionObject, usageChunk, type CompletionMeta } from "../../gateway/openaiShape";
-import { chatCompletionRequestSchema, parseBody } from "../../gateway/schema";
-import type { ChatEvent } from "../../providers/types";
+import { chatChunk, chatDelta, textChunk, usageChunk, type CompletionMeta } from "../../gateway/openaiShape";
+import { chatCompletionRequestSchema, completionRequestSchema, parseBody } from "../../gateway/schema";
+import type { RequestContext } from "../../providers/types";
 import { readJson } from "../body";
-import { clientGone } from "../clientGone";
-import { msSince, sendJson } from "../respond";
 import type { HttpContext, Route } from "../router";
-import { SSE_DONE, sseEvent, startSse } from "../sse";
+import { answer, type Shape } from "./generation";
+
+const chatShape: Shape = {
+  whole: (c, meta, usage) => c.chatCompletion(meta, usage),
+  open: (meta, index, u) => chatChunk(meta, index, { role: "assistant", content: "" }, null, u),
+  piece: (meta, e, u) => chatChunk(meta, e.index, chatDelta(e), null, u),
+  close: (meta, index, reason, u) => chatChunk(meta, index, {}, reason, u),
+  usage: (meta, usage) => usageChunk(meta, "chat.completion.chunk", usage),
+};
+
+const textShape: Shape = {
+  whole: (c, meta, usage) => c.textCompletion(meta, usage),
+  open: () => null,
+  piece: (meta, e, u) => textChunk(meta, e.index, e.type === "text" ? e.text : "", null, u),
+  close: (meta, index, reason, u) => textChunk(meta, index, "", reason, u),
+  usage: (meta, usage) => usageChunk(meta, "text_completion", usage),
+};
 
 export function chatRoutes(gateway: Gateway, bodyLimit: number): Route[] {
   return [
@@ -22,75 +36,30 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number): Route[] {
       handler: async (ctx) => {
         const req = parseBody(chatCompletionRequestSchema, await readJson(ctx.req, bodyLimit));
         ctx.record.stream = req.stream === true;
-        const { model, events } = await gateway.chat(req, ctx.record, {
-          signal: ctx.signal,
-          requestId: ctx.record.id,
-          priority: priorityHeader(ctx.req.headers["x-faro-priority"]),
-        });
-        const meta: CompletionMeta = { id: ctx.record.id, created: Math.floor(ctx.record.createdAt / 1000), model: model.id };
-        const it = events[Symbol.asyncIterator]();
-        const providerStart = performance.now();
-        // The first event is awaited before any header goes out, so errors found before the
-        // first token (bad parameters, context too long, load failure) still get a proper status.
-        const first = await it.next();
-        if (req.stream) await stream(ctx, meta, first, it, providerStart, req.stream_options?.include_usage === true);
-        else await complete(ctx, meta, first, it, providerStart);
+        const { model, events } = await gateway.chat(req, ctx.record, requestContext(ctx));
+        await answer({ ctx, meta: metaOf(ctx, model.id), events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: chatShape });
+      },
+    },
+    {
+      method: "POST",
+      path: "/v1/completions",
+      idPrefix: "cmpl-",
+      handler: async (ctx) => {
+        const req = parseBody(completionRequestSchema, await readJson(ctx.req, bodyLimit));
+        ctx.record.stream = req.stream === true;
+        const { model, events } = await gateway.complete(req, ctx.record, requestContext(ctx));
+        await answer({ ctx, meta: metaOf(ctx, model.id), events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: textShape });
       },
     },
   ];
 }
 
-async function complete(
-  ctx: HttpContext,
-  meta: CompletionMeta,
-  first: IteratorResult<ChatEvent>,
-  it: AsyncIterator<ChatEvent>,
-  providerStart: number,
-): Promise<void> {
-  let text = "";
-  for (let r = first; !r.done; r = await it.next()) {
-    const e = r.value;
-    if (e.type === "text") {
-      text += e.text;
-      continue;
-    }
-    if (e.finishReason === "abort") throw clientGone();
-    const providerMs = performance.now() - providerStart;
-    const overhead = (performance.now() - ctx.record.startedAt - providerMs).toFixed(2);
-    sendJson(ctx.res, 200, completionObject(meta, text, e.finishReason, e.usage), {
-      ...ctx.baseHeaders,
-      "x-faro-overhead-ms": overhead,
-    });
-    return;
-  }
-  throw new Error("provider stream ended without a final event");
+export function requestContext(ctx: HttpContext): RequestContext {
+  return { signal: ctx.signal, requestId: ctx.record.id, priority: priorityHeader(ctx.req.headers["x-faro-priority"]) };
 }
 
-async function stream(
-  ctx: HttpContext,
-  meta: CompletionMeta,
-  first: IteratorResult<ChatEvent>,
-  it: AsyncIterator<ChatEvent>,
-  providerStart: number,
-  includeUsage: boolean,
-): Promise<void> {
-  const overhead = (providerStart - ctx.record.startedAt).toFixed(2);
-  startSse(ctx.res, { ...ctx.baseHeaders, "x-faro-overhead-ms": overhead });
-  const { res } = ctx;
-  res.write(sseEvent(chunkObject(meta, { role: "assistant", content: "" }, null, includeUsage)));
-  for (let r = first; !r.done; r = await it.next()) {
-    const e = r.value;
-    if (e.type === "text") {
-      if (e.text) res.write(sseEvent(chunkObject(meta, { content: e.text }, null, includeUsage)));
-      continue;
-    }
-    if (e.finishReason === "abort") throw clientGone();
-    res.write(sseEvent(chunkObject(meta, {}, e.finishReason, includeUsage)));
-    if (includeUsage) res.write(sseEvent(usageChunk(meta, e.usage)));
-    res.end(SSE_DONE);
-    return;
-  }
-  throw new Error("provider stream ended without a final event");
+function metaOf(ctx: HttpContext, model: string): CompletionMeta {
+  return { id: ctx.record.id, created: Math.floor(ctx.record.createdAt / 1000), model };
 }
 
 function priorityHeader(value: string | string[] | undefined): 0 | 1 | 2 | null {

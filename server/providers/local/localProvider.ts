@@ -1,16 +1,17 @@
 /**
- * The `local` provider: serves GGUF models from the engine. Maps OpenAI parameters to
- * node-llama-cpp with OpenAI's defaults (temperature 1, top_p 1, no penalties).
+ * The `local` provider: serves GGUF models from the engine. Chat, legacy completions and
+ * embeddings are all scheduled jobs; events pass through with usage added at the end.
  */
 import { badRequest } from "../../errors";
 import type { CatalogEntry } from "../../engine/catalog";
 import type { Engine } from "../../engine/engine";
-import type { GenerateRequest } from "../../engine/types";
-import type { ChatCompletionRequest } from "../../gateway/schema";
+import type { GenerateEvent, JobMeta } from "../../engine/types";
+import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import type { ModelInfo } from "../../protocol";
-import { parseDuration } from "../../engine/duration";
-import type { ChatEvent, Provider, RequestContext } from "../types";
-import { toChatHistory } from "./messages";
+import type { ChatEvent, Embeddings, Provider, RequestContext } from "../types";
+import { keepAlive, toCompleteRequest, toGenerateRequest } from "./requests";
+
+type Queued = { priority?: 0 | 1 | 2 | null; keep_alive?: string | number | null };
 
 export class LocalProvider implements Provider {
   readonly name = "local";
@@ -26,24 +27,46 @@ export class LocalProvider implements Provider {
     return entry ? this.toModelInfo(entry) : null;
   }
 
-  async *chat(model: ModelInfo, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
-    const entry = await this.engine.catalog.find(model.id);
-    if (!entry) throw badRequest(`The model '${model.id}' was removed.`, "model", "model_not_found");
-    const meta = { id: ctx.requestId, priority: req.priority ?? ctx.priority ?? 1, keepAliveMs: keepAlive(req.keep_alive) };
-    for await (const e of this.engine.generate(entry, toGenerateRequest(req), ctx.signal, meta)) {
-      if (e.type === "text") yield e;
+  chat(model: ModelInfo, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    const generate = toGenerateRequest(req); // validates before anything is queued
+    return this.run(model, req, ctx, (entry, meta) => this.engine.generate(entry, generate, ctx.signal, meta));
+  }
+
+  complete(model: ModelInfo, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    if (Array.isArray(req.prompt) && req.prompt.length > 1) {
+      throw badRequest("Local models take one prompt per request; send an array of one or a string.", "prompt", "unsupported_parameter");
+    }
+    const prompt = Array.isArray(req.prompt) ? req.prompt[0]! : req.prompt;
+    const complete = toCompleteRequest(req, prompt);
+    return this.run(model, req, ctx, (entry, meta) => this.engine.complete(entry, complete, ctx.signal, meta));
+  }
+
+  async embed(model: ModelInfo, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
+    const entry = await this.entry(model);
+    const texts = typeof req.input === "string" ? [req.input] : req.input;
+    return this.engine.embed(entry, texts, ctx.signal, meta(req, ctx));
+  }
+
+  private async *run(
+    model: ModelInfo,
+    req: Queued,
+    ctx: RequestContext,
+    start: (entry: CatalogEntry, meta: JobMeta) => AsyncIterable<GenerateEvent>,
+  ): AsyncIterable<ChatEvent> {
+    const entry = await this.entry(model);
+    for await (const e of start(entry, meta(req, ctx))) {
+      if (e.type !== "done") yield e;
       else {
-        yield {
-          type: "done",
-          finishReason: e.finishReason,
-          usage: {
-            prompt_tokens: e.promptTokens,
-            completion_tokens: e.completionTokens,
-            total_tokens: e.promptTokens + e.completionTokens,
-          },
-        };
+        const usage = { prompt_tokens: e.promptTokens, completion_tokens: e.completionTokens, total_tokens: e.promptTokens + e.completionTokens };
+        yield { type: "usage", usage };
       }
     }
+  }
+
+  private async entry(model: ModelInfo): Promise<CatalogEntry> {
+    const entry = await this.engine.catalog.find(model.id);
+    if (!entry) throw badRequest(`The model '${model.id}' was removed.`, "model", "model_not_found");
+    return entry;
   }
 
   private toModelInfo(e: CatalogEntry): ModelInfo {
@@ -67,30 +90,6 @@ export class LocalProvider implements Provider {
   }
 }
 
-/** Refuses what local models cannot do yet instead of silently ignoring it. */
-export function toGenerateRequest(req: ChatCompletionRequest): GenerateRequest {
-  if ((req.n ?? 1) !== 1) throw badRequest("n > 1 is not supported by local models yet.", "n", "unsupported_parameter");
-  if (req.logprobs) throw badRequest("logprobs are not supported by local models yet.", "logprobs", "unsupported_parameter");
-  if (req.tools?.length) throw badRequest("tools are not supported by local models yet.", "tools", "unsupported_parameter");
-  if (req.response_format && req.response_format.type !== "text") {
-    throw badRequest(`response_format '${req.response_format.type}' is not supported by local models yet.`, "response_format", "unsupported_parameter");
-  }
-  const stop = req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop;
-  return {
-    history: toChatHistory(req.messages),
-    temperature: req.temperature ?? 1,
-    topP: req.top_p ?? 1,
-    maxTokens: req.max_completion_tokens ?? req.max_tokens ?? null,
-    stop: stop.filter((s) => s.length > 0),
-    seed: req.seed ?? null,
-    presencePenalty: req.presence_penalty ?? 0,
-    frequencyPenalty: req.frequency_penalty ?? 0,
-  };
-}
-
-function keepAlive(value: string | number | null | undefined): number | null {
-  if (value == null) return null;
-  const ms = parseDuration(value);
-  if (ms === null) throw badRequest(`Invalid value for 'keep_alive': '${value}' is not a duration such as 300, "5m" or -1.`, "keep_alive", "invalid_value");
-  return ms;
+function meta(req: Queued, ctx: RequestContext): JobMeta {
+  return { id: ctx.requestId, priority: req.priority ?? ctx.priority ?? 1, keepAliveMs: keepAlive(req.keep_alive) };
 }

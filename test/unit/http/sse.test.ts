@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SSE_DONE, sseEvent } from "../../../server/http/sse";
-import { chunkObject, usageChunk } from "../../../server/gateway/openaiShape";
+import { chatChunk, usageChunk } from "../../../server/gateway/openaiShape";
 
 const meta = { id: "chatcmpl-1", created: 1700000000, model: "m" };
 
@@ -13,10 +13,10 @@ test("an SSE event is one data line of JSON followed by a blank line", () => {
 });
 
 test("chunks carry usage:null only when include_usage is on; the usage chunk has no choices", () => {
-  const plain = chunkObject(meta, { content: "hi" }, null, false);
+  const plain = chatChunk(meta, 0, { content: "hi" }, null, false);
   assert.equal("usage" in plain, false);
   assert.deepEqual(plain.choices, [{ index: 0, delta: { content: "hi" }, logprobs: null, finish_reason: null }]);
-  assert.equal(chunkObject(meta, {}, "stop", true).usage, null);
+  assert.equal(chatChunk(meta, 0, {}, "stop", true).usage, null);
   const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
-  assert.deepEqual(usageChunk(meta, usage), { ...meta, object: "chat.completion.chunk", choices: [], usage });
+  assert.deepEqual(usageChunk(meta, "chat.completion.chunk", usage), { ...meta, object: "chat.completion.chunk", choices: [], usage });
 });

@@ -1,0 +1,44 @@
+/**
+ * POST /v1/embeddings: string or array input, `encoding_format` float or base64 (little-endian
+ * float32, as OpenAI sends it), and `dimensions` by truncating and re-normalising the vector.
+ */
+import { badRequest } from "../../errors";
+import type { Gateway } from "../../gateway/gateway";
+import { embeddingRequestSchema, parseBody } from "../../gateway/schema";
+import { readJson } from "../body";
+import { msSince, sendJson } from "../respond";
+import type { Route } from "../router";
+import { requestContext } from "./chat";
+
+export function embeddingRoutes(gateway: Gateway, bodyLimit: number): Route[] {
+  return [
+    {
+      method: "POST",
+      path: "/v1/embeddings",
+      handler: async (ctx) => {
+        const req = parseBody(embeddingRequestSchema, await readJson(ctx.req, bodyLimit));
+        const { model, result } = await gateway.embed(req, ctx.record, requestContext(ctx));
+        const size = result.vectors[0]?.length ?? 0;
+        if (req.dimensions != null && req.dimensions > size) {
+          throw badRequest(`dimensions must be at most ${size} for '${model.id}', not ${req.dimensions}.`, "dimensions", "invalid_value");
+        }
+        const data = result.vectors.map((v, index) => {
+          const vector = req.dimensions ? normalize(v.slice(0, req.dimensions)) : v;
+          return { object: "embedding", index, embedding: req.encoding_format === "base64" ? toBase64(vector) : vector };
+        });
+        const usage = { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens };
+        sendJson(ctx.res, 200, { object: "list", data, model: model.id, usage }, { ...ctx.baseHeaders, "x-faro-overhead-ms": msSince(ctx.record.startedAt) });
+      },
+    },
+  ];
+}
+
+/** Shortened embeddings are only comparable by cosine once scaled back to unit length. */
+export function normalize(v: number[]): number[] {
+  const norm = Math.hypot(...v);
+  return norm === 0 ? v : v.map((x) => x / norm);
+}
+
+export function toBase64(v: number[]): string {
+  return Buffer.from(new Float32Array(v).buffer).toString("base64");
+}

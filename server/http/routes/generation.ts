@@ -1,0 +1,93 @@
+/**
+ * Answers a generation (chat or legacy completion) from provider events: one JSON object, or
+ * an SSE stream written as events arrive. The first event is awaited before any header goes
+ * out, so errors found before the first token (bad parameters, queue full, context too long,
+ * load failure) still get their proper status.
+ */
+import type { Usage } from "../../providers/types";
+import type { ChatEvent } from "../../providers/types";
+import { ChoiceCollector, type ApiFinishReason, type CompletionMeta } from "../../gateway/openaiShape";
+import { clientGone } from "../clientGone";
+import { sendJson } from "../respond";
+import type { HttpContext } from "../router";
+import { SSE_DONE, sseEvent, startSse } from "../sse";
+
+type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "tool_calls" }>;
+
+/** How one API shapes its objects (chat.completion vs text_completion). */
+export interface Shape {
+  whole(collector: ChoiceCollector, meta: CompletionMeta, usage: Usage): unknown;
+  /** The chunk that opens a choice in a stream (chat sends the role), if any. */
+  open(meta: CompletionMeta, index: number, includeUsage: boolean): unknown | null;
+  piece(meta: CompletionMeta, e: Piece, includeUsage: boolean): unknown;
+  close(meta: CompletionMeta, index: number, finishReason: ApiFinishReason, includeUsage: boolean): unknown;
+  usage(meta: CompletionMeta, usage: Usage): unknown;
+}
+
+export interface Answer {
+  ctx: HttpContext;
+  meta: CompletionMeta;
+  events: AsyncIterable<ChatEvent>;
+  stream: boolean;
+  includeUsage: boolean;
+  shape: Shape;
+}
+
+export async function answer({ ctx, meta, events, stream, includeUsage, shape }: Answer): Promise<void> {
+  const it = events[Symbol.asyncIterator]();
+  const providerStart = performance.now();
+  const first = await it.next();
+  if (!stream) return whole(ctx, meta, first, it, providerStart, shape);
+
+  startSse(ctx.res, { ...ctx.baseHeaders, "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) });
+  const write = (obj: unknown) => ctx.res.write(sseEvent(obj));
+  const opened = new Set<number>();
+  const open = (index: number) => {
+    if (opened.has(index)) return;
+    opened.add(index);
+    const chunk = shape.open(meta, index, includeUsage);
+    if (chunk) write(chunk);
+  };
+  open(0);
+  for (let r = first; !r.done; r = await it.next()) {
+    const e = r.value;
+    if (e.type === "usage") {
+      if (includeUsage) write(shape.usage(meta, e.usage));
+      continue;
+    }
+    open(e.index);
+    if (e.type === "choice_end") {
+      if (e.finishReason === "abort") return aborted(it);
+      write(shape.close(meta, e.index, e.finishReason, includeUsage));
+    } else write(shape.piece(meta, e, includeUsage));
+  }
+  ctx.res.end(SSE_DONE);
+}
+
+async function whole(
+  ctx: HttpContext,
+  meta: CompletionMeta,
+  first: IteratorResult<ChatEvent>,
+  it: AsyncIterator<ChatEvent>,
+  providerStart: number,
+  shape: Shape,
+): Promise<void> {
+  const collector = new ChoiceCollector();
+  let usage: Usage | null = null;
+  for (let r = first; !r.done; r = await it.next()) {
+    const e = r.value;
+    if (e.type === "usage") usage = e.usage;
+    else if (e.type === "choice_end" && e.finishReason === "abort") return aborted(it);
+    else collector.add(e);
+  }
+  if (!usage) throw new Error("provider stream ended without usage");
+  const providerMs = performance.now() - providerStart;
+  const overhead = (performance.now() - ctx.record.startedAt - providerMs).toFixed(2);
+  sendJson(ctx.res, 200, shape.whole(collector, meta, usage), { ...ctx.baseHeaders, "x-faro-overhead-ms": overhead });
+}
+
+/** Reads what is left (the usage, for the log) and reports the disconnect. */
+async function aborted(it: AsyncIterator<ChatEvent>): Promise<never> {
+  while (!(await it.next()).done);
+  throw clientGone();
+}

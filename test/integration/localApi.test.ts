@@ -1,0 +1,179 @@
+/**
+ * The rest of the local OpenAI API through the official SDK: legacy completions, embeddings,
+ * JSON-schema output, tool calls (forced and in history), `n`, keep_alive, and clear refusals.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import OpenAI from "openai";
+import { serve, tempDir, type Served } from "../fixtures/serve";
+import { writeTinyModel } from "../fixtures/models";
+
+const MODEL = "tiny";
+let server: Served;
+let client: OpenAI;
+
+before(async () => {
+  const dir = await tempDir("faro-models-");
+  await writeTinyModel(dir, { name: MODEL });
+  server = await serve(["--models-dir", dir]);
+  client = new OpenAI({ baseURL: server.baseURL, apiKey: "x", maxRetries: 0 });
+});
+
+after(async () => {
+  assert.equal(await server.stop(), 0);
+});
+
+const user = (content: string) => [{ role: "user" as const, content }];
+
+describe("legacy completions", () => {
+  test("text_completion objects, 16 tokens by default, n choices, and a stream", async () => {
+    const r = await client.completions.create({ model: MODEL, prompt: "Once upon a time", seed: 1 });
+    assert.equal(r.object, "text_completion");
+    assert.match(r.id, /^cmpl-/);
+    assert.ok(r.usage!.completion_tokens <= 16);
+    if (r.choices[0]!.finish_reason === "length") assert.equal(r.usage!.completion_tokens, 16);
+    const many = await client.completions.create({ model: MODEL, prompt: "Once", n: 3, max_tokens: 8, seed: 4 });
+    assert.deepEqual(many.choices.map((c) => c.index), [0, 1, 2]);
+    let streamed = "";
+    let finish: string | null = null;
+    for await (const c of await client.completions.create({ model: MODEL, prompt: "Once upon a time", seed: 1, stream: true })) {
+      streamed += c.choices[0]?.text ?? "";
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(streamed, r.choices[0]!.text);
+    assert.equal(finish, r.choices[0]!.finish_reason);
+  });
+
+  test("echo and several prompts at once are refused, naming the parameter", async () => {
+    await assert.rejects(client.completions.create({ model: MODEL, prompt: "x", echo: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "echo");
+    await assert.rejects(client.completions.create({ model: MODEL, prompt: ["a", "b"] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt");
+  });
+});
+
+describe("embeddings", () => {
+  test("one vector per input with the model's dimension; base64 decodes to the same floats", async () => {
+    const r = await client.embeddings.create({ model: MODEL, input: ["lighthouse", "harbour"], encoding_format: "float" });
+    assert.equal(r.object, "list");
+    assert.equal(r.data.length, 2);
+    assert.deepEqual(r.data.map((d) => d.embedding.length), [64, 64]);
+    assert.notDeepEqual(r.data[0]!.embedding, r.data[1]!.embedding);
+    assert.ok(r.usage.prompt_tokens > 0);
+    const raw = await fetch(`${server.baseURL}/embeddings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: MODEL, input: "lighthouse", encoding_format: "base64" }),
+    });
+    const b64 = ((await raw.json()) as { data: Array<{ embedding: string }> }).data[0]!.embedding;
+    const bytes = Buffer.from(b64, "base64");
+    const floats = [...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)];
+    assert.equal(floats.length, 64);
+    floats.forEach((x, i) => assert.ok(Math.abs(x - r.data[0]!.embedding[i]!) < 1e-6));
+  });
+
+  test("dimensions shortens and re-normalises; too many is a 400", async () => {
+    const r = await client.embeddings.create({ model: MODEL, input: "lighthouse", dimensions: 16 });
+    const v = r.data[0]!.embedding;
+    assert.equal(v.length, 16);
+    assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-6);
+    await assert.rejects(client.embeddings.create({ model: MODEL, input: "x", dimensions: 65 }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "dimensions");
+  });
+});
+
+describe("structured output and tools", () => {
+  const schema = {
+    type: "object",
+    properties: { sunny: { type: "boolean" }, color: { enum: ["red", "green", "blue"] } },
+    required: ["sunny", "color"],
+  };
+
+  test("json_schema output parses and matches the schema", async () => {
+    const r = await client.chat.completions.create({
+      model: MODEL,
+      messages: user("Describe the weather"),
+      max_tokens: 200,
+      seed: 3,
+      response_format: { type: "json_schema", json_schema: { name: "weather", schema } },
+    });
+    assert.equal(r.choices[0]!.finish_reason, "stop");
+    const value = JSON.parse(r.choices[0]!.message.content!) as { sunny: unknown; color: unknown };
+    assert.equal(typeof value.sunny, "boolean");
+    assert.ok(["red", "green", "blue"].includes(value.color as string));
+  });
+
+  const tools: OpenAI.ChatCompletionTool[] = [
+    { type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { enum: ["Paris", "Lima"] } }, required: ["city"] } } },
+    { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { utc: { type: "boolean" } }, required: ["utc"] } } },
+  ];
+
+  test("a named tool_choice returns an OpenAI tool call, streamed as deltas too", async () => {
+    const r = await client.chat.completions.create({
+      model: MODEL, messages: user("Weather?"), tools, seed: 5, max_tokens: 100,
+      tool_choice: { type: "function", function: { name: "get_weather" } },
+    });
+    const choice = r.choices[0]!;
+    assert.equal(choice.finish_reason, "tool_calls");
+    const call = choice.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    assert.match(call.id, /^call_/);
+    assert.equal(call.type, "function");
+    assert.equal(call.function.name, "get_weather");
+    assert.ok(["Paris", "Lima"].includes((JSON.parse(call.function.arguments) as { city: string }).city));
+
+    const deltas: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
+    let finish: string | null = null;
+    for await (const c of await client.chat.completions.create({
+      model: MODEL, messages: user("Weather?"), tools, seed: 5, max_tokens: 100, stream: true,
+      tool_choice: { type: "function", function: { name: "get_weather" } },
+    })) {
+      deltas.push(...(c.choices[0]?.delta.tool_calls ?? []));
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(finish, "tool_calls");
+    assert.equal(deltas[0]!.function!.name, "get_weather");
+    assert.equal(deltas.map((d) => d.function?.arguments ?? "").join(""), call.function.arguments);
+  });
+
+  test("tool_choice required picks one of the tools; a tool result in the history is accepted", async () => {
+    const r = await client.chat.completions.create({ model: MODEL, messages: user("Help"), tools, tool_choice: "required", seed: 2, max_tokens: 100 });
+    const call = r.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    assert.ok(["get_weather", "get_time"].includes(call.function.name));
+    JSON.parse(call.function.arguments);
+    const followUp = await client.chat.completions.create({
+      model: MODEL,
+      max_tokens: 5,
+      messages: [
+        ...user("Help"),
+        { role: "assistant", content: null, tool_calls: [call] },
+        { role: "tool", tool_call_id: call.id, content: '{"ok": true}' },
+      ],
+    });
+    assert.equal(followUp.object, "chat.completion");
+    await assert.rejects(
+      client.chat.completions.create({ model: MODEL, messages: [...user("x"), { role: "tool", tool_call_id: "call_nope", content: "1" }] }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "messages[1].tool_call_id",
+    );
+  });
+});
+
+describe("other parameters", () => {
+  test("n gives separate answers; logprobs is a clear 400", async () => {
+    const r = await client.chat.completions.create({ model: MODEL, messages: user("Hi"), n: 3, max_tokens: 12, seed: 9 });
+    assert.deepEqual(r.choices.map((c) => c.index), [0, 1, 2]);
+    assert.equal(new Set(r.choices.map((c) => c.message.content)).size, 3);
+    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: user("Hi"), logprobs: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "logprobs");
+  });
+
+  test("keep_alive 0 unloads the model after the request; a bad duration is a 400", async () => {
+    await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 2, keep_alive: 0 } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const q = (await (await fetch(`${server.baseURL}/queue`)).json()) as { models: Array<{ id: string }> };
+      if (!q.models.some((m) => m.id === MODEL)) break;
+      assert.ok(Date.now() < deadline, "the model is unloaded");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await assert.rejects(
+      client.chat.completions.create({ model: MODEL, messages: user("Hi"), keep_alive: "soon" } as OpenAI.ChatCompletionCreateParamsNonStreaming),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "keep_alive",
+    );
+  });
+});
