@@ -1,0 +1,178 @@
+/**
+ * npm run bench:engine — the local engine against node-llama-cpp called directly, on a
+ * synthetic ~86M-parameter Q8_0 llama written by the project's GGUF writer:
+ *   1. single-stream tokens/s through HTTP vs direct (goal >= 97%);
+ *   2. aggregate tokens/s at 1/2/4/8 concurrent streams: Faro (batched slots) vs one-at-a-time
+ *      serving (--slots 1) vs node-llama-cpp's own N-sequence throughput (goal >= 95%);
+ *   3. TTFT under load, queue wait by priority, and the server's peak memory.
+ * Options: --tokens N (per request, default 48), --reps N (default 3).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { writeRandomLlamaModel, CHATML_TEMPLATE, llamaParameterCount, type LlamaModelOptions } from "../../server/engine/gguf/llamaModel";
+import { chooseThreads } from "../../server/engine/threads";
+import { serve, tempDir, type Served } from "../fixtures/serve";
+
+const { values } = parseArgs({ options: { tokens: { type: "string", default: "48" }, reps: { type: "string", default: "3" } } });
+const TOKENS = Number(values.tokens);
+const REPS = Number(values.reps);
+const CONCURRENCY = [1, 2, 4, 8];
+const PROMPT = "Tell me about lighthouses and the people who keep them";
+
+const shape: LlamaModelOptions = {
+  name: "bench-86m", embeddingLength: 768, blockCount: 12, headCount: 12, headCountKv: 12,
+  feedForwardLength: 2048, contextLength: 2048, tensorType: "Q8_0", seed: 11, chatTemplate: CHATML_TEMPLATE,
+};
+
+interface Run { tokens: number; ms: number; ttft: number[] }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+/** node-llama-cpp alone: one context with `slots` sequences, N generations at once. */
+async function direct(path: string, threads: number) {
+  const { getLlama, LlamaChat } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: false, build: "never" });
+  const model = await llama.loadModel({ modelPath: path });
+  const context = await model.createContext({ sequences: 8, contextSize: 2048, threads });
+  const sequences = Array.from({ length: 8 }, () => context.getSequence());
+  const { resolveChatWrapper } = await import("node-llama-cpp");
+  const chatWrapper = resolveChatWrapper(model);
+  const once = async (n: number, rep: number): Promise<Run> => {
+    const start = performance.now();
+    const ttft: number[] = [];
+    const counts = await Promise.all(
+      sequences.slice(0, n).map(async (seq, i) => {
+        const chat = new LlamaChat({ contextSequence: seq, chatWrapper, autoDisposeSequence: false });
+        const before = seq.tokenMeter.usedOutputTokens;
+        let first = 0;
+        await chat.generateResponse([{ type: "user", text: `${rep}-${i} ${PROMPT}` }], {
+          maxTokens: TOKENS, temperature: 1, topP: 1, topK: 0, seed: 1000 * rep + i, repeatPenalty: false,
+          onTextChunk: () => { first ||= performance.now() - start; },
+        });
+        ttft.push(first);
+        chat.dispose({ disposeSequence: false });
+        return seq.tokenMeter.usedOutputTokens - before;
+      }),
+    );
+    return { tokens: counts.reduce((a, b) => a + b, 0), ms: performance.now() - start, ttft };
+  };
+  await once(1, 99); // warm-up
+  const results = new Map<number, Run[]>();
+  for (const n of CONCURRENCY) {
+    const runs: Run[] = [];
+    for (let rep = 0; rep < REPS; rep++) runs.push(await once(n, rep));
+    results.set(n, runs);
+  }
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  return results;
+}
+
+/** N concurrent streaming requests through Faro's HTTP endpoint, tokens counted from usage. */
+async function viaFaro(server: Served, n: number, rep: number, priority?: (i: number) => number): Promise<Run & { waits: Array<{ p: number; ttft: number }> }> {
+  const start = performance.now();
+  const ttft: number[] = [];
+  const waits: Array<{ p: number; ttft: number }> = [];
+  const counts = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const p = priority?.(i);
+      const res = await fetch(`${server.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: shape.name, messages: [{ role: "user", content: `${rep}-${i} ${PROMPT}` }], max_tokens: TOKENS,
+          seed: 1000 * rep + i, stream: true, stream_options: { include_usage: true }, ...(p === undefined ? {} : { priority: p }),
+        }),
+      });
+      let first = 0;
+      let tokens = 0;
+      let buf = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        if (!first && /"content":"[^"]/.test(buf)) first = performance.now() - start;
+        const m = buf.match(/"completion_tokens":(\d+)/);
+        if (m) tokens = Number(m[1]);
+        if (buf.length > 4096) buf = buf.slice(-1024);
+      }
+      ttft.push(first);
+      if (p !== undefined) waits.push({ p, ttft: first });
+      return tokens;
+    }),
+  );
+  return { tokens: counts.reduce((a, b) => a + b, 0), ms: performance.now() - start, ttft, waits };
+}
+
+async function faroSeries(dir: string, slots: number) {
+  const server = await serve(["--models-dir", dir, "--slots", String(slots), "--gpu", "cpu", "--max-queue", "1000"]);
+  const results = new Map<number, Run[]>();
+  try {
+    await viaFaro(server, 1, 99); // load + warm-up
+    for (const n of CONCURRENCY) {
+      const runs: Run[] = [];
+      for (let rep = 0; rep < REPS; rep++) runs.push(await viaFaro(server, n, rep));
+      results.set(n, runs);
+    }
+    const peakKb = Number(readFileSync(`/proc/${server.proc.pid}/status`, "utf8").match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+    return { results, server, peakMb: peakKb / 1024 };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+const tps = (r: Run) => (r.tokens / r.ms) * 1000;
+
+async function main() {
+  const dir = await tempDir("faro-bench-engine-");
+  const path = join(dir, `${shape.name}.gguf`);
+  await writeRandomLlamaModel(path, shape);
+  const size = readFileSync(path).length;
+  const threads = chooseThreads({ embeddingLength: shape.embeddingLength, sizeBytes: size });
+  console.log(`model: ${shape.name}, ${(llamaParameterCount(shape) / 1e6).toFixed(1)}M parameters, Q8_0, ${(size / 1e6).toFixed(0)} MB; CPU, ${threads} threads; ${TOKENS} tokens per request, median of ${REPS}`);
+
+  const raw = await direct(path, threads);
+  const batched = await faroSeries(dir, 8);
+  // Priority: with one slot, 6 requests at once (2 per priority); urgent ones should wait least.
+  const single = await faroSeries(dir, 1);
+  const prio = await viaFaro(single.server, 6, 7, (i) => i % 3);
+  await single.server.stop();
+  await batched.server.stop();
+
+  console.log("\n1. single stream (tokens/s)\n");
+  console.log("| node-llama-cpp direct | Faro HTTP stream | ratio |\n|---|---|---|");
+  const d1 = median(raw.get(1)!.map(tps));
+  const f1 = median(batched.results.get(1)!.map(tps));
+  console.log(`| ${d1.toFixed(1)} | ${f1.toFixed(1)} | ${((f1 / d1) * 100).toFixed(1)}% |`);
+
+  console.log("\n2. aggregate tokens/s by concurrent streams\n");
+  console.log("| streams | node-llama-cpp N sequences | Faro batched (8 slots) | Faro / raw | one-at-a-time (1 slot) | batched / one-at-a-time |\n|---|---|---|---|---|---|");
+  for (const n of CONCURRENCY) {
+    const r = median(raw.get(n)!.map(tps));
+    const b = median(batched.results.get(n)!.map(tps));
+    const o = median(single.results.get(n)!.map(tps));
+    console.log(`| ${n} | ${r.toFixed(1)} | ${b.toFixed(1)} | ${((b / r) * 100).toFixed(1)}% | ${o.toFixed(1)} | ${(b / o).toFixed(2)}x |`);
+  }
+
+  console.log("\n3. time to first token under load (ms, all runs at that concurrency)\n");
+  console.log("| streams | raw p50 | raw p95 | Faro batched p50 | Faro batched p95 | one-at-a-time p50 | one-at-a-time p95 |\n|---|---|---|---|---|---|---|");
+  for (const n of CONCURRENCY) {
+    const all = (m: Map<number, Run[]>) => m.get(n)!.flatMap((r) => r.ttft);
+    const cells = [all(raw), all(batched.results), all(single.results)].flatMap((xs) => [pct(xs, 0.5).toFixed(0), pct(xs, 0.95).toFixed(0)]);
+    console.log(`| ${n} | ${cells.join(" | ")} |`);
+  }
+  console.log("\nqueue wait by priority (1 slot, 6 requests sent at once, 2 per priority; TTFT ms)\n");
+  console.log("| priority | TTFT ms |\n|---|---|");
+  for (const p of [0, 1, 2]) console.log(`| ${p} | ${prio.waits.filter((w) => w.p === p).map((w) => w.ttft.toFixed(0)).join(", ")} |`);
+  console.log(`\npeak server memory (VmHWM): 8 slots ${batched.peakMb.toFixed(0)} MB, 1 slot ${single.peakMb.toFixed(0)} MB`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
