@@ -25,7 +25,7 @@ before(async () => {
   proc = spawn(process.execPath, [LSP_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
   proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  for (const m of ["faro/endpoint/changed", "faro/models/changed"]) conn.onNotification(m, (params: unknown) => {
+  for (const m of ["faro/endpoint/changed", "faro/models/changed", "faro/queue/changed"]) conn.onNotification(m, (params: unknown) => {
     notifications.push({ method: m, params });
   });
   conn.listen();
@@ -88,4 +88,14 @@ test("faro/endpoint/start serves HTTP, status reports it, stop ends it", async (
   assert.equal(stopped.url, null);
   await assert.rejects(fetch(`${started.url}/models`));
   assert.ok(notifications.filter((n) => n.method === "faro/endpoint/changed").length >= 2);
+});
+
+test("faro/queue/list shows the resident models; faro/queue/cancel of an unknown id is false; faro/models/unload frees an idle model", async () => {
+  const { requests, models } = await request("faro/queue/list", {});
+  assert.deepEqual(requests, [], "nothing is running between tests");
+  assert.ok(models.some((m) => m.id === "other-model" && m.state === "ready"), "the model used above is still loaded");
+  assert.deepEqual(await request("faro/queue/cancel", { id: "nope" }), { cancelled: false });
+  assert.deepEqual(await request("faro/models/unload", { model: "other-model" }), { unloaded: true });
+  assert.deepEqual(await request("faro/models/unload", { model: "other-model" }), { unloaded: false });
+  assert.ok(notifications.some((n) => n.method === "faro/queue/changed"));
 });

@@ -1,0 +1,53 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { toCompleteRequest, toGenerateRequest } from "../../../server/providers/local/requests";
+import { chatCompletionRequestSchema, completionRequestSchema, parseBody } from "../../../server/gateway/schema";
+import { FaroError } from "../../../server/errors";
+
+const chat = (extra: Record<string, unknown>) =>
+  toGenerateRequest(parseBody(chatCompletionRequestSchema, { model: "m", messages: [{ role: "user", content: "hi" }], ...extra }));
+const refused = (fn: () => unknown): FaroError => {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof FaroError && e.status === 400);
+    return e;
+  }
+  assert.fail("accepted");
+};
+const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
+
+test("OpenAI's defaults: temperature 1, top_p 1, no penalties, one answer, free text", () => {
+  const r = chat({});
+  assert.deepEqual([r.temperature, r.topP, r.presencePenalty, r.frequencyPenalty, r.n, r.maxTokens, r.seed], [1, 1, 0, 0, 1, null, null]);
+  assert.deepEqual(r.format, { type: "text" });
+  assert.deepEqual(r.toolChoice, { type: "none" });
+  assert.equal(chat({ max_tokens: 5, max_completion_tokens: 7 }).maxTokens, 7, "max_completion_tokens wins");
+  assert.deepEqual(chat({ stop: "x" }).stop, ["x"]);
+});
+
+test("tool_choice: auto with tools, named, required; inconsistent choices are 400s", () => {
+  assert.deepEqual(chat({ tools }).toolChoice, { type: "auto" });
+  assert.deepEqual(chat({ tools, tool_choice: { type: "function", function: { name: "f" } } }).toolChoice, { type: "function", name: "f" });
+  assert.deepEqual(chat({ tools, tool_choice: "required" }).toolChoice, { type: "required" });
+  assert.equal(refused(() => chat({ tool_choice: "required" })).param, "tool_choice");
+  assert.equal(refused(() => chat({ tools, tool_choice: { type: "function", function: { name: "g" } } })).param, "tool_choice.function.name");
+  assert.equal(refused(() => chat({ tools, response_format: { type: "json_object" } })).param, "response_format");
+});
+
+test("response formats and refusals", () => {
+  assert.deepEqual(chat({ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "boolean" } } } }).format, {
+    type: "json_schema",
+    schema: { type: "boolean" },
+  });
+  assert.equal(refused(() => chat({ response_format: { type: "json_schema", json_schema: { name: "x" } } })).param, "response_format.json_schema.schema");
+  assert.equal(refused(() => chat({ logprobs: true })).param, "logprobs");
+});
+
+test("legacy completions default to 16 tokens and refuse echo, suffix, best_of", () => {
+  const body = (extra: Record<string, unknown>) => parseBody(completionRequestSchema, { model: "m", prompt: "p", ...extra });
+  assert.equal(toCompleteRequest(body({}), "p").maxTokens, 16);
+  for (const [k, v] of [["echo", true], ["suffix", "s"], ["best_of", 2], ["logprobs", 1]] as const) {
+    assert.equal(refused(() => toCompleteRequest(body({ [k]: v }), "p")).param, k);
+  }
+});
