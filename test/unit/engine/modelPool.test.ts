@@ -1,0 +1,84 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ModelPool, type Loader } from "../../../server/engine/modelPool";
+import type { CatalogEntry } from "../../../server/engine/catalog";
+import type { LoadedModel } from "../../../server/engine/loadedModel";
+import { createLogger } from "../../../server/logger";
+
+const entry = (id: string) => ({ id }) as CatalogEntry;
+const logger = createLogger(() => {});
+
+/** A loader that records loads and disposals; loads finish when the test says so. */
+function fakeLoader() {
+  const events: string[] = [];
+  const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void; progress: (f: number) => void }>();
+  const loader: Loader = (e, onProgress) =>
+    new Promise<LoadedModel>((resolve, reject) => {
+      events.push(`load ${e.id}`);
+      const model = { plan: { mode: "cpu", gpuLayers: 0 }, dispose: async () => void events.push(`dispose ${e.id}`) } as unknown as LoadedModel;
+      pending.set(e.id, { resolve: () => resolve(model), reject, progress: onProgress });
+    });
+  const tick = () => new Promise((r) => setImmediate(r));
+  /** The load starts after earlier unloads settle, so give it a turn of the event loop. */
+  const started = async (id: string) => {
+    await tick();
+    return pending.get(id)!;
+  };
+  const finish = async (id: string) => {
+    (await started(id)).resolve();
+    await tick();
+  };
+  return { loader, events, started, finish };
+}
+
+test("slots per model, LRU eviction of idle models only, and reuse without reloading", async () => {
+  const f = fakeLoader();
+  const pool = new ModelPool(f.loader, { slots: 2, maxLoaded: 2, keepAliveMs: Infinity }, logger);
+  assert.ok(pool.canStart("a"));
+  const a1 = pool.reserve(entry("a"), null);
+  pool.reserve(entry("a"), null);
+  assert.equal(pool.canStart("a"), false, "both slots of a are taken");
+  (await f.started("a")).progress(0.5);
+  assert.deepEqual(pool.list().map((r) => [r.id, r.state, r.progress, r.busy_slots]), [["a", "loading", 0.5, 2]]);
+  await f.finish("a");
+  await a1;
+  pool.reserve(entry("b"), null);
+  await f.finish("b");
+  assert.equal(pool.canStart("c"), false, "two models resident, both busy: no room");
+  pool.release("a");
+  pool.release("a");
+  pool.release("b");
+  pool.reserve(entry("b"), null); // b used more recently than a
+  assert.ok(pool.canStart("c"), "a is idle and can be evicted");
+  pool.reserve(entry("c"), null);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(f.events, ["load a", "load b", "dispose a", "load c"], "a (least recently used, idle) made room; b was not reloaded");
+  assert.equal(pool.isResident("a"), false);
+  await f.finish("c");
+  await pool.dispose();
+});
+
+test("keep-alive unloads an idle model; 0 unloads at once; a failed load is forgotten", async () => {
+  const f = fakeLoader();
+  const pool = new ModelPool(f.loader, { slots: 1, maxLoaded: 3, keepAliveMs: 30 }, logger);
+  pool.reserve(entry("a"), null);
+  await f.finish("a");
+  pool.release("a");
+  assert.ok(pool.isLoaded("a"));
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(pool.isResident("a"), false, "unloaded after 30 ms idle");
+  pool.reserve(entry("b"), 0);
+  await f.finish("b");
+  pool.release("b");
+  await new Promise((r) => setImmediate(r));
+  assert.equal(pool.isResident("b"), false, "keep_alive 0");
+  const failing = pool.reserve(entry("c"), null);
+  (await f.started("c")).reject(new Error("bad file"));
+  await assert.rejects(failing, /bad file/);
+  assert.equal(pool.isResident("c"), false);
+  pool.release("c");
+  assert.ok(pool.canStart("c"), "the next request may try again");
+  assert.equal(pool.unload("zzz"), false);
+  await pool.dispose();
+  assert.deepEqual(f.events, ["load a", "dispose a", "load b", "dispose b", "load c"]);
+});
