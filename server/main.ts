@@ -16,6 +16,7 @@ import { Backend, FARO_VERSION } from "./backend";
 import { defaultConfig, type BackendConfig } from "./config";
 import { FaroError, messageOf } from "./errors";
 import { createLogger, type Logger } from "./logger";
+import { registerPromptFeatures } from "./lsp/features";
 import type { FaroNotifications, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "./protocol";
 
 const connection = createConnection(ProposedFeatures.all);
@@ -57,13 +58,17 @@ function notify<M extends keyof FaroNotifications>(method: M, params: FaroNotifi
   void connection.sendNotification(method, params);
 }
 
+// The .prompt language (diagnostics, completion, runs, versions): lsp/features.ts.
+const promptFeatures = registerPromptFeatures(connection, () => backend, logger, { onRequest, notify });
+
 connection.onInitialize(async (params) => {
   const config = configFromInit(params.initializationOptions as InitializationOptions | undefined);
   backend = await Backend.create(config, logger);
   watchQueue(backend);
+  promptFeatures.initialize(params);
   logger.info(`Faro ${FARO_VERSION} backend ready (home ${config.home})`);
   return {
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, ...promptFeatures.capabilities },
     serverInfo: { name: "faro", version: FARO_VERSION },
   };
 });
@@ -101,6 +106,7 @@ function watchQueue(b: Backend): void {
 }
 
 connection.onShutdown(async () => {
+  promptFeatures.dispose();
   await backend?.close();
   backend = null;
 });

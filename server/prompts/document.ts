@@ -63,10 +63,10 @@ function parseFrontmatter(text: string, span: Span, block: Span, problems: Probl
   const yaml = parseDocument(source, { keepSourceTokens: false });
   for (const [list, severity] of [[yaml.errors, "error"], [yaml.warnings, "warning"]] as const) {
     for (const e of list) {
-      const [s, en] = e.pos;
+      const [s, en] = widen(source, e.pos[0], e.pos[1]);
       problems.push({
         start: span.start + s,
-        end: span.start + widen(source, s, en),
+        end: span.start + en,
         severity,
         code: severity === "error" ? "yaml-syntax" : "yaml-warning",
         // yaml's message repeats the location and an excerpt; the range already shows both.
@@ -79,12 +79,27 @@ function parseFrontmatter(text: string, span: Span, block: Span, problems: Probl
   return { span, block, yaml, data, hasErrors };
 }
 
-/** yaml often marks one character; cover the word there (a duplicated key, a bad scalar) instead. */
-function widen(source: string, start: number, end: number): number {
-  if (end - start > 1) return end;
+/**
+ * yaml often marks one character: cover the word there (a duplicated key, a bad scalar), or,
+ * when it marks the line break where something was expected, the content of that line.
+ */
+function widen(source: string, start: number, end: number): [number, number] {
+  if (end - start > 1) return [start, end];
+  if (start >= source.length || /[\r\n]/.test(source[start]!) || (/\s/.test(source[start]!) && /^\s*$/.test(restOfLine(source, start)))) {
+    const lineStart = Math.max(source.lastIndexOf("\n", start - 1), source.lastIndexOf("\r", start - 1)) + 1;
+    const text = source.slice(lineStart, start);
+    const first = lineStart + (text.length - text.trimStart().length);
+    const last = lineStart + text.trimEnd().length;
+    return last > first ? [first, last] : [start, start + 1];
+  }
   let e = start;
   while (e < source.length && !/[\s:,[\]{}#]/.test(source[e]!)) e++;
-  return Math.max(e, start + 1);
+  return [start, Math.max(e, start + 1)];
+}
+
+function restOfLine(source: string, from: number): string {
+  const m = /[\r\n]/.exec(source.slice(from));
+  return m ? source.slice(from, from + m.index) : source.slice(from);
 }
 
 /** Offsets in the document of a YAML node of the frontmatter. */

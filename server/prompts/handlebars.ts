@@ -54,8 +54,9 @@ for (const name of DOTPROMPT_HELPERS) {
   dotpromptHelpers[name] = fn;
 }
 
+/** The AST with locations. Whitespace control (`~`) only trims text nodes, which no check reads: skip it. */
 export function parseTemplate(source: string): Ast {
-  return Handlebars.parse(source);
+  return Handlebars.parseWithoutProcessing(source);
 }
 
 /**

@@ -1,0 +1,92 @@
+/**
+ * The `.prompt` language over LSP: registers document sync, diagnostics, quick fixes and the
+ * other editor features on the connection. main.ts calls registerPromptFeatures once and
+ * merges `capabilities` into its initialize result.
+ */
+import {
+  CodeActionKind,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type ServerCapabilities,
+} from "vscode-languageserver/node";
+import type { Backend } from "../backend";
+import type { Logger } from "../logger";
+import type { FaroNotifications, FaroRequestMethod, ParamsOf, ResultOf } from "../protocol";
+import type { CheckContext } from "../prompts/check";
+import { codeActions } from "./codeActions";
+import { DiagnosticsPublisher } from "./diagnostics";
+import { PromptDocuments } from "./documents";
+import { ModelSnapshot } from "./models";
+import { LspWorkspace } from "./workspace";
+
+export const PROMPT_LANGUAGE_ID = "prompt";
+
+export interface PromptFeatures {
+  capabilities: ServerCapabilities;
+  /** Call from onInitialize, once the backend exists. */
+  initialize(params: InitializeParams): void;
+  dispose(): void;
+}
+
+/** main.ts's typed registration helpers: the one place backend errors become JSON-RPC errors. */
+export interface Rpc {
+  onRequest<M extends FaroRequestMethod>(method: M, handler: (params: ParamsOf<M>, b: Backend) => Promise<ResultOf<M>>): void;
+  notify<M extends keyof FaroNotifications>(method: M, params: FaroNotifications[M]): void;
+}
+
+export function registerPromptFeatures(connection: Connection, backend: () => Backend | null, logger: Logger, _rpc: Rpc): PromptFeatures {
+  // The closures below run only after registration, when models and ws exist.
+  const documents: PromptDocuments = new PromptDocuments((uri): CheckContext => ({ models: models.models, defaultModel: models.defaultModel, partial: ws.partials(uri) }));
+  const ws: LspWorkspace = new LspWorkspace(documents);
+  const diagnostics = new DiagnosticsPublisher(connection, documents, logger);
+  const revalidateAll = () => {
+    documents.invalidate();
+    for (const d of documents.all()) diagnostics.update(d);
+  };
+  const models = new ModelSnapshot(() => backend()?.listModels() ?? null, revalidateAll, logger);
+  const isPrompt = (uri: string, languageId?: string) => languageId === PROMPT_LANGUAGE_ID || uri.endsWith(".prompt");
+
+  connection.onDidOpenTextDocument(({ textDocument: t }) => {
+    if (!isPrompt(t.uri, t.languageId)) return;
+    diagnostics.update(documents.open(t.uri, t.version, t.text));
+    // A partial's text feeds the checks of the prompts that include it.
+    if (isPartialUri(t.uri)) revalidateAll();
+  });
+  connection.onDidChangeTextDocument(({ textDocument: t, contentChanges }) => {
+    const doc = documents.change(t.uri, t.version, contentChanges);
+    if (!doc) return;
+    if (isPartialUri(t.uri)) revalidateAll();
+    else diagnostics.update(doc);
+  });
+  connection.onDidCloseTextDocument(({ textDocument: t }) => {
+    if (!documents.get(t.uri)) return;
+    documents.close(t.uri);
+    diagnostics.clear(t.uri);
+  });
+  connection.onDidChangeWatchedFiles(() => revalidateAll());
+
+  connection.onCodeAction(({ textDocument, range }) => {
+    const doc = documents.get(textDocument.uri);
+    return doc ? codeActions(textDocument.uri, documents.analysis(doc), range) : [];
+  });
+
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    initialize(params) {
+      ws.initialize(params);
+      models.start();
+    },
+    dispose() {
+      models.dispose();
+      diagnostics.dispose();
+    },
+  };
+}
+
+function isPartialUri(uri: string): boolean {
+  return /\/_[^/]*\.prompt$/.test(uri);
+}

@@ -1,0 +1,53 @@
+/**
+ * The model list the language features check against: a snapshot refreshed in the background
+ * (at start, periodically, on demand), so no keystroke ever waits for the catalog.
+ */
+import type { Logger } from "../logger";
+import type { ModelInfo, ModelsListResult } from "../protocol";
+import { messageOf } from "../errors";
+
+export const MODEL_REFRESH_MS = 15_000;
+
+export class ModelSnapshot {
+  models: ModelInfo[] | null = null;
+  defaultModel: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private inflight: Promise<void> | null = null;
+
+  constructor(
+    private readonly list: () => Promise<ModelsListResult> | null,
+    private readonly onChange: () => void,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    void this.refresh();
+    this.timer ??= setInterval(() => void this.refresh(), MODEL_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  /** Fetches the list; calls onChange when it differs. Never rejects (failures are logged). */
+  refresh(): Promise<void> {
+    this.inflight ??= this.fetch().finally(() => (this.inflight = null));
+    return this.inflight;
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async fetch(): Promise<void> {
+    const pending = this.list();
+    if (!pending) return; // the backend is not up yet
+    try {
+      const { models, defaultModel } = await pending;
+      const changed = JSON.stringify([models, defaultModel]) !== JSON.stringify([this.models, this.defaultModel]);
+      this.models = models;
+      this.defaultModel = defaultModel;
+      if (changed) this.onChange();
+    } catch (err) {
+      this.logger.warn(`prompt checks: could not list models (${messageOf(err)}); model checks use the last list`);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Checks of the frontmatter against Dotprompt's keys, Faro's config mapping and the live model
+ * list: unknown keys, wrong types, values out of range for the model, models that do not exist.
+ */
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
+import type { ModelInfo } from "../protocol";
+import { nodeSpan, topPair, type Frontmatter } from "./document";
+import { CONFIG_KEYS, FARO_KEYS, INPUT_KEYS, nearest, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "./keys";
+import type { Problem, Severity } from "./problems";
+
+export interface FrontmatterFacts {
+  /** The `model` value when it is a string. */
+  model: string | null;
+  /** The catalog entry `model` resolves to (`default` included), when the catalog is known. */
+  resolvedModel: ModelInfo | null;
+  maxOutputTokens: number | null;
+}
+
+export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, out: Problem[]): FrontmatterFacts {
+  const facts: FrontmatterFacts = { model: null, resolvedModel: null, maxOutputTokens: null };
+  const push = (n: YamlNode | null | undefined, severity: Severity, code: string, message: string, data?: unknown) => {
+    const span = nodeSpan(fm, n);
+    if (span) out.push({ ...span, severity, code, message, ...(data === undefined ? {} : { data }) });
+  };
+  const root = fm.yaml.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return facts;
+  if (!isMap(root)) {
+    push(root, "error", "frontmatter-not-mapping", "The frontmatter must be a YAML mapping of keys (model, config, input, ...).");
+    return facts;
+  }
+  for (const pair of root.items as Pair<YamlNode, YamlNode | null>[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : null;
+    if (key === null) continue;
+    if (key === "faro") {
+      push(pair.key, "warning", "unknown-key", "Dotprompt drops a nested 'faro:' mapping; write dotted keys such as 'faro.fallbacks:' so they reach ext.faro.");
+    } else if (key.startsWith("faro.")) {
+      const spec = FARO_KEYS[key];
+      if (!spec) push(pair.key, "warning", "unknown-key", `Unknown Faro key '${key}'.${didYouMean(key, Object.keys(FARO_KEYS))} Faro keys: ${Object.keys(FARO_KEYS).join(", ")}.`, { suggestions: nearest(key, Object.keys(FARO_KEYS)) });
+      else checkValue(key, spec, pair, push);
+    } else if (key.includes(".")) {
+      // Another tool's namespaced key: Dotprompt keeps it in ext; not Faro's to judge.
+    } else if (TOP_LEVEL_KEYS[key]) {
+      checkValue(key, TOP_LEVEL_KEYS[key], pair, push);
+    } else {
+      const suggestions = nearest(key, Object.keys(TOP_LEVEL_KEYS));
+      push(pair.key, "warning", "unknown-key", `Unknown frontmatter key '${key}': Dotprompt ignores it.${didYouMean(key, Object.keys(TOP_LEVEL_KEYS))} Namespace your own keys (e.g. 'myapp.${key}') to keep them in ext.`, { suggestions });
+    }
+  }
+
+  const modelPair = topPair(fm, "model");
+  if (isScalar(modelPair?.value) && typeof modelPair.value.value === "string") {
+    facts.model = modelPair.value.value;
+    facts.resolvedModel = checkModel(facts.model, modelPair.value, models, defaultModel, push);
+  }
+  const fallbacks = topPair(fm, "faro.fallbacks")?.value;
+  if (isSeq(fallbacks)) {
+    for (const item of fallbacks.items) {
+      if (isScalar(item) && typeof item.value === "string") checkModel(item.value, item as YamlNode, models, defaultModel, push);
+    }
+  }
+  facts.maxOutputTokens = checkConfig(fm, facts.resolvedModel, push);
+  checkSubKeys(topPair(fm, "input")?.value, "input", INPUT_KEYS, push);
+  checkSubKeys(topPair(fm, "output")?.value, "output", OUTPUT_KEYS, push);
+  return facts;
+}
+
+type Push = (n: YamlNode | null | undefined, severity: Severity, code: string, message: string, data?: unknown) => void;
+
+function didYouMean(word: string, candidates: string[]): string {
+  const [best] = nearest(word, candidates, 1);
+  return best ? ` Did you mean '${best}'?` : "";
+}
+
+function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | null, defaultModel: string | null, push: Push): ModelInfo | null {
+  if (!models) return null; // the catalog is not known yet: no verdict rather than a wrong one
+  const wanted = id === "default" ? defaultModel : id;
+  const found = models.find((m) => m.id === wanted) ?? null;
+  if (found) return found;
+  if (id === "default") {
+    push(node, "error", "model-unknown", "'default' stands for no model: none is available. Add a .gguf file to a models folder.");
+    return null;
+  }
+  const ids = models.map((m) => m.id);
+  const suggestions = nearest(id, ids);
+  const list = ids.length ? ` Available: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}.` : " No models are available.";
+  push(node, "error", "model-unknown", `Model '${id}' is not available.${list}`, { suggestions: suggestions.length ? suggestions : ids.slice(0, 3).concat("default") });
+  return null;
+}
+
+function checkConfig(fm: Frontmatter, model: ModelInfo | null, push: Push): number | null {
+  const config = topPair(fm, "config")?.value;
+  if (!isMap(config)) return null;
+  let maxOutputTokens: number | null = null;
+  for (const pair of config.items as Pair<YamlNode, YamlNode | null>[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : "";
+    const spec = CONFIG_KEYS[key];
+    if (!spec) {
+      push(pair.key, "warning", "config-unknown", `Faro does not know the config key '${key}', so it is not applied.${didYouMean(key, Object.keys(CONFIG_KEYS))}`, { suggestions: nearest(key, Object.keys(CONFIG_KEYS)) });
+      continue;
+    }
+    if (!checkValue(key, spec, pair, push)) continue;
+    if (key === "maxOutputTokens" && isScalar(pair.value)) {
+      maxOutputTokens = Number(pair.value.value);
+      const ctx = model?.faro.context_length;
+      if (ctx && maxOutputTokens > ctx) {
+        push(pair.value, "error", "config-range", `maxOutputTokens ${maxOutputTokens} is beyond the context window of '${model.id}' (${ctx} tokens).`);
+      }
+    }
+  }
+  return maxOutputTokens;
+}
+
+function checkSubKeys(node: YamlNode | null | undefined, parent: string, keys: Record<string, KeySpec>, push: Push): void {
+  if (!isMap(node)) return;
+  for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : "";
+    const spec = keys[key];
+    if (!spec) push(pair.key, "warning", "unknown-key", `Unknown key '${parent}.${key}'.${didYouMean(key, Object.keys(keys))} Known: ${Object.keys(keys).join(", ")}.`, { suggestions: nearest(key, Object.keys(keys)) });
+    else if (spec.kind !== "schema") checkValue(`${parent}.${key}`, spec, pair, push);
+  }
+}
+
+/** Type and range of one value; false when it is wrong (so later checks skip it). */
+function checkValue(key: string, spec: KeySpec, pair: Pair<YamlNode, YamlNode | null>, push: Push): boolean {
+  const node = pair.value;
+  const target = node ?? pair.key;
+  if (spec.computed) {
+    push(pair.key, "warning", "key-computed", `'${key}' is computed by Dotprompt while parsing; the value written here is replaced.`);
+    return false;
+  }
+  const value: unknown = isScalar(node) ? node.value : node ? node.toJSON() : null;
+  const wrong = (expected: string) => {
+    push(target, "error", "wrong-type", `'${key}' must be ${expected}, not ${describe(value)}.`);
+    return false;
+  };
+  switch (spec.kind) {
+    case "string":
+      if (typeof value !== "string") return wrong("a string");
+      break;
+    case "boolean":
+      if (typeof value !== "boolean") return wrong("true or false");
+      break;
+    case "object":
+      if (!isMap(node)) return wrong("a mapping");
+      break;
+    case "string[]":
+      if (!isSeq(node) || !node.items.every((i) => isScalar(i) && typeof i.value === "string")) return wrong("a list of strings");
+      if (spec.max !== undefined && node.items.length > spec.max) {
+        push(node, "error", "config-range", `'${key}' takes at most ${spec.max} entries, not ${node.items.length}.`);
+        return false;
+      }
+      break;
+    case "number":
+    case "integer":
+      if (typeof value !== "number" || !Number.isFinite(value)) return wrong(spec.kind === "integer" ? "an integer" : "a number");
+      if (spec.kind === "integer" && !Number.isInteger(value)) return wrong("an integer");
+      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+        const range = spec.max === undefined ? `at least ${spec.min}` : spec.min === undefined ? `at most ${spec.max}` : `from ${spec.min} to ${spec.max}`;
+        push(target, "error", "config-range", `'${key}' must be ${range}, not ${value}.`);
+        return false;
+      }
+      break;
+    default:
+      break;
+  }
+  if (spec.values && !spec.openValues && !spec.values.includes(value as string | number)) {
+    push(target, "error", "wrong-value", `'${key}' must be one of ${spec.values.join(", ")}, not ${describe(value)}.`);
+    return false;
+  }
+  if (spec.ignoredByFaro) push(pair.key, "info", "ignored-by-faro", `${spec.ignoredByFaro}`);
+  return true;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return "empty";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}

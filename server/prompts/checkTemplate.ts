@@ -1,0 +1,110 @@
+/**
+ * Checks of the template against the frontmatter and the files around it: variables used but
+ * not declared (and declared but unused), unknown helpers, misused role markers, partials that
+ * do not resolve.
+ */
+import { analyzeTemplate, type HelperUse, type VariableRef } from "./template";
+import { KNOWN_HELPERS } from "./handlebars";
+import { ROLES, nearest } from "./keys";
+import { LineIndex } from "./lineIndex";
+import type { DeclaredVariable } from "./schemaCheck";
+import type { PromptDocument } from "./document";
+import type { Problem } from "./problems";
+
+/** Source of the partial `{{> name}}` refers to, or null when no file provides it. */
+export type PartialSource = (name: string) => string | null;
+
+export interface TemplateFacts {
+  /** Root variables the template uses, partials included. */
+  used: Set<string>;
+  /** Partial sources found, by name. */
+  partials: Map<string, string>;
+}
+
+export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] | null, hasDefaults: Set<string>, schemaDeclared: boolean, partial: PartialSource, out: Problem[]): TemplateFacts {
+  const t = doc.template;
+  const facts: TemplateFacts = { used: new Set(t.variables.map((v) => v.name)), partials: new Map() };
+  if (!t.ast) return facts;
+
+  for (const h of t.helpers) checkHelper(h, out);
+  const histories = t.helpers.filter((h) => h.name === "history");
+  for (const h of histories.slice(1)) {
+    out.push({ ...span(h), severity: "warning", code: "history-repeated", message: "'{{history}}' appears more than once: the conversation history is inserted only at the first." });
+  }
+
+  collectPartials(t.partials, partial, facts, out, new Set(), 0);
+
+  if (declared) {
+    const names = new Set(declared.map((d) => d.name));
+    for (const v of t.variables) {
+      if (!names.has(v.name)) out.push(undeclared(doc.text, v, "warning", `'${v.name}' is not declared in input.schema.`));
+    }
+    for (const d of declared) {
+      if (!facts.used.has(d.name)) {
+        out.push({ ...d.span, severity: "warning", code: "variable-unused", message: `'${d.name}' is declared in input.schema but the template never uses it.`, unnecessary: true });
+      }
+    }
+  } else if (!schemaDeclared) {
+    for (const v of t.variables) {
+      if (!hasDefaults.has(v.name)) out.push(undeclared(doc.text, v, "info", `'${v.name}' is not declared: add an input.schema so editors and callers know the prompt's variables.`));
+    }
+  }
+  return facts;
+}
+
+/** Covers the name itself (`user` in `{{../user.name}}`), which the quick fix declares. */
+function undeclared(text: string, v: VariableRef, severity: "warning" | "info", message: string): Problem {
+  const at = Math.max(0, text.slice(v.start, v.end).indexOf(v.name));
+  return { start: v.start + at, end: v.start + at + v.name.length, severity, code: "variable-undeclared", message, data: { name: v.name } };
+}
+
+const span = (s: { start: number; end: number }) => ({ start: s.start, end: s.end });
+
+function checkHelper(h: HelperUse, out: Problem[]): void {
+  if (!h.known) {
+    const [best] = nearest(h.name, KNOWN_HELPERS, 1);
+    out.push({
+      ...span(h),
+      severity: "error",
+      code: "unknown-helper",
+      message: `Unknown helper '${h.name}': Dotprompt renders with known helpers only, so this fails.${best ? ` Did you mean '${best}'?` : ""}`,
+    });
+    return;
+  }
+  const n = h.node;
+  if (h.name === "role") {
+    if (h.block) {
+      out.push({ ...span(h), severity: "error", code: "role-misused", message: "'role' is not a block helper: write {{role \"system\"}} and then the message text." });
+      return;
+    }
+    const arg = n.params[0] as { type: string; value?: unknown } | undefined;
+    if (!arg || n.params.length > 1) {
+      out.push({ ...span(h), severity: "error", code: "role-misused", message: `'role' takes one role name: {{role "${ROLES[0]}"}}.` });
+    } else if (arg.type === "StringLiteral" && !(ROLES as readonly string[]).includes(String(arg.value))) {
+      out.push({ ...span(h), severity: "error", code: "role-misused", message: `Unknown role '${String(arg.value)}': Dotprompt roles are ${ROLES.join(", ")}.` });
+    }
+  } else if (h.name === "media") {
+    if (!n.hash?.pairs.some((p) => p.key === "url")) {
+      out.push({ ...span(h), severity: "error", code: "helper-misused", message: "'media' needs a url: {{media url=imageUrl}}." });
+    }
+  } else if ((h.name === "history" || h.name === "json" || h.name === "section") && h.block) {
+    out.push({ ...span(h), severity: "error", code: "helper-misused", message: `'${h.name}' is not a block helper: write {{${h.name}${h.name === "history" ? "" : " …"}}}.` });
+  }
+}
+
+/** Resolves partials (recursively, cycle-safe) and counts the root variables they use. */
+function collectPartials(uses: PromptDocument["template"]["partials"], partial: PartialSource, facts: TemplateFacts, out: Problem[] | null, seen: Set<string>, depth: number): void {
+  for (const use of uses) {
+    if (seen.has(use.name) || depth > 8) continue;
+    const source = facts.partials.get(use.name) ?? partial(use.name);
+    if (source === null) {
+      out?.push({ ...span(use), severity: "error", code: "partial-unresolved", message: `Partial '${use.name}' not found: Faro looks for _${use.name.split("/").pop()}.prompt next to this file and in its parent folders.` });
+      continue;
+    }
+    facts.partials.set(use.name, source);
+    const info = analyzeTemplate(source, 0, new LineIndex(source));
+    if (use.atRoot) for (const v of info.variables) facts.used.add(v.name);
+    // Problems inside the partial belong to its own file; here only whether it resolves.
+    collectPartials(info.partials, partial, facts, null, new Set([...seen, use.name]), depth + 1);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Checks an `input.schema` / `output.schema` node the way the dotprompt library's Picoschema
+ * parser reads it (same rules, same failures), with the YAML node of each problem, and
+ * collects the variables an input schema declares.
+ */
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
+import { nodeSpan, type Frontmatter } from "./document";
+import type { Problem } from "./problems";
+import type { Span } from "./lineIndex";
+
+const SCALAR_TYPES = ["any", "boolean", "integer", "null", "number", "string"];
+const JSON_TYPES = [...SCALAR_TYPES.filter((t) => t !== "any"), "object", "array"];
+
+export interface DeclaredVariable {
+  name: string;
+  optional: boolean;
+  /** `string`, `object`, `array of string`, `enum`... */
+  type: string;
+  description: string | null;
+  /** The key that declares it. */
+  span: Span;
+}
+
+export interface SchemaReport {
+  problems: Problem[];
+  /** Top-level properties (null when the schema is not an object, e.g. `schema: string`). */
+  variables: DeclaredVariable[] | null;
+}
+
+/** Dotprompt's extractDescription: the text after the first comma describes the field. */
+export function splitDescription(text: string): [string, string | null] {
+  const m = /^(.*?), *(.*)$/s.exec(text);
+  return m ? [m[1]!, m[2]!] : [text, null];
+}
+
+export function checkSchema(fm: Frontmatter, node: YamlNode | null | undefined): SchemaReport {
+  const problems: Problem[] = [];
+  const error = (n: YamlNode | null | undefined, code: string, message: string) => {
+    const span = nodeSpan(fm, n);
+    if (span) problems.push({ ...span, severity: "error", code, message });
+  };
+  if (!node || (isScalar(node) && (node.value === null || node.value === ""))) return { problems, variables: null };
+
+  if (isScalar(node)) {
+    if (typeof node.value !== "string") error(node, "schema-invalid", "A schema is a type name (e.g. `string`) or a mapping of fields.");
+    else checkTypeName(node, node.value, error);
+    return { problems, variables: null };
+  }
+  if (isMap(node)) {
+    const type = mapValue(node, "type");
+    const props = mapValue(node, "properties");
+    const typeName = isScalar(type) ? type.value : undefined;
+    if ((typeof typeName === "string" && [...SCALAR_TYPES, "object", "array"].includes(typeName)) || isMap(props)) {
+      return { problems, variables: checkJsonSchema(fm, node, error) };
+    }
+    return { problems, variables: checkPicoObject(fm, node, error) };
+  }
+  error(node, "schema-invalid", "A schema is a type name (e.g. `string`) or a mapping of fields, not a list.");
+  return { problems, variables: null };
+}
+
+type Report = (n: YamlNode | null | undefined, code: string, message: string) => void;
+
+function checkTypeName(node: YamlNode, text: string, error: Report): string {
+  const [type] = splitDescription(text);
+  if (!SCALAR_TYPES.includes(type)) {
+    // Named schemas need a schema resolver; Faro registers none.
+    error(node, "schema-unknown-type", `Unknown Picoschema type '${type}'. Use one of: ${SCALAR_TYPES.join(", ")}; or \`name(object)\`, \`name(array)\`, \`name(enum)\` on the key.`);
+  }
+  return type;
+}
+
+function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): DeclaredVariable[] {
+  const vars: DeclaredVariable[] = [];
+  if (!isMap(node)) {
+    error(node, "schema-invalid", "Picoschema consists only of mappings and type strings.");
+    return vars;
+  }
+  for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : "";
+    const value = pair.value;
+    if (key === "(*)") {
+      checkPicoValue(fm, value, error, pair.key);
+      continue;
+    }
+    const open = key.indexOf("(");
+    const head = open >= 0 ? key.slice(0, open) : key;
+    const optional = head.endsWith("?");
+    const name = optional ? head.slice(0, -1) : head;
+    let type = "object";
+    let description: string | null = null;
+    if (open >= 0) {
+      if (!key.endsWith(")")) error(pair.key, "schema-invalid", `'${key}': a parenthetical type must end with ')'.`);
+      const [t, d] = splitDescription(key.slice(open + 1, key.endsWith(")") ? -1 : undefined));
+      description = d;
+      if (t === "array") {
+        type = `array of ${describeValue(value)}`;
+        checkPicoValue(fm, value, error, pair.key);
+      } else if (t === "object") {
+        checkPicoValue(fm, value, error, pair.key);
+      } else if (t === "enum") {
+        type = "enum";
+        if (!isSeq(value)) error(value ?? pair.key, "schema-invalid", `'${name}(enum)' needs a list of values, e.g. [a, b, c].`);
+      } else {
+        error(pair.key, "schema-invalid", `Parenthetical types must be 'object', 'array' or 'enum', not '${t}'.`);
+      }
+    } else {
+      type = describeValue(value);
+      if (isScalar(value) && typeof value.value === "string") description = splitDescription(value.value)[1];
+      checkPicoValue(fm, value, error, pair.key);
+    }
+    const span = nodeSpan(fm, pair.key);
+    if (span && name) vars.push({ name, optional, type, description, span });
+  }
+  return vars;
+}
+
+function checkPicoValue(fm: Frontmatter, value: YamlNode | null, error: Report, keyNode: unknown): void {
+  if (value === null || (isScalar(value) && value.value === null)) return; // an empty object, as the library reads it
+  if (isScalar(value)) {
+    if (typeof value.value === "string") checkTypeName(value, value.value, error);
+    else error(value, "schema-invalid", `Picoschema consists only of mappings and type strings; got ${JSON.stringify(value.value)}.`);
+    return;
+  }
+  if (isMap(value)) {
+    checkPicoObject(fm, value, error);
+    return;
+  }
+  error(value, "schema-invalid", `A list is not a Picoschema type: write '${isScalar(keyNode) ? String(keyNode.value) : "name"}(array): type' instead.`);
+}
+
+function describeValue(value: YamlNode | null): string {
+  if (isScalar(value) && typeof value.value === "string") return splitDescription(value.value)[0];
+  return "object";
+}
+
+function checkJsonSchema(fm: Frontmatter, node: YamlNode, error: Report): DeclaredVariable[] | null {
+  if (!isMap(node)) return null;
+  const type = mapValue(node, "type");
+  const types = isSeq(type) ? type.items : type ? [type] : [];
+  for (const t of types) {
+    if (!isScalar(t) || !JSON_TYPES.includes(String(t.value))) error(t as YamlNode, "schema-invalid", `JSON Schema 'type' must be one of ${JSON_TYPES.join(", ")}.`);
+  }
+  const props = mapValue(node, "properties");
+  if (props && !isMap(props)) error(props, "schema-invalid", "JSON Schema 'properties' must be a mapping of field names to schemas.");
+  const names = isMap(props) ? props.items.map((p) => (isScalar(p.key) ? String(p.key.value) : "")) : [];
+  const required = mapValue(node, "required");
+  if (required && !isSeq(required)) error(required, "schema-invalid", "JSON Schema 'required' must be a list of field names.");
+  const requiredNames = new Set<string>();
+  if (isSeq(required)) {
+    for (const r of required.items) {
+      const n = isScalar(r) ? String(r.value) : "";
+      requiredNames.add(n);
+      if (isMap(props) && !names.includes(n)) error(r as YamlNode, "schema-invalid", `'required' names '${n}', which is not in 'properties'.`);
+    }
+  }
+  if (!isMap(props)) return null;
+  return (props.items as Pair<YamlNode, YamlNode | null>[]).flatMap((p) => {
+    const span = nodeSpan(fm, p.key);
+    if (!span || !isScalar(p.key)) return [];
+    const t = mapValue(p.value, "type");
+    const d = mapValue(p.value, "description");
+    return [{
+      name: String(p.key.value),
+      optional: !requiredNames.has(String(p.key.value)),
+      type: isScalar(t) ? String(t.value) : "any",
+      description: isScalar(d) ? String(d.value) : null,
+      span,
+    }];
+  });
+}
+
+function mapValue(node: unknown, key: string): YamlNode | null {
+  if (!isMap(node)) return null;
+  const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+  return (pair?.value as YamlNode | null | undefined) ?? null;
+}

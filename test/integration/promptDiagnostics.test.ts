@@ -1,0 +1,140 @@
+/**
+ * Diagnostics of the `.prompt` language over stdio against the built language server: each
+ * check with its exact range, code and message, quick fixes, partials from disk, and the
+ * context-window warning once typing pauses.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CodeAction, Diagnostic } from "vscode-languageserver/node";
+import { startLsp, type LspClient } from "../fixtures/lspClient";
+import { writeTinyModel } from "../fixtures/models";
+import { tempDir } from "../fixtures/serve";
+
+let lsp: LspClient;
+let ws: string;
+
+type Expected = [code: string, severity: number, range: [number, number, number, number], message?: RegExp];
+
+function summary(ds: Diagnostic[]): Array<[string, number, [number, number, number, number]]> {
+  return ds.map((d) => [String(d.code), d.severity ?? 0, [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character]]);
+}
+
+function expectDiagnostics(ds: Diagnostic[], expected: Expected[]): void {
+  assert.deepEqual(summary(ds), expected.map(([c, s, r]) => [c, s, r]), JSON.stringify(ds, null, 1));
+  expected.forEach(([, , , message], i) => {
+    if (message) assert.match(String(ds[i]!.message), message);
+    assert.equal(ds[i]!.source, "faro");
+  });
+}
+
+let n = 0;
+async function check(text: string, expected: Expected[]): Promise<{ uri: string; diagnostics: Diagnostic[] }> {
+  const uri = await lsp.open(join(ws, `case${++n}.prompt`), text);
+  const diagnostics = await lsp.diagnostics(uri);
+  expectDiagnostics(diagnostics, expected);
+  return { uri, diagnostics };
+}
+
+const E = 1;
+const W = 2;
+const I = 3;
+
+before(async () => {
+  const models = await tempDir("faro-models-");
+  await writeTinyModel(models, { name: "lsp-model" });
+  await writeTinyModel(models, { name: "other-model", seed: 2 });
+  ws = await tempDir("faro-ws-");
+  await writeFile(join(ws, "_header.prompt"), "About {{topic}}:\n");
+  lsp = await startLsp({ home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } }, ws);
+  // The model list arrives in the background; the server republishes when it does.
+  const uri = await lsp.open(join(ws, "warmup.prompt"), "---\nmodel: lsp-modle\n---\nHi\n");
+  await lsp.diagnostics(uri, 1, (d) => d.some((x) => x.code === "model-unknown"));
+});
+
+after(async () => {
+  assert.equal(await lsp.stop(), 0, lsp.stderr());
+});
+
+test("a clean prompt has no diagnostics", async () => {
+  await check("---\nmodel: lsp-model\nconfig:\n  temperature: 0.3\ninput:\n  schema:\n    name: string, who to greet\n---\nHello {{name}}!\n", []);
+});
+
+test("model not in the catalog, with quick fixes to the nearest ids", async () => {
+  const { uri, diagnostics } = await check("---\nmodel: lsp-modle\n---\nHi\n", [[
+    "model-unknown", E, [1, 7, 1, 16], /Model 'lsp-modle' is not available\. Available: lsp-model, other-model\./,
+  ]]);
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", {
+    textDocument: { uri },
+    range: diagnostics[0]!.range,
+    context: { diagnostics },
+  })) as CodeAction[];
+  assert.equal(actions[0]?.title, "Change to 'lsp-model'");
+  assert.equal(actions[0]?.isPreferred, true);
+  assert.deepEqual(actions[0]?.edit?.changes?.[uri], [{ range: diagnostics[0]!.range, newText: "lsp-model" }]);
+});
+
+test("YAML syntax errors are surfaced with the line they are on", async () => {
+  await check("---\nmodel: lsp-model\nconfig: {temperature: 0.5\n---\nHi\n", [["yaml-syntax", E, [2, 0, 2, 25], /^YAML: Flow map .* end with a \}$/]]);
+});
+
+test("unknown keys, wrong types and config out of range for the model", async () => {
+  await check("---\nmodel: lsp-model\nmodle: x\ndescription: 5\nconfig:\n  temperature: 3\n  maxOutputTokens: 100000\n  topk: 3\n---\nHi\n", [
+    ["unknown-key", W, [2, 0, 2, 5], /Unknown frontmatter key 'modle'.*Did you mean 'model'\?/],
+    ["wrong-type", E, [3, 13, 3, 14], /'description' must be a string, not number 5\./],
+    ["config-range", E, [5, 15, 5, 16], /'temperature' must be from 0 to 2, not 3\./],
+    ["config-range", E, [6, 19, 6, 25], /maxOutputTokens 100000 is beyond the context window of 'lsp-model' \(2048 tokens\)\./],
+    ["config-unknown", W, [7, 2, 7, 6], /Did you mean 'topK'\?/],
+  ]);
+});
+
+test("Picoschema errors", async () => {
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    name: strin\n    tags(list): string\n---\nHi {{name}} {{tags}}\n", [
+    ["schema-unknown-type", E, [4, 10, 4, 15], /Unknown Picoschema type 'strin'/],
+    ["schema-invalid", E, [5, 4, 5, 14], /must be 'object', 'array' or 'enum', not 'list'/],
+  ]);
+});
+
+test("Handlebars: unclosed and mismatched blocks, unknown helpers, misused roles", async () => {
+  await check("---\nmodel: lsp-model\n---\nIntro\n{{#each items}}\n- {{this}}\n", [["block-unclosed", E, [4, 0, 4, 15], /'\{\{#each\}\}' is never closed/]]);
+  await check("{{#if a}}\nx\n{{/each}}\n", [["block-mismatch", E, [0, 3, 0, 5], /closed by '\{\{\/each\}\}'/]]);
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    name: string\n---\n{{role \"assistant\"}}\n{{shout name}}\n{{#role}}x{{/role}}\n", [
+    ["role-misused", E, [6, 2, 6, 6], /Unknown role 'assistant'.*system, user, model, tool/],
+    ["unknown-helper", E, [7, 2, 7, 7], /Unknown helper 'shout'/],
+    ["role-misused", E, [8, 3, 8, 7], /not a block helper/],
+  ]);
+});
+
+test("variables used but not declared (quick fix declares) and declared but unused", async () => {
+  const text = "---\nmodel: lsp-model\ninput:\n  schema:\n    name: string\n    unused?: number, never used\n---\nHello {{name}} from {{city}}!\n";
+  const { uri, diagnostics } = await check(text, [
+    ["variable-undeclared", W, [7, 22, 7, 26], /'city' is not declared in input\.schema/],
+    ["variable-unused", W, [5, 4, 5, 11], /'unused' is declared in input\.schema but the template never uses it/],
+  ]);
+  assert.deepEqual(diagnostics[1]!.tags, [1], "unused is marked unnecessary");
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostics[0]!.range, context: { diagnostics } })) as CodeAction[];
+  const declare = actions.find((a) => a.title === "Declare 'city' in input.schema");
+  assert.deepEqual(declare?.edit?.changes?.[uri], [{ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 0 } }, newText: "    city: string\n" }]);
+});
+
+test("partials resolve from _name.prompt files; a missing one is an error; their variables count as used", async () => {
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    topic: string\n---\n{{> header}}\n{{> missing}}\n", [
+    ["partial-unresolved", E, [7, 4, 7, 11], /Partial 'missing' not found: .*_missing\.prompt/],
+  ]);
+});
+
+test("frontmatter that is never closed", async () => {
+  await check("---\nmodel: lsp-model\nHello\n", [["frontmatter-unclosed", E, [0, 0, 0, 3], /not closed/]]);
+});
+
+test("the rendered default prompt against the context window, once typing pauses; edits update diagnostics", async () => {
+  const big = "word ".repeat(1700);
+  const text = `---\nmodel: lsp-model\nconfig:\n  maxOutputTokens: 256\ninput:\n  schema:\n    text: string\n  default:\n    text: ${big}\n---\nSummarize: {{text}}\n`;
+  const uri = await lsp.open(join(ws, "big.prompt"), text);
+  const ds = await lsp.diagnostics(uri, 1, (d) => d.length > 0);
+  expectDiagnostics(ds, [["context-window", W, [1, 7, 1, 16], /about 2128 tokens plus maxOutputTokens 256: more than the 2048-token context window of 'lsp-model'/]]);
+  const v2 = await lsp.change(uri, text.replace("{{text}}", "{{text}} {{extra}}"));
+  const after = await lsp.diagnostics(uri, v2, (d) => d.some((x) => x.code === "variable-undeclared"));
+  assert.ok(after.some((d) => d.code === "variable-undeclared" && d.range.start.line === 10));
+});
