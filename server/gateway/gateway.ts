@@ -98,7 +98,7 @@ export interface Generation {
 
 async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord): AsyncIterable<ChatEvent> {
   for await (const e of events) {
-    if (record.ttftMs === null && (e.type === "text" || e.type === "reasoning" || e.type === "tool_calls")) {
+    if (record.ttftMs === null && e.type !== "choice_end" && e.type !== "usage") {
       record.ttftMs = performance.now() - record.startedAt;
     }
     if (e.type === "choice_end" && e.index === 0) record.finishReason = e.finishReason;

@@ -30,7 +30,12 @@ export class ChoiceCollector {
     if (e.type === "text") c.text += e.text;
     else if (e.type === "reasoning") c.reasoning += e.text;
     else if (e.type === "tool_calls") c.toolCalls.push(...e.calls);
-    else if (e.finishReason !== "abort") c.finishReason = e.finishReason;
+    else if (e.type === "tool_call_delta") {
+      const call = (c.toolCalls[e.callIndex] ??= { id: "", name: "", arguments: "" });
+      if (e.id) call.id = e.id;
+      if (e.name) call.name += e.name;
+      call.arguments += e.arguments;
+    } else if (e.finishReason !== "abort") c.finishReason = e.finishReason;
   }
 
   chatCompletion(meta: CompletionMeta, usage: Usage): ChatCompletion {
@@ -75,6 +80,10 @@ export function chatChunk(meta: CompletionMeta, index: number, delta: Delta, fin
 export function chatDelta(e: Exclude<ChatEvent, { type: "usage" | "choice_end" }>): Delta {
   if (e.type === "text") return { content: e.text };
   if (e.type === "reasoning") return { reasoning_content: e.text };
+  if (e.type === "tool_call_delta") {
+    const fn = { ...(e.name ? { name: e.name } : {}), arguments: e.arguments };
+    return { tool_calls: [{ index: e.callIndex, ...(e.id ? { id: e.id, type: "function" as const } : {}), function: fn }] };
+  }
   return { tool_calls: e.calls.map((c, i) => ({ index: i, ...toolCallObject(c) })) };
 }
 

@@ -25,6 +25,8 @@ export type ChatEvent =
   | { type: "text"; index: number; text: string }
   | { type: "reasoning"; index: number; text: string }
   | { type: "tool_calls"; index: number; calls: ToolCall[] }
+  /** A piece of a tool call as streaming providers send it; `id`/`name` come with the first piece. */
+  | { type: "tool_call_delta"; index: number; callIndex: number; id?: string; name?: string; arguments: string }
   | { type: "choice_end"; index: number; finishReason: FinishReason }
   | { type: "usage"; usage: Usage };
 

@@ -12,7 +12,7 @@ import { sendJson } from "../respond";
 import type { HttpContext } from "../router";
 import { SSE_DONE, sseEvent, startSse } from "../sse";
 
-type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "tool_calls" }>;
+type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "tool_calls" | "tool_call_delta" }>;
 
 /** How one API shapes its objects (chat.completion vs text_completion). */
 export interface Shape {

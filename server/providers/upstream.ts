@@ -1,0 +1,85 @@
+/**
+ * Remote providers (cloud APIs and OpenAI-compatible servers): a Target says where a request
+ * goes and as what; an Upstream family translates OpenAI requests to its wire format and its
+ * answers back into ChatEvents. Failures are UpstreamErrors carrying the provider's status, so
+ * retries and fallbacks can decide, and every message says which provider failed.
+ */
+import { FaroError, type ErrorType } from "../errors";
+import type { ChatCompletionRequest, EmbeddingRequest } from "../gateway/schema";
+import type { ChatEvent, Embeddings, RequestContext } from "./types";
+
+export interface Target {
+  /** Preset or family id: openai, azure-openai, anthropic, gemini, groq, ollama, ... */
+  provider: string;
+  /** The model name the provider knows. */
+  model: string;
+  apiKey: string | null;
+  /** Replaces the preset's base URL (Portkey's custom_host). */
+  baseUrl: string | null;
+  headers: Record<string, string>;
+  /** Azure OpenAI: the deployment is in the URL, the version in the query. */
+  azure?: { resourceName?: string; deploymentId?: string; apiVersion?: string };
+  /** Abort the upstream call after this long (408 to the client). */
+  timeoutMs: number | null;
+}
+
+export interface Upstream {
+  readonly family: string;
+  /**
+   * Streams the answer. An HTTP error before the first event is thrown as an UpstreamError from
+   * the first `next()`, so a fallback can still try another target.
+   */
+  chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent>;
+  embed?(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings>;
+}
+
+export interface UpstreamErrorInit {
+  provider: string;
+  status: number;
+  /** The provider's own message, when it sent one. */
+  detail?: string;
+  code?: string | null;
+  type?: ErrorType;
+  /** From Retry-After / retry-after-ms, when the provider sent one. */
+  retryAfterMs?: number | null;
+  cause?: unknown;
+}
+
+export class UpstreamError extends FaroError {
+  readonly provider: string;
+  readonly retryAfterMs: number | null;
+
+  constructor(init: UpstreamErrorInit) {
+    const what = init.detail ? `: ${init.detail}` : "";
+    super(`Provider '${init.provider}' answered ${init.status}${what}`, {
+      status: init.status,
+      type: init.type ?? typeForStatus(init.status),
+      code: init.code ?? null,
+      cause: init.cause,
+    });
+    this.name = "UpstreamError";
+    this.provider = init.provider;
+    this.retryAfterMs = init.retryAfterMs ?? null;
+  }
+}
+
+export function typeForStatus(status: number): ErrorType {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+/** Retry-After as seconds or an HTTP date, or retry-after-ms; null when absent or unreadable. */
+export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | null {
+  const ms = Number(headers["retry-after-ms"]);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers["retry-after"];
+  if (typeof raw !== "string") return null;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(raw);
+  return Number.isFinite(date) ? Math.max(0, date - now) : null;
+}
