@@ -13,8 +13,11 @@ import {
 import type { Backend } from "../backend";
 import type { Logger } from "../logger";
 import type { FaroNotifications, FaroRequestMethod, ParamsOf, ResultOf } from "../protocol";
-import type { CheckContext } from "../prompts/check";
+import type { CheckContext, PromptAnalysis } from "../prompts/check";
 import { codeActions } from "./codeActions";
+import { complete } from "./completion";
+import { hover } from "./hover";
+import { documentSymbols, foldingRanges } from "./outline";
 import { DiagnosticsPublisher } from "./diagnostics";
 import { PromptDocuments } from "./documents";
 import { ModelSnapshot } from "./models";
@@ -66,15 +69,28 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
   });
   connection.onDidChangeWatchedFiles(() => revalidateAll());
 
-  connection.onCodeAction(({ textDocument, range }) => {
-    const doc = documents.get(textDocument.uri);
-    return doc ? codeActions(textDocument.uri, documents.analysis(doc), range) : [];
-  });
+  const withAnalysis = <T>(uri: string, none: T, f: (a: PromptAnalysis) => T): T => {
+    const doc = documents.get(uri);
+    return doc ? f(documents.analysis(doc)) : none;
+  };
+  connection.onCodeAction(({ textDocument, range }) => withAnalysis(textDocument.uri, [], (a) => codeActions(textDocument.uri, a, range)));
+  connection.onCompletion(({ textDocument, position }) =>
+    withAnalysis(textDocument.uri, [], (a) =>
+      complete(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, partials: () => ws.partialNames(textDocument.uri) }),
+    ),
+  );
+  connection.onHover(({ textDocument, position }) => withAnalysis(textDocument.uri, null, (a) => hover(a, a.doc.lines.offsetAt(position), models)));
+  connection.onDocumentSymbol(({ textDocument }) => withAnalysis(textDocument.uri, [], documentSymbols));
+  connection.onFoldingRanges(({ textDocument }) => withAnalysis(textDocument.uri, [], foldingRanges));
 
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      completionProvider: { triggerCharacters: ["{", "#", "/", ">", " ", ":", "\"", "'", "-"] },
+      hoverProvider: true,
+      documentSymbolProvider: true,
+      foldingRangeProvider: true,
     },
     initialize(params) {
       ws.initialize(params);

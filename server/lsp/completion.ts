@@ -1,0 +1,176 @@
+/**
+ * Completion in `.prompt` files: frontmatter keys, model ids (with their details), config keys
+ * and enum values; in the template, variables, helpers, partial names, closing tags and roles.
+ */
+import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Range } from "vscode-languageserver/node";
+import type { PromptAnalysis } from "../prompts/check";
+import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, ROLES, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
+import type { ModelInfo } from "../protocol";
+import { modelDetail, modelMarkdown } from "./modelText";
+import { yamlCursor } from "./yamlContext";
+
+export interface CompletionContext {
+  models: readonly ModelInfo[] | null;
+  defaultModel: string | null;
+  partials: () => string[];
+}
+
+const BLOCK_HELPERS = ["if", "unless", "each", "with", "ifEquals", "unlessEquals"];
+const INLINE_HELPERS = ["json", "role", "history", "section", "media", "lookup", "log"];
+const PICO_TYPES = ["string", "number", "integer", "boolean", "any", "null"];
+
+export function complete(a: PromptAnalysis, offset: number, ctx: CompletionContext): CompletionItem[] {
+  const { doc } = a;
+  const fm = doc.frontmatter;
+  const range = (start: number): Range => ({ start: doc.lines.positionAt(start), end: doc.lines.positionAt(offset) });
+  if (fm && offset >= fm.span.start && offset <= fm.span.end) {
+    const c = yamlCursor(doc.lines, offset, doc.lines.positionAt(fm.span.start).line);
+    if (!c) return [];
+    const r = range(c.prefixStart);
+    if (c.kind === "key") return keyItems(c.path, r, c.path.length === 0 ? presentKeys(a, offset) : []);
+    return valueItems([...c.path, c.key ?? ""], c.kind === "item", r, ctx);
+  }
+  if (offset < doc.body.start) return [];
+  return templateItems(a, offset, range, ctx);
+}
+
+/** Top-level keys already written, read from the lines (the YAML is often invalid mid-typing). */
+function presentKeys(a: PromptAnalysis, offset: number): string[] {
+  const { doc } = a;
+  const fm = doc.frontmatter!;
+  const current = doc.lines.positionAt(offset).line;
+  const keys: string[] = [];
+  for (let l = doc.lines.positionAt(fm.span.start).line; l <= doc.lines.positionAt(fm.span.end).line; l++) {
+    const m = /^([^\s#:-][^:#]*?)\s*:/.exec(doc.lines.lineText(l));
+    if (m && l !== current) keys.push(m[1]!);
+  }
+  return keys;
+}
+
+function keyItems(path: string[], r: Range, present: string[]): CompletionItem[] {
+  const table = path.length === 0 ? { ...TOP_LEVEL_KEYS, ...FARO_KEYS } : path.length === 1 ? { config: CONFIG_KEYS, input: INPUT_KEYS, output: OUTPUT_KEYS }[path[0]!] : undefined;
+  if (!table) return [];
+  return Object.entries(table as Record<string, KeySpec>)
+    .filter(([k, spec]) => !spec.computed && k !== "toolDefs" && !present.includes(k))
+    .map(([k, spec], i) => {
+      const nested = spec.kind === "object" || (spec.kind === "schema" && k === "schema");
+      return {
+        label: k,
+        kind: CompletionItemKind.Property,
+        detail: spec.ignoredByFaro ? `${spec.kind} (not applied by Faro)` : spec.kind,
+        documentation: { kind: MarkupKind.Markdown, value: spec.description },
+        sortText: String(i).padStart(3, "0"),
+        insertTextFormat: InsertTextFormat.Snippet,
+        textEdit: { range: r, newText: nested ? `${k}:\n  $0` : `${k}: $0` },
+      };
+    });
+}
+
+function valueItems(path: string[], item: boolean, r: Range, ctx: CompletionContext): CompletionItem[] {
+  const key = path.join(".");
+  if (key === "model" || (item && key === "faro.fallbacks")) return modelItems(r, ctx);
+  if (path[0] === "input" && path[1] === "schema" && path.length >= 3) return plain(PICO_TYPES, r, CompletionItemKind.TypeParameter);
+  const spec = path.length === 2 ? { config: CONFIG_KEYS, input: INPUT_KEYS, output: OUTPUT_KEYS }[path[0]!]?.[path[1]!] : (TOP_LEVEL_KEYS[key] ?? FARO_KEYS[key]);
+  if (spec?.values) return plain(spec.values.map(String), r, CompletionItemKind.EnumMember);
+  if (spec?.kind === "boolean") return plain(["true", "false"], r, CompletionItemKind.Value);
+  return [];
+}
+
+function modelItems(r: Range, ctx: CompletionContext): CompletionItem[] {
+  const models = ctx.models ?? [];
+  const items: CompletionItem[] = models.map((m, i) => ({
+    label: m.id,
+    kind: CompletionItemKind.Module,
+    detail: modelDetail(m),
+    documentation: { kind: MarkupKind.Markdown, value: modelMarkdown(m) },
+    sortText: `1${String(i).padStart(3, "0")}`,
+    textEdit: { range: r, newText: m.id },
+  }));
+  items.unshift({
+    label: "default",
+    kind: CompletionItemKind.Reference,
+    detail: ctx.defaultModel ? `the default model (now ${ctx.defaultModel})` : "the default model",
+    documentation: "Whatever model is selected as default (Faro: Select Model).",
+    sortText: "0",
+    textEdit: { range: r, newText: "default" },
+  });
+  return items;
+}
+
+function plain(values: string[], r: Range, kind: CompletionItemKind): CompletionItem[] {
+  return values.map((v) => ({ label: v, kind, textEdit: { range: r, newText: v } }));
+}
+
+function templateItems(a: PromptAnalysis, offset: number, range: (start: number) => Range, ctx: CompletionContext): CompletionItem[] {
+  const { text } = a.doc;
+  const open = text.lastIndexOf("{{", offset);
+  if (open < a.doc.body.start || text.lastIndexOf("}}", offset) > open) return [];
+  const inner = text.slice(open + 2, offset);
+  let m: RegExpExecArray | null;
+  if ((m = /^~?\s*#\s*([\w.-]*)$/.exec(inner))) {
+    return [...helperItems(BLOCK_HELPERS, range(offset - m[1]!.length), true), ...variableItems(a, range(offset - m[1]!.length))];
+  }
+  if ((m = /^~?\s*\/\s*([\w.-]*)$/.exec(inner))) {
+    const name = openBlockAt(text.slice(a.doc.body.start, open));
+    return name ? [{ label: name, kind: CompletionItemKind.Keyword, textEdit: { range: range(offset - m[1]!.length), newText: `${name}}}` } }] : [];
+  }
+  if ((m = /^~?\s*>\s*([\w/.-]*)$/.exec(inner))) {
+    return ctx.partials().map((p) => ({ label: p, kind: CompletionItemKind.File, detail: `_${p.split("/").pop()}.prompt`, textEdit: { range: range(offset - m![1]!.length), newText: p } }));
+  }
+  if ((m = /^~?\s*role\s+(["'])([a-z]*)$/.exec(inner))) {
+    return plain([...ROLES], range(offset - m[2]!.length), CompletionItemKind.EnumMember);
+  }
+  if ((m = /^~?\s*([\w@.-]*)$/.exec(inner))) {
+    const r = range(offset - m[1]!.length);
+    return [...variableItems(a, r), ...helperItems(INLINE_HELPERS, r, false)];
+  }
+  if ((m = /^~?\s*#?\s*[\w]+\s+(?:.*\s)?([\w.]*)$/.exec(inner))) return variableItems(a, range(offset - m[1]!.length));
+  return [];
+}
+
+function variableItems(a: PromptAnalysis, r: Range): CompletionItem[] {
+  const seen = new Map<string, CompletionItem>();
+  for (const d of a.declared ?? []) {
+    seen.set(d.name, {
+      label: d.name,
+      kind: CompletionItemKind.Variable,
+      detail: `${d.type}${d.optional ? " (optional)" : ""}`,
+      ...(d.description ? { documentation: d.description } : {}),
+      sortText: `0${d.name}`,
+      textEdit: { range: r, newText: d.name },
+    });
+  }
+  for (const name of Object.keys(a.defaults)) {
+    if (!seen.has(name)) seen.set(name, { label: name, kind: CompletionItemKind.Variable, detail: "has a default", sortText: `1${name}`, textEdit: { range: r, newText: name } });
+  }
+  for (const v of a.doc.template.variables) {
+    if (!seen.has(v.name)) seen.set(v.name, { label: v.name, kind: CompletionItemKind.Variable, detail: "used, not declared", sortText: `2${v.name}`, textEdit: { range: r, newText: v.name } });
+  }
+  return [...seen.values()];
+}
+
+function helperItems(names: string[], r: Range, block: boolean): CompletionItem[] {
+  return names.map((h) => ({
+    label: h,
+    kind: CompletionItemKind.Function,
+    detail: block ? "block helper" : "helper",
+    documentation: { kind: MarkupKind.Markdown, value: HELPER_DOCS[h] ?? "" },
+    sortText: `5${h}`,
+    textEdit: { range: r, newText: h },
+  }));
+}
+
+/** The innermost block opened and not closed in `text` (for `{{/`). */
+function openBlockAt(text: string): string | null {
+  const stack: string[] = [];
+  const tag = /\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}|\{\{~?\s*([#/])\s*>?\s*([^\s}~)]+)/g;
+  for (let m = tag.exec(text); m; m = tag.exec(text)) {
+    if (!m[1] || !m[2]) continue;
+    if (m[1] === "#") stack.push(m[2]);
+    else {
+      const i = stack.lastIndexOf(m[2]);
+      if (i >= 0) stack.length = i;
+    }
+  }
+  return stack.at(-1) ?? null;
+}

@@ -1,0 +1,99 @@
+/**
+ * Hover in `.prompt` files: a model's provider, context window, size, price and whether it is
+ * loaded; what a frontmatter key means; a variable's declared type and description; a helper's
+ * usage; where a partial comes from.
+ */
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
+import { MarkupKind, type Hover } from "vscode-languageserver/node";
+import type { PromptAnalysis } from "../prompts/check";
+import { nodeSpan, type Frontmatter } from "../prompts/document";
+import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
+import type { ModelInfo } from "../protocol";
+import { rangeOf } from "./convert";
+import { modelMarkdown } from "./modelText";
+
+export interface HoverContext {
+  models: readonly ModelInfo[] | null;
+  defaultModel: string | null;
+}
+
+const inside = (s: { start: number; end: number }, offset: number) => offset >= s.start && offset <= s.end;
+
+export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hover | null {
+  const { doc } = a;
+  const md = (value: string, span: { start: number; end: number }): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, range: rangeOf(doc.lines, span) });
+  const fm = doc.frontmatter;
+  if (fm && inside(fm.span, offset)) {
+    const hit = pairAt(fm, offset);
+    if (!hit) return null;
+    const { path, pair, onKey } = hit;
+    const span = nodeSpan(fm, (onKey ? pair.key : pair.value) as YamlNode)!;
+    const key = path.join(".");
+    if (!onKey && key === "model" && isScalar(pair.value)) return md(modelHover(String(pair.value.value), ctx), span);
+    if (!onKey && key === "faro.fallbacks" && isSeq(pair.value)) {
+      const item = pair.value.items.find((i) => isScalar(i) && inside(nodeSpan(fm, i as YamlNode) ?? { start: -1, end: -1 }, offset));
+      if (isScalar(item)) return md(modelHover(String(item.value), ctx), nodeSpan(fm, item as YamlNode)!);
+    }
+    if (path[0] === "input" && path[1] === "schema" && path.length === 3) {
+      const d = a.declared?.find((v) => nodeSpan(fm, pair.key as YamlNode)?.start === v.span.start);
+      if (d) return md(variableText(d.name, d.type, d.optional, d.description), span);
+    }
+    const spec = specFor(path);
+    return spec && onKey ? md(`**${key}** (${spec.kind})\n\n${spec.description}${spec.ignoredByFaro ? `\n\n_${spec.ignoredByFaro}_` : ""}`, span) : null;
+  }
+  for (const h of doc.template.helpers) if (inside(h, offset)) return md(HELPER_DOCS[h.name] ?? `Unknown helper '${h.name}'.`, h);
+  for (const p of doc.template.partials) {
+    if (!inside(p, offset)) continue;
+    const source = a.template.partials.get(p.name);
+    return md(source === undefined ? `Partial **${p.name}**: not found.` : `Partial **${p.name}** (_${p.name.split("/").pop()}.prompt)\n\n\`\`\`handlebars\n${source.slice(0, 600)}\n\`\`\``, p);
+  }
+  for (const v of doc.template.variables) {
+    if (!inside(v, offset)) continue;
+    const d = a.declared?.find((x) => x.name === v.name);
+    if (d) return md(variableText(d.name, d.type, d.optional, d.description), v);
+    const def = a.defaults[v.name];
+    return md(`**${v.name}**: not declared in input.schema${def === undefined ? "" : `\n\nDefault: \`${JSON.stringify(def)}\``}`, v);
+  }
+  return null;
+}
+
+function variableText(name: string, type: string, optional: boolean, description: string | null): string {
+  return `**${name}**: \`${type}\`${optional ? " (optional)" : ""}${description ? `\n\n${description}` : ""}`;
+}
+
+function modelHover(id: string, ctx: HoverContext): string {
+  if (!ctx.models) return `**${id}**: the model list is still loading.`;
+  const wanted = id === "default" ? ctx.defaultModel : id;
+  const m = ctx.models.find((x) => x.id === wanted);
+  if (!m) return `**${id}**: not available.`;
+  return id === "default" ? `\`default\` is now **${m.id}**\n\n${modelMarkdown(m)}` : modelMarkdown(m);
+}
+
+function specFor(path: string[]): KeySpec | undefined {
+  if (path.length === 1) return TOP_LEVEL_KEYS[path[0]!] ?? FARO_KEYS[path[0]!];
+  if (path.length === 2) return { config: CONFIG_KEYS, input: INPUT_KEYS, output: OUTPUT_KEYS }[path[0]!]?.[path[1]!];
+  return undefined;
+}
+
+/** The innermost mapping pair whose key or scalar value holds `offset`, with its key path. */
+function pairAt(fm: Frontmatter, offset: number): { path: string[]; pair: Pair<YamlNode, YamlNode | null>; onKey: boolean } | null {
+  let node: unknown = fm.yaml.contents;
+  const path: string[] = [];
+  while (isMap(node)) {
+    let next: unknown = null;
+    for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
+      const k = nodeSpan(fm, pair.key);
+      const key = isScalar(pair.key) ? String(pair.key.value) : "";
+      if (k && inside(k, offset)) return { path: [...path, key], pair, onKey: true };
+      const v = nodeSpan(fm, pair.value);
+      if (v && inside(v, offset)) {
+        if (!isMap(pair.value)) return { path: [...path, key], pair, onKey: false };
+        path.push(key);
+        next = pair.value;
+        break;
+      }
+    }
+    node = next;
+  }
+  return null;
+}

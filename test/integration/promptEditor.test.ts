@@ -1,0 +1,122 @@
+/**
+ * Completion, hover, document symbols and folding of the `.prompt` language over stdio against
+ * the built language server (the cursor is written `§` in the texts below).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CompletionItem, DocumentSymbol, FoldingRange, Hover, MarkupContent } from "vscode-languageserver/node";
+import { startLsp, type LspClient } from "../fixtures/lspClient";
+import { writeTinyModel } from "../fixtures/models";
+import { tempDir } from "../fixtures/serve";
+
+let lsp: LspClient;
+let ws: string;
+let n = 0;
+
+/** Opens `text` (without its `§`) and returns the document and the cursor position. */
+async function openAt(text: string) {
+  const offset = text.indexOf("§");
+  const clean = text.replace("§", "");
+  const before = clean.slice(0, offset).split("\n");
+  const position = { line: before.length - 1, character: before.at(-1)!.length };
+  const uri = await lsp.open(join(ws, `doc${++n}.prompt`), clean);
+  return { uri, position };
+}
+
+async function completions(text: string): Promise<CompletionItem[]> {
+  const { uri, position } = await openAt(text);
+  const r = (await lsp.conn.sendRequest("textDocument/completion", { textDocument: { uri }, position })) as CompletionItem[] | null;
+  return r ?? [];
+}
+
+async function hoverText(text: string): Promise<string | null> {
+  const { uri, position } = await openAt(text);
+  const h = (await lsp.conn.sendRequest("textDocument/hover", { textDocument: { uri }, position })) as Hover | null;
+  return h ? (h.contents as MarkupContent).value : null;
+}
+
+const labels = (items: CompletionItem[]) => items.map((i) => i.label);
+
+before(async () => {
+  const models = await tempDir("faro-models-");
+  await writeTinyModel(models, { name: "lsp-model" });
+  await writeTinyModel(models, { name: "other-model", seed: 2 });
+  ws = await tempDir("faro-ws-");
+  await writeFile(join(ws, "_rules.prompt"), "Be brief.\n");
+  lsp = await startLsp({ home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } }, ws);
+  const uri = await lsp.open(join(ws, "warmup.prompt"), "---\nmodel: nope\n---\nHi\n");
+  await lsp.diagnostics(uri, 1, (d) => d.some((x) => x.code === "model-unknown"));
+});
+
+after(async () => {
+  assert.equal(await lsp.stop(), 0, lsp.stderr());
+});
+
+test("completes top-level keys (not those already there) and Faro's namespaced keys", async () => {
+  const items = await completions("---\nmodel: lsp-model\nco§\n---\nHi\n");
+  const l = labels(items);
+  for (const k of ["config", "input", "output", "description", "faro.fallbacks", "faro.priority"]) assert.ok(l.includes(k), `${k} in ${l}`);
+  assert.ok(!l.includes("model") && !l.includes("raw") && !l.includes("ext"));
+  const config = items.find((i) => i.label === "config")!;
+  assert.deepEqual(config.textEdit, { range: { start: { line: 2, character: 0 }, end: { line: 2, character: 2 } }, newText: "config:\n  $0" });
+});
+
+test("completes model ids with their details, and 'default'", async () => {
+  const items = await completions("---\nmodel: §\n---\nHi\n");
+  assert.deepEqual(labels(items), ["default", "lsp-model", "other-model"]);
+  assert.match(items[1]!.detail!, /^local · llama · .* · 2048 ctx/);
+  assert.match((items[1]!.documentation as MarkupContent).value, /Context window: 2048 tokens/);
+});
+
+test("completes config keys under config and enum values", async () => {
+  const l = labels(await completions("---\nmodel: lsp-model\nconfig:\n  temperature: 0.5\n  max§\n---\nHi\n"));
+  assert.ok(l.includes("maxOutputTokens") && l.includes("topP") && l.includes("stopSequences"), String(l));
+  assert.deepEqual(labels(await completions("---\noutput:\n  format: §\n---\nHi\n")), ["text", "json", "jsonl", "array", "enum", "media"]);
+});
+
+test("completes variables and helpers in the body, block helpers after {{#, the open block after {{/, partials after {{>, roles", async () => {
+  const head = "---\nmodel: lsp-model\ninput:\n  schema:\n    name: string, who\n    topic?: string\n---\n";
+  const items = await completions(`${head}Hello {{§`);
+  assert.deepEqual(labels(items).slice(0, 2), ["name", "topic"]);
+  assert.equal(items[0]!.detail, "string");
+  assert.equal(items[1]!.detail, "string (optional)");
+  assert.ok(labels(items).includes("json") && labels(items).includes("role"));
+  assert.ok(labels(await completions(`${head}{{#e§`)).includes("each"));
+  assert.deepEqual(labels(await completions(`${head}{{#each items}}x{{/§`)), ["each"]);
+  assert.deepEqual(labels(await completions(`${head}{{> §`)), ["rules"]);
+  assert.deepEqual(labels(await completions(`${head}{{role "§`)), ["system", "user", "model", "tool"]);
+});
+
+test("hover: model details, key docs, variable type and description, helper usage", async () => {
+  assert.match((await hoverText("---\nmodel: lsp-mo§del\n---\nHi\n"))!, /\*\*lsp-model\*\* — local model \(llama.*\n\nContext window: 2048 tokens · Size: .* · Loaded: no.*\n\nPrice: free/);
+  assert.match((await hoverText("---\nmodel: defa§ult\n---\nHi\n"))!, /`default` is now \*\*(lsp|other)-model\*\*/);
+  assert.match((await hoverText("---\nconfig:\n  tempe§rature: 1\n---\nHi\n"))!, /\*\*config\.temperature\*\* \(number\)\n\nSampling temperature/);
+  const head = "---\ninput:\n  schema:\n    name: string, who to greet\n---\n";
+  assert.equal(await hoverText(`${head}Hi {{na§me}}`), "**name**: `string`\n\nwho to greet");
+  assert.match((await hoverText(`${head}{{js§on name}}`))!, /\{\{json value indent=2\}\}/);
+  assert.equal(await hoverText(`${head}Plain te§xt {{name}}`), null);
+});
+
+test("document symbols: frontmatter keys and template blocks and roles, nested", async () => {
+  const text = "---\nmodel: lsp-model\nconfig:\n  temperature: 1\n---\n{{role \"system\"}}\nRules\n{{#each items}}\n{{#if this}}x{{/if}}\n{{/each}}\n";
+  const uri = await lsp.open(join(ws, "symbols.prompt"), text);
+  const symbols = (await lsp.conn.sendRequest("textDocument/documentSymbol", { textDocument: { uri } })) as DocumentSymbol[];
+  const shape = (s: DocumentSymbol): unknown => [s.name, ...(s.children?.length ? [s.children.map(shape)] : [])];
+  assert.deepEqual(symbols.map(shape), [
+    ["frontmatter", [["model"], ["config", [["temperature"]]]]],
+    ["template", [["role: system"], ["#each", [["#if"]]]]],
+  ]);
+  const each = symbols[1]!.children![1]!;
+  assert.deepEqual(each.range, { start: { line: 7, character: 0 }, end: { line: 9, character: 9 } });
+  assert.deepEqual(each.selectionRange, { start: { line: 7, character: 0 }, end: { line: 7, character: 15 } });
+});
+
+test("folding: frontmatter, multi-line YAML values, blocks, comments", async () => {
+  const text = "---\nmodel: lsp-model\nconfig:\n  temperature: 1\n  topP: 0.5\n---\n{{!--\n a comment\n--}}\n{{#each items}}\n- {{this}}\n{{/each}}\n";
+  const uri = await lsp.open(join(ws, "fold.prompt"), text);
+  const ranges = (await lsp.conn.sendRequest("textDocument/foldingRange", { textDocument: { uri } })) as FoldingRange[];
+  const got = ranges.map((r) => [r.startLine, r.endLine, r.kind ?? null]).sort((a, b) => Number(a[0]) - Number(b[0]));
+  assert.deepEqual(got, [[0, 4, null], [2, 4, null], [6, 8, "comment"], [9, 10, null]]);
+});
