@@ -19,6 +19,10 @@ import { embeddingRoutes } from "./http/routes/embeddings";
 import { registerSecret, type Logger } from "./logger";
 import type { EndpointStatus, ModelsListResult } from "./protocol";
 import { LocalProvider } from "./providers/local/localProvider";
+import { LocalUpstream } from "./providers/local/localUpstream";
+import { OpenAIUpstream } from "./providers/openai/openaiUpstream";
+import { KeyStore } from "./gateway/keys";
+import { loadGatewaySettings } from "./gateway/settingsFile";
 import { openDatabase, type Db } from "./store/db";
 import { RequestLog } from "./store/requestLog";
 import { Settings } from "./store/settings";
@@ -54,12 +58,15 @@ export class Backend {
       const catalog = new Catalog(dirs, logger, demoModelPath);
       const engine = new Engine(catalog, config, logger);
       const settings = new Settings(db);
-      const gateway = new Gateway([new LocalProvider(engine)], settings);
+      const local = new LocalProvider(engine);
+      const routing = loadGatewaySettings(config.configFile ?? join(config.home, "config.json"));
+      const upstreams = { local: new LocalUpstream(local), openai: new OpenAIUpstream() };
+      const gateway = new Gateway(local, upstreams, settings, new KeyStore(), routing);
       const router = new Router([
         ...healthRoutes(engine, version),
         ...modelRoutes(gateway),
-        ...chatRoutes(gateway, config.bodyLimit),
-        ...embeddingRoutes(gateway, config.bodyLimit),
+        ...chatRoutes(gateway, config.bodyLimit, config.apiKey),
+        ...embeddingRoutes(gateway, config.bodyLimit, config.apiKey),
         ...queueRoutes(engine),
       ]);
       const endpoint = new HttpEndpoint(router, requestLog, logger);

@@ -34,6 +34,8 @@ Options (environment variable in brackets):
   --keep-alive DURATION    unload an idle model after this long, e.g. 5m; -1 = never
                            (FARO_KEEP_ALIVE, default 5m; per request: "keep_alive")
   --max-queue N            waiting requests before 429 (FARO_MAX_QUEUE, default 64)
+  --config FILE            gateway config: aliases, saved routing configs, allowed hosts
+                           (FARO_CONFIG, default <home>/config.json)
   --queue-aging DURATION   waiting this long raises a request's priority one level
                            (FARO_QUEUE_AGING, default 30s)
   (FARO_API_KEY)           when set, requests must send 'Authorization: Bearer <key>'

@@ -30,6 +30,8 @@ export interface BackendConfig {
   keepAliveMs: number;
   maxQueue: number;
   agingMs: number;
+  /** The gateway's config file (aliases, saved configs, allowed hosts); default <home>/config.json. */
+  configFile: string | null;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +57,7 @@ export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
     keepAliveMs: 5 * 60_000,
     maxQueue: 64,
     agingMs: 30_000,
+    configFile: null,
   };
 }
 
@@ -74,6 +77,7 @@ export const SERVE_OPTIONS = {
   "keep-alive": { type: "string" },
   "max-queue": { type: "string" },
   "queue-aging": { type: "string" },
+  config: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -101,6 +105,8 @@ export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { co
   if (gpu !== "auto" && gpu !== "cpu") throw new ConfigError(`--gpu / FARO_GPU must be 'auto' or 'cpu', not '${gpu}'.`);
   config.gpu = gpu;
   config.defaultModel = v["default-model"] ?? env.FARO_DEFAULT_MODEL ?? null;
+  const configFile = v.config ?? env.FARO_CONFIG;
+  config.configFile = configFile ? resolve(configFile) : null;
   config.batchSize = integer("--batch-size / FARO_BATCH_SIZE", v["batch-size"] ?? env.FARO_BATCH_SIZE, 0, 0, 1 << 16);
   config.maxLoadedModels = integer("--max-loaded-models / FARO_MAX_LOADED_MODELS", v["max-loaded-models"] ?? env.FARO_MAX_LOADED_MODELS, config.maxLoadedModels, 1, 64);
   config.maxQueue = integer("--max-queue / FARO_MAX_QUEUE", v["max-queue"] ?? env.FARO_MAX_QUEUE, config.maxQueue, 0, 100_000);

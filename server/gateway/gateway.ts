@@ -1,32 +1,49 @@
 /**
- * The gateway: resolves a model name (including the `default` alias) to a provider and runs
- * the request there, recording model, provider, TTFT and usage on the request record.
- * Routing strategies, caching and guardrails plug in here later.
+ * The gateway: turns a request's model name or routing config into targets (local engine or
+ * remote providers), runs it through the routing executor (fallbacks, load balancing,
+ * conditions, retries, timeouts, circuit breaker) and records model, provider, TTFT and usage.
+ * Caching and guardrails plug in here later.
  */
-import { FaroError, badRequest, modelNotFound } from "../errors";
+import { FaroError, badRequest } from "../errors";
 import type { ModelInfo } from "../protocol";
-import type { ChatEvent, Embeddings, Provider, RequestContext } from "../providers/types";
+import type { LocalProvider } from "../providers/local/localProvider";
+import type { ChatEvent, Embeddings, RequestContext } from "../providers/types";
+import type { Target, Upstream } from "../providers/upstream";
 import type { Settings } from "../store/settings";
+import type { KeyStore } from "./keys";
 import type { RequestRecord } from "./requestRecord";
+import { CircuitBreaker } from "./routing/breaker";
+import { Executor, type Leaf, type Trail } from "./routing/executor";
+import { NO_HINTS, type RoutingHints } from "./routing/headers";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "./schema";
+import { EMPTY_SETTINGS, configForModel, leafResolver, type GatewaySettings } from "./targets";
 
 export const DEFAULT_MODEL_ALIAS = "default";
 const DEFAULT_MODEL_KEY = "default_model";
 
-export interface ResolvedModel {
-  provider: Provider;
-  model: ModelInfo;
+export interface Generation {
+  /** The model that answered, as its provider names it. */
+  model: string;
+  provider: string;
+  events: AsyncIterable<ChatEvent>;
+  trail: Trail;
 }
 
+type Body = { model: string };
+
 export class Gateway {
+  private readonly breaker = new CircuitBreaker({ threshold: 5, cooldownMs: 30_000 });
+
   constructor(
-    private readonly providers: readonly Provider[],
+    private readonly local: LocalProvider,
+    private readonly upstreams: Readonly<Record<string, Upstream>>,
     private readonly settings: Settings,
+    readonly keys: KeyStore,
+    readonly routing: GatewaySettings = EMPTY_SETTINGS,
   ) {}
 
-  async listModels(): Promise<ModelInfo[]> {
-    const lists = await Promise.all(this.providers.map((p) => p.listModels()));
-    return lists.flat();
+  listModels(): Promise<ModelInfo[]> {
+    return this.local.listModels();
   }
 
   /** The model `default` stands for: the user's choice if it still exists, else a real model, else the demo. */
@@ -37,70 +54,110 @@ export class Gateway {
   }
 
   async selectDefault(id: string): Promise<ModelInfo> {
-    const resolved = await this.resolve(id);
-    this.settings.set(DEFAULT_MODEL_KEY, resolved.model.id);
-    return resolved.model;
+    const model = await this.local.findModel(id);
+    if (!model) throw new FaroError(`The model '${id}' does not exist. GET /v1/models lists the models Faro serves.`, { status: 404, type: "invalid_request_error", code: "model_not_found", param: "model" });
+    this.settings.set(DEFAULT_MODEL_KEY, model.id);
+    return model;
   }
 
-  async resolve(name: string): Promise<ResolvedModel> {
-    if (name === DEFAULT_MODEL_ALIAS) {
-      const model = await this.defaultModel();
-      if (!model) {
-        throw new FaroError("No models are available. Add a .gguf file to a models folder (--models-dir).", {
-          status: 404,
-          type: "invalid_request_error",
-          code: "model_not_found",
-          param: "model",
-        });
-      }
-      return this.resolve(model.id);
-    }
-    for (const provider of this.providers) {
-      const model = await provider.findModel(name);
-      if (model) return { provider, model };
-    }
-    throw modelNotFound(name);
+  chat(req: ChatCompletionRequest, record: RequestRecord, ctx: RequestContext, hints: RoutingHints = NO_HINTS): Promise<Generation> {
+    return this.generate(req, record, ctx, hints, (up, target, body) => up.chat(target, body as ChatCompletionRequest, ctx));
   }
 
-  /** Resolves the model and starts the generation; the events stream as the provider emits them. */
-  async chat(req: ChatCompletionRequest, record: RequestRecord, ctx: RequestContext): Promise<Generation> {
-    const { provider, model } = await this.route(req.model, record);
-    return { model, events: observe(provider.chat(model, req, ctx), record) };
+  complete(req: CompletionRequest, record: RequestRecord, ctx: RequestContext, hints: RoutingHints = NO_HINTS): Promise<Generation> {
+    return this.generate(req, record, ctx, hints, (up, target, body) => {
+      const completer = up as Upstream & { complete?: (t: Target, r: CompletionRequest, c: RequestContext) => AsyncIterable<ChatEvent> };
+      if (!completer.complete) throw badRequest(`Provider '${target.provider}' does not serve legacy completions here; use /v1/chat/completions.`, "model", "unsupported_model");
+      return completer.complete(target, body as CompletionRequest, ctx);
+    });
   }
 
-  async complete(req: CompletionRequest, record: RequestRecord, ctx: RequestContext): Promise<Generation> {
-    const { provider, model } = await this.route(req.model, record);
-    if (!provider.complete) throw badRequest(`The model '${model.id}' does not support legacy completions; use /v1/chat/completions.`, "model", "unsupported_model");
-    return { model, events: observe(provider.complete(model, req, ctx), record) };
-  }
-
-  async embed(req: EmbeddingRequest, record: RequestRecord, ctx: RequestContext): Promise<{ model: ModelInfo; result: Embeddings }> {
-    const { provider, model } = await this.route(req.model, record);
-    if (!provider.embed) throw badRequest(`The model '${model.id}' does not support embeddings.`, "model", "unsupported_model");
-    const result = await provider.embed(model, req, ctx);
-    record.promptTokens = result.promptTokens;
+  async embed(req: EmbeddingRequest, record: RequestRecord, ctx: RequestContext, hints: RoutingHints = NO_HINTS): Promise<{ model: string; result: Embeddings; trail: Trail }> {
+    const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf, body) => {
+      const up = this.upstream(leaf);
+      if (!up.embed) throw badRequest(`Provider '${leaf.target.provider}' has no embeddings.`, "model", "unsupported_model");
+      return up.embed(leaf.target, body as EmbeddingRequest, ctx);
+    });
+    this.note(record, leaf, trail);
+    record.promptTokens = value.promptTokens;
     record.completionTokens = 0;
-    return { model, result };
+    return { model: leaf.target.model, result: value, trail };
   }
 
-  private async route(name: string, record: RequestRecord): Promise<ResolvedModel> {
-    const resolved = await this.resolve(name);
-    record.model = resolved.model.id;
-    record.provider = resolved.provider.name;
-    return resolved;
+  private async generate(
+    req: Body,
+    record: RequestRecord,
+    ctx: RequestContext,
+    hints: RoutingHints,
+    start: (up: Upstream, target: Target, body: Body) => AsyncIterable<ChatEvent>,
+  ): Promise<Generation> {
+    // The first event is awaited inside the attempt, so a failure before the first token still
+    // retries or falls back; after it, the answer is committed to that target.
+    const { value, leaf, trail } = await this.execute(req, hints, ctx, (leaf, body) => peek(start(this.upstream(leaf), leaf.target, body)));
+    this.note(record, leaf, trail);
+    return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record), trail };
+  }
+
+  private async execute<T>(req: Body, hints: RoutingHints, ctx: RequestContext, call: (leaf: Leaf, body: Body) => Promise<T>) {
+    const model = req.model === DEFAULT_MODEL_ALIAS && !hints.config ? await this.defaultId() : req.model;
+    const config = hints.config ?? configForModel(model, this.routing, hints);
+    const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
+    const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown> };
+    return executor.run(config, cond, (leaf) => call(leaf, { ...req, ...leaf.overrideParams, model: leaf.target.model }), ctx.signal);
+  }
+
+  private upstream(leaf: Leaf): Upstream {
+    const up = this.upstreams[leaf.family];
+    if (!up) throw badRequest(`Provider '${leaf.target.provider}' is not available in this build of Faro.`, "provider", "unknown_provider");
+    return up;
+  }
+
+  private async defaultId(): Promise<string> {
+    const model = await this.defaultModel();
+    if (!model) {
+      throw new FaroError("No models are available. Add a .gguf file to a models folder (--models-dir).", {
+        status: 404,
+        type: "invalid_request_error",
+        code: "model_not_found",
+        param: "model",
+      });
+    }
+    return model.id;
+  }
+
+  private note(record: RequestRecord, leaf: Leaf, trail: Trail): void {
+    record.model = leaf.target.model;
+    record.provider = leaf.target.provider;
+    record.retries = trail.retries;
+    record.fallbackIndex = trail.optionIndex;
   }
 }
 
-export interface Generation {
-  model: ModelInfo;
-  events: AsyncIterable<ChatEvent>;
+/** Starts the stream and waits for its first event, so errors before it surface here. */
+async function peek(events: AsyncIterable<ChatEvent>): Promise<AsyncIterable<ChatEvent>> {
+  const it = events[Symbol.asyncIterator]();
+  const first = await it.next();
+  return {
+    [Symbol.asyncIterator]() {
+      let pending: IteratorResult<ChatEvent> | null = first;
+      return {
+        next: () => {
+          if (pending) {
+            const r = pending;
+            pending = null;
+            return Promise.resolve(r);
+          }
+          return it.next();
+        },
+        return: (v?: unknown) => (it.return ? it.return(v) : Promise.resolve({ done: true as const, value: undefined })),
+      };
+    },
+  };
 }
 
 async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord): AsyncIterable<ChatEvent> {
   for await (const e of events) {
-    if (record.ttftMs === null && e.type !== "choice_end" && e.type !== "usage") {
-      record.ttftMs = performance.now() - record.startedAt;
-    }
+    if (record.ttftMs === null && e.type !== "choice_end" && e.type !== "usage") record.ttftMs = performance.now() - record.startedAt;
     if (e.type === "choice_end" && e.index === 0) record.finishReason = e.finishReason;
     if (e.type === "usage") {
       record.promptTokens = e.usage.prompt_tokens;

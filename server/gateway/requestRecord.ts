@@ -16,6 +16,9 @@ export interface RequestRecord {
   completionTokens: number | null;
   finishReason: string | null;
   error: string | null;
+  /** Retries across all attempts, and which top-level option answered (routing). */
+  retries: number;
+  fallbackIndex: number | null;
 }
 
 export function openRecord(id: string, route: string): RequestRecord {
@@ -32,5 +35,7 @@ export function openRecord(id: string, route: string): RequestRecord {
     completionTokens: null,
     finishReason: null,
     error: null,
+    retries: 0,
+    fallbackIndex: null,
   };
 }

@@ -7,6 +7,8 @@ import type { Gateway } from "../../gateway/gateway";
 import { chatChunk, chatDelta, textChunk, usageChunk, type CompletionMeta } from "../../gateway/openaiShape";
 import { chatCompletionRequestSchema, completionRequestSchema, parseBody } from "../../gateway/schema";
 import type { RequestContext } from "../../providers/types";
+import type { Trail } from "../../gateway/routing/executor";
+import { routingHints, type RoutingHints } from "../../gateway/routing/headers";
 import { readJson } from "../body";
 import type { HttpContext, Route } from "../router";
 import { answer, type Shape } from "./generation";
@@ -27,7 +29,7 @@ const textShape: Shape = {
   usage: (meta, usage) => usageChunk(meta, "text_completion", usage),
 };
 
-export function chatRoutes(gateway: Gateway, bodyLimit: number): Route[] {
+export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: string | null): Route[] {
   return [
     {
       method: "POST",
@@ -36,8 +38,10 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number): Route[] {
       handler: async (ctx) => {
         const req = parseBody(chatCompletionRequestSchema, await readJson(ctx.req, bodyLimit));
         ctx.record.stream = req.stream === true;
-        const { model, events } = await gateway.chat(req, ctx.record, requestContext(ctx));
-        await answer({ ctx, meta: metaOf(ctx, model.id), events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: chatShape });
+        const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
+        const gen = await gateway.chat(req, ctx.record, requestContext(ctx), hints);
+        const headers = routeHeaders(gen.provider, gen.trail, hints);
+        await answer({ ctx, meta: metaOf(ctx, gen.model), events: gen.events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: chatShape, headers });
       },
     },
     {
@@ -47,8 +51,10 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number): Route[] {
       handler: async (ctx) => {
         const req = parseBody(completionRequestSchema, await readJson(ctx.req, bodyLimit));
         ctx.record.stream = req.stream === true;
-        const { model, events } = await gateway.complete(req, ctx.record, requestContext(ctx));
-        await answer({ ctx, meta: metaOf(ctx, model.id), events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: textShape });
+        const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
+        const gen = await gateway.complete(req, ctx.record, requestContext(ctx), hints);
+        const headers = routeHeaders(gen.provider, gen.trail, hints);
+        await answer({ ctx, meta: metaOf(ctx, gen.model), events: gen.events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: textShape, headers });
       },
     },
   ];
@@ -66,4 +72,16 @@ function priorityHeader(value: string | string[] | undefined): 0 | 1 | 2 | null 
   if (value === undefined) return null;
   if (value === "0" || value === "1" || value === "2") return Number(value) as 0 | 1 | 2;
   throw badRequest(`Invalid x-faro-priority header '${String(value)}': use 0 (urgent), 1 (normal) or 2 (background).`, "x-faro-priority", "invalid_value");
+}
+
+/** Which target answered, how many retries it took: Faro's headers and Portkey's. */
+export function routeHeaders(provider: string, trail: Trail, hints: RoutingHints): Record<string, string> {
+  return {
+    "x-faro-provider": provider,
+    "x-faro-retry-count": String(trail.retries),
+    "x-faro-fallback-index": String(trail.optionIndex),
+    "x-portkey-last-used-option-index": trail.optionPath,
+    "x-portkey-retry-attempt-count": String(trail.retries),
+    ...(hints.traceId ? { "x-portkey-trace-id": hints.traceId } : {}),
+  };
 }

@@ -8,26 +8,29 @@ import { embeddingRequestSchema, parseBody } from "../../gateway/schema";
 import { readJson } from "../body";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
-import { requestContext } from "./chat";
+import { requestContext, routeHeaders } from "./chat";
+import { routingHints } from "../../gateway/routing/headers";
 
-export function embeddingRoutes(gateway: Gateway, bodyLimit: number): Route[] {
+export function embeddingRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: string | null): Route[] {
   return [
     {
       method: "POST",
       path: "/v1/embeddings",
       handler: async (ctx) => {
         const req = parseBody(embeddingRequestSchema, await readJson(ctx.req, bodyLimit));
-        const { model, result } = await gateway.embed(req, ctx.record, requestContext(ctx));
+        const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
+        const { model, result, trail } = await gateway.embed(req, ctx.record, requestContext(ctx), hints);
         const size = result.vectors[0]?.length ?? 0;
         if (req.dimensions != null && req.dimensions > size) {
-          throw badRequest(`dimensions must be at most ${size} for '${model.id}', not ${req.dimensions}.`, "dimensions", "invalid_value");
+          throw badRequest(`dimensions must be at most ${size} for '${model}', not ${req.dimensions}.`, "dimensions", "invalid_value");
         }
         const data = result.vectors.map((v, index) => {
           const vector = req.dimensions ? normalize(v.slice(0, req.dimensions)) : v;
           return { object: "embedding", index, embedding: req.encoding_format === "base64" ? toBase64(vector) : vector };
         });
         const usage = { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens };
-        sendJson(ctx.res, 200, { object: "list", data, model: model.id, usage }, { ...ctx.baseHeaders, "x-faro-overhead-ms": msSince(ctx.record.startedAt) });
+        const headers = { ...ctx.baseHeaders, ...routeHeaders(ctx.record.provider ?? "", trail, hints), "x-faro-overhead-ms": msSince(ctx.record.startedAt) };
+        sendJson(ctx.res, 200, { object: "list", data, model, usage }, headers);
       },
     },
   ];

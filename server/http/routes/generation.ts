@@ -31,15 +31,17 @@ export interface Answer {
   stream: boolean;
   includeUsage: boolean;
   shape: Shape;
+  /** Routing headers (x-faro-provider, retries, fallback index). */
+  headers: Record<string, string>;
 }
 
-export async function answer({ ctx, meta, events, stream, includeUsage, shape }: Answer): Promise<void> {
+export async function answer({ ctx, meta, events, stream, includeUsage, shape, headers }: Answer): Promise<void> {
   const it = events[Symbol.asyncIterator]();
   const providerStart = performance.now();
   const first = await it.next();
-  if (!stream) return whole(ctx, meta, first, it, providerStart, shape);
+  if (!stream) return whole(ctx, meta, first, it, providerStart, shape, headers);
 
-  startSse(ctx.res, { ...ctx.baseHeaders, "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) });
+  startSse(ctx.res, { ...ctx.baseHeaders, ...headers, "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) });
   const write = (obj: unknown) => ctx.res.write(sseEvent(obj));
   const opened = new Set<number>();
   const open = (index: number) => {
@@ -71,6 +73,7 @@ async function whole(
   it: AsyncIterator<ChatEvent>,
   providerStart: number,
   shape: Shape,
+  headers: Record<string, string>,
 ): Promise<void> {
   const collector = new ChoiceCollector();
   let usage: Usage | null = null;
@@ -83,7 +86,7 @@ async function whole(
   if (!usage) throw new Error("provider stream ended without usage");
   const providerMs = performance.now() - providerStart;
   const overhead = (performance.now() - ctx.record.startedAt - providerMs).toFixed(2);
-  sendJson(ctx.res, 200, shape.whole(collector, meta, usage), { ...ctx.baseHeaders, "x-faro-overhead-ms": overhead });
+  sendJson(ctx.res, 200, shape.whole(collector, meta, usage), { ...ctx.baseHeaders, ...headers, "x-faro-overhead-ms": overhead });
 }
 
 /** Reads what is left (the usage, for the log) and reports the disconnect. */

@@ -1,0 +1,171 @@
+/**
+ * Runs a request through a routing config: single, fallback (next target on a failure, or only
+ * on `on_status_codes`), loadbalance (weighted pick), conditional (first matching query, else
+ * default), each target with its retries, Retry-After, timeout and circuit breaker. Records the
+ * trail (attempts, retries, which option answered) for headers and the log.
+ */
+import { FaroError, badRequest } from "../../errors";
+import type { Target } from "../../providers/upstream";
+import type { CircuitBreaker } from "./breaker";
+import { matches, type ConditionContext } from "./conditions";
+import type { TargetConfig } from "./config";
+import { DEFAULT_RETRY_STATUSES, NO_RETRY, retryDelay, sleep, type RetryPolicy } from "./retry";
+
+/** A target ready to call: where, as what, with which retry policy. */
+export interface Leaf {
+  target: Target;
+  /** Provider family implementing it: local, openai, anthropic, gemini. */
+  family: string;
+  overrideParams: Record<string, unknown>;
+  retry: RetryPolicy;
+  /** Circuit-breaker identity: the same provider, host and model share one. */
+  breakerKey: string;
+}
+
+/** What children inherit from the nodes above them (Portkey semantics). */
+export interface Inherited {
+  retry?: TargetConfig["retry"];
+  request_timeout?: number;
+  override_params: Record<string, unknown>;
+}
+
+export interface Attempt {
+  provider: string;
+  model: string;
+  status: number;
+  error: string | null;
+}
+
+export interface Trail {
+  attempts: Attempt[];
+  retries: number;
+  /** Index of the option that answered among the top-level targets (0 for a single target). */
+  optionIndex: number;
+  /** Portkey's x-portkey-last-used-option-index, e.g. "config.targets[1].targets[0]". */
+  optionPath: string;
+}
+
+export type ResolveLeaf = (node: TargetConfig, inherited: Inherited) => Leaf;
+
+export class Executor {
+  constructor(
+    private readonly resolveLeaf: ResolveLeaf,
+    private readonly breaker: CircuitBreaker,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async run<T>(config: TargetConfig, cond: ConditionContext, call: (leaf: Leaf) => Promise<T>, signal: AbortSignal): Promise<{ value: T; leaf: Leaf; trail: Trail }> {
+    const trail: Trail = { attempts: [], retries: 0, optionIndex: 0, optionPath: "config" };
+    const { value, leaf } = await this.node(config, inherit({ override_params: {} }, config), cond, call, signal, trail, "config", true);
+    return { value, leaf, trail };
+  }
+
+  private async node<T>(
+    node: TargetConfig,
+    inh: Inherited,
+    cond: ConditionContext,
+    call: (leaf: Leaf) => Promise<T>,
+    signal: AbortSignal,
+    trail: Trail,
+    path: string,
+    top: boolean,
+  ): Promise<{ value: T; leaf: Leaf }> {
+    const children = node.targets;
+    if (!children) {
+      trail.optionPath = path;
+      const leaf = this.resolveLeaf(node, inh);
+      return { value: await this.leaf(leaf, call, signal, trail), leaf };
+    }
+    const child = (i: number) => {
+      if (top) trail.optionIndex = i;
+      return this.node(children[i]!, inherit(inh, children[i]!), cond, call, signal, trail, `${path}.targets[${i}]`, false);
+    };
+    const mode = node.strategy?.mode ?? "single";
+    if (mode === "single") return child(0);
+    if (mode === "loadbalance") return child(this.pick(children));
+    if (mode === "conditional") return child(this.choose(node, cond));
+    let last: unknown = null;
+    for (let i = 0; i < children.length; i++) {
+      try {
+        return await child(i);
+      } catch (err) {
+        if (!fallsBack(err, node.strategy?.on_status_codes) || signal.aborted) throw err;
+        last = err;
+      }
+    }
+    throw last;
+  }
+
+  private async leaf<T>(leaf: Leaf, call: (leaf: Leaf) => Promise<T>, signal: AbortSignal, trail: Trail): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (!this.breaker.allow(leaf.breakerKey)) {
+        const err = new FaroError(
+          `Provider '${leaf.target.provider}' is cooling down after repeated failures; retrying it in ${Math.ceil(this.breaker.remainingMs(leaf.breakerKey) / 1000)} s.`,
+          { status: 503, type: "server_error", code: "circuit_open" },
+        );
+        trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: 503, error: err.message });
+        throw err;
+      }
+      try {
+        const value = await call(leaf);
+        this.breaker.success(leaf.breakerKey);
+        trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: 200, error: null });
+        return value;
+      } catch (err) {
+        if (!(err instanceof FaroError)) throw err;
+        this.breaker.failure(leaf.breakerKey, err.status);
+        trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: err.status, error: err.message });
+        const wait = signal.aborted ? null : retryDelay(leaf.retry, attempt, err.status, retryAfterOf(err), this.random);
+        if (wait === null) throw err;
+        trail.retries++;
+        await sleep(wait, signal);
+      }
+    }
+  }
+
+  private pick(children: readonly TargetConfig[]): number {
+    const weights = children.map((c) => c.weight ?? 1);
+    const total = weights.reduce((a, b) => a + b, 0);
+    if (total <= 0) throw badRequest("loadbalance targets need a positive weight.", "config", "invalid_config");
+    let r = this.random() * total;
+    for (let i = 0; i < weights.length; i++) {
+      r -= weights[i]!;
+      if (r < 0) return i;
+    }
+    return weights.length - 1;
+  }
+
+  private choose(node: TargetConfig, cond: ConditionContext): number {
+    const names = node.targets!.map((t) => t.name);
+    const hit = node.strategy?.conditions?.find((c) => matches(c.query, cond));
+    const name = hit?.then ?? node.strategy?.default;
+    if (name === undefined) throw badRequest("No routing condition matched this request and the config has no default.", "config", "no_route");
+    return names.indexOf(name);
+  }
+}
+
+function inherit(parent: Inherited, node: TargetConfig): Inherited {
+  return {
+    retry: node.retry ?? parent.retry,
+    request_timeout: node.request_timeout ?? parent.request_timeout,
+    override_params: { ...parent.override_params, ...node.override_params },
+  };
+}
+
+export function retryPolicy(retry: TargetConfig["retry"]): RetryPolicy {
+  if (!retry) return NO_RETRY;
+  return { ...NO_RETRY, attempts: retry.attempts, onStatusCodes: retry.on_status_codes ?? DEFAULT_RETRY_STATUSES, useRetryAfter: retry.use_retry_after_header ?? true };
+}
+
+/** Portkey falls back on any failure unless on_status_codes narrows it; a client that left is not a failure. */
+function fallsBack(err: unknown, codes: readonly number[] | undefined): boolean {
+  if (!(err instanceof FaroError) || err.status === 499) return false;
+  return codes ? codes.includes(err.status) : err.status >= 400;
+}
+
+function retryAfterOf(err: FaroError): number | null {
+  const own = (err as { retryAfterMs?: number | null }).retryAfterMs;
+  if (typeof own === "number") return own;
+  const header = Number(err.headers["retry-after-ms"]);
+  return Number.isFinite(header) ? header : null;
+}

@@ -1,0 +1,66 @@
+/**
+ * Routing instructions from request headers, Portkey-compatible: x-portkey-config /
+ * x-faro-config (JSON or a saved config's id), x-portkey-provider with x-portkey-custom-host,
+ * x-portkey-retry-count, x-portkey-request-timeout, x-portkey-metadata, x-portkey-trace-id.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { badRequest } from "../../errors";
+import { parseConfig, type TargetConfig } from "./config";
+
+export interface RoutingHints {
+  /** A full routing config, when the request brought one. */
+  config: TargetConfig | null;
+  /** x-portkey-provider (+ custom host, + the Authorization bearer as the provider's key). */
+  provider: { name: string; customHost: string | null; apiKey: string | null } | null;
+  retryAttempts: number | null;
+  timeoutMs: number | null;
+  metadata: Record<string, unknown>;
+  traceId: string | null;
+}
+
+export const NO_HINTS: RoutingHints = { config: null, provider: null, retryAttempts: null, timeoutMs: null, metadata: {}, traceId: null };
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<string, unknown>, faroApiKey: string | null): RoutingHints {
+  const raw = one(headers["x-faro-config"]) ?? one(headers["x-portkey-config"]);
+  const source = headers["x-faro-config"] ? "x-faro-config" : "x-portkey-config";
+  let config: TargetConfig | null = null;
+  if (raw !== undefined) {
+    const saved = savedConfigs[raw.trim()];
+    if (saved !== undefined) config = parseConfig(saved, `config '${raw.trim()}'`);
+    else if (raw.trim().startsWith("{")) config = parseConfig(raw, source);
+    else throw badRequest(`${source} '${raw}' is neither JSON nor the id of a saved config.`, source, "invalid_config");
+  }
+  const providerName = one(headers["x-portkey-provider"]);
+  const bearer = one(headers.authorization)?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? null;
+  return {
+    config,
+    provider: providerName
+      ? { name: providerName, customHost: one(headers["x-portkey-custom-host"]) ?? null, apiKey: bearer && bearer !== faroApiKey ? bearer : null }
+      : null,
+    retryAttempts: integer(headers, "x-portkey-retry-count", 0, 10),
+    timeoutMs: integer(headers, "x-portkey-request-timeout", 1, 3_600_000),
+    metadata: metadata(one(headers["x-portkey-metadata"])),
+    traceId: one(headers["x-portkey-trace-id"]) ?? null,
+  };
+}
+
+function integer(headers: IncomingHttpHeaders, name: string, min: number, max: number): number | null {
+  const raw = one(headers[name]);
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw badRequest(`Header ${name} must be an integer from ${min} to ${max}, not '${raw}'.`, name, "invalid_value");
+  return n;
+}
+
+function metadata(raw: string | undefined): Record<string, unknown> {
+  if (raw === undefined) return {};
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest("x-portkey-metadata must be a JSON object.", "x-portkey-metadata", "invalid_value");
+}

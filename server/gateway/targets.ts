@@ -1,0 +1,98 @@
+/**
+ * Where a model name or a config target points: model addressing (`default`, user aliases,
+ * `provider/model`, plain local ids), provider families, keys, and which custom hosts may be
+ * called (loopback, the preset's own host, or hosts the user allowed).
+ */
+import { isLoopbackHost } from "../http/guard";
+import { badRequest } from "../errors";
+import { PRESETS } from "../providers/openai/presets";
+import type { KeyStore } from "./keys";
+import type { TargetConfig } from "./routing/config";
+import type { Inherited, Leaf, ResolveLeaf } from "./routing/executor";
+import { retryPolicy } from "./routing/executor";
+import type { RoutingHints } from "./routing/headers";
+
+export interface GatewaySettings {
+  /** name -> "provider/model" or a routing config. */
+  aliases: Record<string, string | TargetConfig>;
+  /** Saved configs usable by id in x-faro-config / x-portkey-config. */
+  configs: Record<string, unknown>;
+  /** Extra hosts custom_host may point at. */
+  allowedHosts: string[];
+}
+
+export const EMPTY_SETTINGS: GatewaySettings = { aliases: {}, configs: {}, allowedHosts: [] };
+
+export function familyOf(provider: string): string | null {
+  if (provider === "local") return "local";
+  if (provider === "anthropic") return "anthropic";
+  if (provider === "gemini" || provider === "google") return "gemini";
+  return PRESETS[provider] ? "openai" : null;
+}
+
+const known = () => ["local", "anthropic", "gemini", ...Object.keys(PRESETS)].join(", ");
+
+/** The config a plain model name stands for (`default` must be resolved before). */
+export function configForModel(name: string, settings: GatewaySettings, hints: RoutingHints, seen = new Set<string>()): TargetConfig {
+  let config: TargetConfig;
+  const alias = settings.aliases[name];
+  if (hints.provider) {
+    config = { provider: hints.provider.name, override_params: { model: name }, ...(hints.provider.customHost ? { custom_host: hints.provider.customHost } : {}) };
+  } else if (alias !== undefined && !seen.has(name)) {
+    seen.add(name);
+    config = typeof alias === "string" ? configForModel(alias, settings, hints, seen) : alias;
+  } else {
+    const slash = name.indexOf("/");
+    const prefix = slash > 0 ? name.slice(0, slash) : "";
+    config = familyOf(prefix) && prefix !== "local"
+      ? { provider: prefix, override_params: { model: name.slice(slash + 1) } }
+      : { provider: "local", override_params: { model: slash > 0 && prefix === "local" ? name.slice(slash + 1) : name } };
+  }
+  if (hints.retryAttempts !== null && !config.retry) config = { ...config, retry: { attempts: hints.retryAttempts } };
+  if (hints.timeoutMs !== null && !config.request_timeout) config = { ...config, request_timeout: hints.timeoutMs };
+  return config;
+}
+
+export function leafResolver(requestModel: string, keys: KeyStore, hints: RoutingHints, settings: GatewaySettings): ResolveLeaf {
+  return (node: TargetConfig, inh: Inherited): Leaf => {
+    const params = inh.override_params;
+    let model = typeof params.model === "string" ? params.model : requestModel;
+    let provider = node.provider;
+    if (!provider) {
+      const addressed = configForModel(model, settings, { ...hints, provider: null });
+      provider = addressed.provider!;
+      model = String(addressed.override_params?.model ?? model);
+    } else if (model.startsWith(`${provider}/`)) model = model.slice(provider.length + 1);
+    const family = familyOf(provider);
+    if (!family) throw badRequest(`Unknown provider '${provider}'. Known: ${known()}.`, "provider", "unknown_provider");
+    const baseUrl = node.custom_host ? checkHost(node.custom_host, provider, settings) : null;
+    const apiKey = node.api_key ?? (hints.provider?.name === provider ? hints.provider.apiKey : null) ?? keys.get(provider);
+    return {
+      family,
+      target: {
+        provider,
+        model,
+        apiKey,
+        baseUrl,
+        headers: {},
+        azure: { resourceName: node.resource_name, deploymentId: node.deployment_id, apiVersion: node.api_version },
+        timeoutMs: inh.request_timeout ?? null,
+      },
+      overrideParams: params,
+      retry: retryPolicy(inh.retry),
+      breakerKey: `${provider}|${baseUrl ?? ""}|${model}`,
+    };
+  };
+}
+
+/** No request may send data to an arbitrary host: only loopback, the preset's host, or allowed ones. */
+function checkHost(url: string, provider: string, settings: GatewaySettings): string {
+  const host = new URL(url).hostname;
+  const presetHost = PRESETS[provider]?.baseUrl ? new URL(PRESETS[provider]!.baseUrl!).hostname : null;
+  if (isLoopbackHost(host) || host === presetHost || settings.allowedHosts.includes(host)) return url;
+  throw badRequest(
+    `custom_host '${host}' is not allowed: Faro only calls loopback hosts, the provider's own host, or hosts listed in allowed_hosts of its config.`,
+    "custom_host",
+    "host_not_allowed",
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * The OpenAI-compatible family: OpenAI, Azure OpenAI and every preset in presets.ts or a custom
+ * base URL. Streams are relayed chunk by chunk as they arrive.
+ */
+import { badRequest } from "../../errors";
+import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
+import { readBody, send } from "../httpClient";
+import { parseSse } from "../sseParser";
+import type { ChatEvent, Embeddings, RequestContext } from "../types";
+import { UpstreamError, retryAfterMs, type Target, type Upstream } from "../upstream";
+import { PRESETS } from "./presets";
+import { chunkEvents, completionEvents, requestBody, usageOf, type WireCompletion } from "./wire";
+
+export class OpenAIUpstream implements Upstream {
+  readonly family = "openai";
+
+  async *chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    const stream = req.stream === true;
+    const res = await send({
+      provider: target.provider,
+      url: endpoint(target, "/chat/completions"),
+      headers: headers(target, stream),
+      body: requestBody(req, target.model, stream),
+      signal: ctx.signal,
+      timeoutMs: target.timeoutMs,
+    });
+    if (res.status >= 400) throw await errorOf(target, res.status, res.headers, await readBody(res.body));
+    if (!stream) {
+      yield* completionEvents(parse(target, await readBody(res.body)));
+      return;
+    }
+    let usage = usageOf(null);
+    let done = false;
+    try {
+      for await (const msg of parseSse(res.body)) {
+        if (msg.data === "[DONE]") {
+          done = true;
+          break;
+        }
+        const chunk = parse(target, msg.data);
+        if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: chunk.error.message ?? "error in stream", code: chunk.error.code ?? "upstream_stream_error" });
+        if (chunk.usage) usage = usageOf(chunk.usage);
+        yield* chunkEvents(chunk);
+      }
+    } catch (err) {
+      if (err instanceof UpstreamError || ctx.signal.aborted) throw err;
+      throw new UpstreamError({ provider: target.provider, status: 502, detail: `the stream broke off (${(err as Error).message})`, code: "upstream_stream_cut", cause: err });
+    }
+    // Some servers close without [DONE]; a body cut short is an error, a complete one is not.
+    if (!done && !res.body.complete) throw new UpstreamError({ provider: target.provider, status: 502, detail: "the stream ended early", code: "upstream_stream_cut" });
+    yield { type: "usage", usage };
+  }
+
+  async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
+    const { priority: _p, keep_alive: _k, ...body } = req;
+    const res = await send({
+      provider: target.provider,
+      url: endpoint(target, "/embeddings"),
+      headers: headers(target, false),
+      body: JSON.stringify({ ...body, model: target.model, encoding_format: "float" }),
+      signal: ctx.signal,
+      timeoutMs: target.timeoutMs,
+    });
+    const text = await readBody(res.body);
+    if (res.status >= 400) throw await errorOf(target, res.status, res.headers, text);
+    const parsed = JSON.parse(text) as { data?: Array<{ embedding: number[] }>; usage?: { prompt_tokens?: number } };
+    return { vectors: (parsed.data ?? []).map((d) => d.embedding), promptTokens: parsed.usage?.prompt_tokens ?? 0 };
+  }
+}
+
+function endpoint(target: Target, path: string): string {
+  const preset = PRESETS[target.provider] ?? PRESETS.custom!;
+  if (target.provider === "azure-openai") {
+    const a = target.azure ?? {};
+    const base = target.baseUrl ?? (a.resourceName ? `https://${a.resourceName}.openai.azure.com` : null);
+    if (!base || !a.deploymentId) throw badRequest("Azure OpenAI needs resource_name (or custom_host) and deployment_id.", "config", "invalid_config");
+    return `${base.replace(/\/$/, "")}/openai/deployments/${encodeURIComponent(a.deploymentId)}${path}?api-version=${encodeURIComponent(a.apiVersion ?? "2024-10-21")}`;
+  }
+  const base = target.baseUrl ?? preset.baseUrl;
+  if (!base) throw badRequest(`Provider '${target.provider}' needs a base URL (custom_host).`, "config", "invalid_config");
+  return base.replace(/\/$/, "") + path;
+}
+
+function headers(target: Target, stream: boolean): Record<string, string> {
+  const preset = PRESETS[target.provider] ?? PRESETS.custom!;
+  const h: Record<string, string> = { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...target.headers };
+  if (target.apiKey && preset.auth === "bearer") h.authorization = `Bearer ${target.apiKey}`;
+  if (target.apiKey && preset.auth === "api-key") h["api-key"] = target.apiKey;
+  return h;
+}
+
+function parse(target: Target, text: string): WireCompletion {
+  try {
+    return JSON.parse(text) as WireCompletion;
+  } catch {
+    throw new UpstreamError({ provider: target.provider, status: 502, detail: `sent something that is not JSON: ${text.slice(0, 120)}`, code: "upstream_bad_response" });
+  }
+}
+
+async function errorOf(target: Target, status: number, hdrs: Record<string, string | string[] | undefined>, text: string): Promise<UpstreamError> {
+  let detail = text.slice(0, 500);
+  let code: string | null = null;
+  try {
+    const body = JSON.parse(text) as WireCompletion;
+    detail = body.error?.message ?? detail;
+    code = body.error?.code ?? null;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the raw text is the detail.
+  }
+  return new UpstreamError({ provider: target.provider, status, detail, code, retryAfterMs: retryAfterMs(hdrs) });
+}

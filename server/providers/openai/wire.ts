@@ -1,0 +1,77 @@
+/**
+ * OpenAI wire format <-> ChatEvents. Requests go out as the client sent them (minus Faro's own
+ * fields, with the target's model); answers and SSE chunks come back as events.
+ */
+import type { ChatCompletionRequest } from "../../gateway/schema";
+import type { ChatEvent, FinishReason, Usage } from "../types";
+
+const FARO_FIELDS = ["priority", "keep_alive"] as const;
+
+export function requestBody(req: ChatCompletionRequest, model: string, stream: boolean): string {
+  const body: Record<string, unknown> = { ...req, model };
+  for (const f of FARO_FIELDS) delete body[f];
+  // Ask for usage on streams so the log and cost are right; the client sees it only if it asked.
+  if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
+  else delete body.stream_options;
+  body.stream = stream;
+  return JSON.stringify(body);
+}
+
+interface WireToolCall {
+  index?: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+interface WireChoice {
+  index?: number;
+  message?: { content?: string | null; reasoning_content?: string | null; tool_calls?: WireToolCall[] };
+  delta?: { content?: string | null; reasoning_content?: string | null; tool_calls?: WireToolCall[] };
+  finish_reason?: string | null;
+}
+export interface WireCompletion {
+  choices?: WireChoice[];
+  usage?: Partial<Usage> | null;
+  error?: { message?: string; type?: string; code?: string | null };
+}
+
+export function finishReason(raw: string | null | undefined): FinishReason {
+  if (raw === "length") return "length";
+  if (raw === "tool_calls" || raw === "function_call") return "tool_calls";
+  return "stop";
+}
+
+export function usageOf(u: Partial<Usage> | null | undefined): Usage {
+  const prompt = u?.prompt_tokens ?? 0;
+  const completion = u?.completion_tokens ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u?.total_tokens ?? prompt + completion };
+}
+
+/** A whole chat.completion as events. */
+export function* completionEvents(body: WireCompletion): Generator<ChatEvent> {
+  for (const [i, c] of (body.choices ?? []).entries()) {
+    const index = c.index ?? i;
+    const m = c.message ?? {};
+    if (m.reasoning_content) yield { type: "reasoning", index, text: m.reasoning_content };
+    if (m.content) yield { type: "text", index, text: m.content };
+    if (m.tool_calls?.length) {
+      const calls = m.tool_calls.map((t) => ({ id: t.id ?? "", name: t.function?.name ?? "", arguments: t.function?.arguments ?? "" }));
+      yield { type: "tool_calls", index, calls };
+    }
+    yield { type: "choice_end", index, finishReason: finishReason(c.finish_reason) };
+  }
+  yield { type: "usage", usage: usageOf(body.usage) };
+}
+
+/** One chat.completion.chunk as events (usage is reported by the caller once, at the end). */
+export function* chunkEvents(chunk: WireCompletion): Generator<ChatEvent> {
+  for (const [i, c] of (chunk.choices ?? []).entries()) {
+    const index = c.index ?? i;
+    const d = c.delta ?? {};
+    if (d.reasoning_content) yield { type: "reasoning", index, text: d.reasoning_content };
+    if (d.content) yield { type: "text", index, text: d.content };
+    for (const [k, t] of (d.tool_calls ?? []).entries()) {
+      yield { type: "tool_call_delta", index, callIndex: t.index ?? k, id: t.id, name: t.function?.name, arguments: t.function?.arguments ?? "" };
+    }
+    if (c.finish_reason) yield { type: "choice_end", index, finishReason: finishReason(c.finish_reason) };
+  }
+}
