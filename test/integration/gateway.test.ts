@@ -1,0 +1,172 @@
+/**
+ * The gateway end to end: faro serve routing OpenAI SDK and Portkey SDK requests to a mock
+ * OpenAI provider on loopback and to the local engine, with fallbacks, retries, timeouts,
+ * aliases, Portkey headers and failures in and out of streams.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { Portkey } from "portkey-ai";
+import Database from "better-sqlite3";
+import { serve, tempDir, type Served } from "../fixtures/serve";
+import { writeTinyModel } from "../fixtures/models";
+import { startOpenAIMock } from "../fixtures/mocks/openai";
+import type { MockServer } from "../fixtures/mocks/mockServer";
+
+let mock: MockServer;
+let faro: Served;
+let client: OpenAI;
+const KEY = "test-key";
+
+before(async () => {
+  mock = await startOpenAIMock({ apiKey: KEY });
+  const models = await tempDir("faro-models-");
+  await writeTinyModel(models, { name: "tiny" });
+  const home = await tempDir();
+  const config = {
+    aliases: { "mock-gpt": { provider: "openai", custom_host: `${mock.url}`, api_key: KEY, override_params: { model: "gpt-4o-mini" } } },
+    configs: { "safe-chat": { strategy: { mode: "fallback" }, targets: [{ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o" } }, { provider: "local", override_params: { model: "tiny" } }] } },
+  };
+  await writeFile(join(home, "config.json"), JSON.stringify(config));
+  faro = await serve(["--models-dir", models], {}, home);
+  client = new OpenAI({ baseURL: faro.baseURL, apiKey: "unused", maxRetries: 0 });
+});
+
+after(async () => {
+  assert.equal(await faro.stop(), 0);
+  await mock.close();
+});
+
+const hello = [{ role: "user" as const, content: "hello from the app" }];
+const mockTarget = (extra: Record<string, unknown> = {}) => ({ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" }, ...extra });
+const withConfig = (config: unknown) => ({ headers: { "x-portkey-config": JSON.stringify(config) } });
+
+describe("routing to a provider", () => {
+  test("an alias from config.json routes a plain OpenAI request, JSON and streamed", async () => {
+    mock.reset();
+    const { data, response } = await client.chat.completions.create({ model: "mock-gpt", messages: hello }).withResponse();
+    assert.equal(data.choices[0]!.message.content, "hello from the app");
+    assert.equal(data.model, "gpt-4o-mini");
+    assert.equal(response.headers.get("x-faro-provider"), "openai");
+    assert.equal(response.headers.get("x-faro-retry-count"), "0");
+    const sent = mock.requests[0]!;
+    assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
+    assert.equal((sent.body as { model: string }).model, "gpt-4o-mini");
+    let text = "";
+    for await (const c of await client.chat.completions.create({ model: "mock-gpt", messages: hello, stream: true })) text += c.choices[0]?.delta.content ?? "";
+    assert.equal(text, "hello from the app");
+  });
+
+  test("Portkey's headers work unchanged: x-portkey-provider, custom host, the provider key as Bearer", async () => {
+    const res = await fetch(`${faro.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-provider": "openai", "x-portkey-custom-host": mock.url, authorization: `Bearer ${KEY}`, "x-portkey-trace-id": "trace-1" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: hello }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-portkey-trace-id"), "trace-1");
+    assert.equal(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, "hello from the app");
+  });
+
+  test("a custom host that is not loopback or allowed is refused before anything is sent", async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: "gpt-4o", messages: hello }, withConfig({ provider: "openai", custom_host: "https://exfil.example/v1" })),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === "host_not_allowed",
+    );
+  });
+});
+
+describe("reliability", () => {
+  test("fallback: a 503 from the provider falls back to the local model; headers say which option answered", async () => {
+    mock.reset();
+    mock.failNext({ status: 503 });
+    const { data, response } = await client.chat.completions
+      .create({ model: "ignored", messages: hello, max_tokens: 4 }, { headers: { "x-faro-config": "safe-chat" } })
+      .withResponse();
+    assert.equal(data.model, "tiny");
+    assert.equal(response.headers.get("x-faro-provider"), "local");
+    assert.equal(response.headers.get("x-faro-fallback-index"), "1");
+    assert.equal(response.headers.get("x-portkey-last-used-option-index"), "config.targets[1]");
+  });
+
+  test("retry honours Retry-After, then succeeds; the SDK sees one answer", async () => {
+    mock.reset();
+    mock.failNext({ status: 429, retryAfterMs: 30 }, 2);
+    const { data, response } = await client.chat.completions
+      .create({ model: "x", messages: hello }, withConfig(mockTarget({ retry: { attempts: 3 } })))
+      .withResponse();
+    assert.equal(data.choices[0]!.message.content, "hello from the app");
+    assert.equal(response.headers.get("x-faro-retry-count"), "2");
+    assert.equal(response.headers.get("x-portkey-retry-attempt-count"), "2");
+    assert.equal(mock.requestCount >= 3, true);
+  });
+
+  test("a provider error passes through with its status and says which provider it was", async () => {
+    mock.failNext({ status: 400, message: "messages is too long" });
+    await assert.rejects(client.chat.completions.create({ model: "mock-gpt", messages: hello }), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.BadRequestError);
+      assert.match(e.message, /Provider 'openai' answered 400: messages is too long/);
+      return true;
+    });
+  });
+
+  test("request_timeout answers 408 in OpenAI's shape", async () => {
+    mock.failNext({ headerDelayMs: 400 });
+    await assert.rejects(client.chat.completions.create({ model: "x", messages: hello }, withConfig(mockTarget({ request_timeout: 100 }))), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.APIError);
+      assert.equal(e.status, 408);
+      assert.equal(e.code, "request_timeout");
+      return true;
+    });
+  });
+
+  test("a stream that breaks after it started ends with an error event, and the log says so", async () => {
+    mock.reset();
+    mock.failNext({ disconnectAfterChunks: 2 });
+    const res = await fetch(`${faro.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "one two three four five six" }], stream: true }),
+    });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const events = text.split("\n\n").filter(Boolean);
+    const last = JSON.parse(events.at(-1)!.replace(/^data: /, "")) as { error?: { message: string } };
+    assert.match(last.error?.message ?? "", /openai/);
+    const id = res.headers.get("x-request-id")!;
+    await new Promise((r) => setTimeout(r, 400));
+    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
+    const row = db.prepare("SELECT status, error, provider FROM requests WHERE id = ?").get(id) as { status: number; error: string; provider: string };
+    db.close();
+    assert.equal(row.provider, "openai");
+    assert.equal(row.status, 502);
+    assert.match(row.error, /broke off|ended early/);
+  });
+});
+
+describe("clients and secrets", () => {
+  test("the Portkey SDK with a fallback config works against Faro", async () => {
+    mock.reset();
+    mock.failNext({ status: 500 });
+    const portkey = new Portkey({
+      apiKey: "unused",
+      baseURL: faro.baseURL,
+      config: { strategy: { mode: "fallback" }, targets: [mockTarget(), { provider: "local", override_params: { model: "tiny", max_tokens: 3 } }] },
+    });
+    const r = (await portkey.chat.completions.create({ model: "gpt-4o-mini", messages: hello })) as { model: string; choices: unknown[] };
+    assert.equal(r.model, "tiny");
+    assert.equal(r.choices.length, 1);
+  });
+
+  test("provider keys never reach the log table or the output", async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
+    const rows = JSON.stringify(db.prepare("SELECT * FROM requests").all());
+    db.close();
+    assert.ok(rows.length > 100);
+    assert.doesNotMatch(rows, new RegExp(KEY));
+    assert.doesNotMatch(faro.stdout() + faro.stderr(), new RegExp(KEY));
+  });
+});
