@@ -1,0 +1,53 @@
+/**
+ * The Anthropic family: the Messages API (POST {base}/messages) with `x-api-key` and
+ * `anthropic-version: 2023-06-01`. Streams are translated event by event as they arrive.
+ * Anthropic has no embeddings API, so there is no `embed`.
+ */
+import type { ChatCompletionRequest } from "../../gateway/schema";
+import { send } from "../httpClient";
+import type { ChatEvent, RequestContext } from "../types";
+import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
+import type { Target, Upstream } from "../upstream";
+import { toMessagesBody } from "./request";
+import { MessageStream, errorOf, messageEvents, type WireMessage, type WireStreamEvent } from "./response";
+
+export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
+export const ANTHROPIC_VERSION = "2023-06-01";
+
+export class AnthropicUpstream implements Upstream {
+  readonly family = "anthropic";
+
+  async *chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    const body = toMessagesBody(req, target.model); // a 400 here comes before anything is sent
+    const x = exchange(target, ctx);
+    const res = await send({
+      provider: target.provider,
+      url: `${(target.baseUrl ?? ANTHROPIC_BASE_URL).replace(/\/$/, "")}/messages`,
+      headers: headers(target, body.stream === true),
+      body: JSON.stringify(body),
+      signal: ctx.signal,
+      timeoutMs: target.timeoutMs,
+    });
+    if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, await readText(res.body, x));
+    if (!body.stream) {
+      yield* messageEvents(target.provider, parseJson<WireMessage>(await readText(res.body, x), x));
+      return;
+    }
+    const stream = new MessageStream(target.provider);
+    // Read to the end of the body (not just message_stop) so the connection can be reused.
+    for await (const { data } of sseJson<WireStreamEvent>(res.body, x)) if (!stream.done) yield* stream.on(data);
+    if (!stream.done) throw endedEarly(x, "message_stop");
+    yield stream.usageEvent();
+  }
+}
+
+export function headers(target: Target, stream: boolean): Record<string, string> {
+  const h: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    "anthropic-version": ANTHROPIC_VERSION,
+    ...target.headers,
+  };
+  if (target.apiKey) h["x-api-key"] = target.apiKey;
+  return h;
+}

@@ -1,0 +1,58 @@
+/**
+ * The Gemini family (Google AI Studio, generativelanguage v1beta): generateContent,
+ * streamGenerateContent?alt=sse and batchEmbedContents, with the key in `x-goog-api-key`
+ * (never in the URL, where it could reach a log).
+ */
+import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
+import { send } from "../httpClient";
+import type { ChatEvent, Embeddings, RequestContext } from "../types";
+import { endedEarly, exchange, parseJson, readText, sseJson, type Exchange } from "../upstreamBody";
+import type { Target, Upstream } from "../upstream";
+import { toGenerateContentBody } from "./request";
+import { GenerateStream, errorOf, responseEvents, type CallIds, type WireResponse } from "./response";
+
+export const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
+
+export class GeminiUpstream implements Upstream {
+  readonly family = "gemini";
+
+  async *chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    const body = toGenerateContentBody(req); // a 400 here comes before anything is sent
+    const stream = req.stream === true;
+    const ids: CallIds = (index, k) => `call_${ctx.requestId}_${index}_${k}`;
+    const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
+    const { res, x } = await post(target, ctx, method, JSON.stringify(body), stream);
+    if (!stream) {
+      yield* responseEvents(target.provider, parseJson<WireResponse>(await readText(res, x), x), ids);
+      return;
+    }
+    const state = new GenerateStream(target.provider, ids, req.n ?? 1);
+    for await (const { data } of sseJson<WireResponse>(res, x)) yield* state.on(data);
+    if (!state.done) throw endedEarly(x, "every answer's finishReason");
+    yield state.usageEvent();
+  }
+
+  async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
+    const texts = typeof req.input === "string" ? [req.input] : req.input;
+    const model = `models/${modelName(target)}`;
+    const requests = texts.map((text) => ({ model, content: { parts: [{ text }] }, ...(req.dimensions ? { outputDimensionality: req.dimensions } : {}) }));
+    const { res, x } = await post(target, ctx, "batchEmbedContents", JSON.stringify({ requests }), false);
+    const body = parseJson<{ embeddings?: Array<{ values?: number[] }> }>(await readText(res, x), x);
+    // Gemini reports no token count for embeddings.
+    return { vectors: (body.embeddings ?? []).map((e) => e.values ?? []), promptTokens: 0 };
+  }
+}
+
+const modelName = (target: Target) => target.model.replace(/^models\//, "");
+
+/** Sends to models/{model}:{method}; an HTTP error is thrown as the provider's UpstreamError. */
+async function post(target: Target, ctx: RequestContext, method: string, body: string, stream: boolean) {
+  const x: Exchange = exchange(target, ctx);
+  const base = (target.baseUrl ?? GEMINI_BASE_URL).replace(/\/$/, "");
+  const headers: Record<string, string> = { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...target.headers };
+  if (target.apiKey) headers["x-goog-api-key"] = target.apiKey;
+  const url = `${base}/models/${encodeURIComponent(modelName(target))}:${method}`;
+  const res = await send({ provider: target.provider, url, headers, body, signal: ctx.signal, timeoutMs: target.timeoutMs });
+  if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, await readText(res.body, x));
+  return { res: res.body, x };
+}

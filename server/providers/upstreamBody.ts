@@ -1,0 +1,73 @@
+/**
+ * Reading a remote provider's answer: the whole body as JSON, or SSE events whose data is JSON.
+ * Every failure becomes an UpstreamError naming the provider: the request's deadline (408; send()
+ * cuts the socket, which the body only sees as "aborted"), a connection cut mid-answer (502),
+ * data that is not JSON (502). A request cancelled by its client rethrows as it is.
+ */
+import type { IncomingMessage } from "node:http";
+import { FaroError } from "../errors";
+import { readBody, timeoutError } from "./httpClient";
+import { parseSse } from "./sseParser";
+import type { RequestContext } from "./types";
+import { UpstreamError, type Target } from "./upstream";
+
+/** One call to a provider: who answers, and the deadline it runs under. */
+export interface Exchange {
+  provider: string;
+  signal: AbortSignal;
+  timeoutMs: number | null;
+  /** When the request was sent (Date.now()). */
+  startedAt: number;
+}
+
+export const exchange = (target: Target, ctx: RequestContext): Exchange => ({
+  provider: target.provider,
+  signal: ctx.signal,
+  timeoutMs: target.timeoutMs,
+  startedAt: Date.now(),
+});
+
+export async function readText(res: IncomingMessage, x: Exchange): Promise<string> {
+  try {
+    return await readBody(res);
+  } catch (err) {
+    throw bodyFailure(err, x);
+  }
+}
+
+export function parseJson<T>(text: string, x: Exchange): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UpstreamError({ provider: x.provider, status: 502, detail: `sent something that is not JSON: ${text.slice(0, 120)}`, code: "upstream_bad_response" });
+  }
+}
+
+/** SSE events with their data parsed as JSON, in order; `[DONE]` markers are skipped. */
+export async function* sseJson<T>(res: IncomingMessage, x: Exchange): AsyncIterable<{ event: string | null; data: T }> {
+  const events = parseSse(res)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<{ event: string | null; data: string }>;
+    try {
+      next = await events.next();
+    } catch (err) {
+      throw bodyFailure(err, x);
+    }
+    if (next.done) return;
+    if (next.value.data === "[DONE]") continue;
+    yield { event: next.value.event, data: parseJson<T>(next.value.data, x) };
+  }
+}
+
+/** What a failure while reading the body means: the caller's cancel, the deadline, or a cut. */
+export function bodyFailure(err: unknown, x: Exchange): unknown {
+  if (err instanceof FaroError || x.signal.aborted) return err;
+  // send()'s timer fires at the deadline (a loop tick may make it look a millisecond early).
+  if (x.timeoutMs !== null && Date.now() - x.startedAt >= x.timeoutMs - 2) return timeoutError(x.provider, x.timeoutMs);
+  const why = err instanceof Error ? err.message : String(err);
+  return new UpstreamError({ provider: x.provider, status: 502, detail: `the connection broke off mid-answer (${why})`, code: "upstream_stream_cut", cause: err });
+}
+
+/** A stream that ended cleanly but before the provider's last event. */
+export const endedEarly = (x: Exchange, expected: string) =>
+  new UpstreamError({ provider: x.provider, status: 502, detail: `the stream ended before ${expected}`, code: "upstream_stream_cut" });
