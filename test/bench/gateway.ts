@@ -1,0 +1,143 @@
+/**
+ * npm run bench:gateway — what a gateway costs on the request path. One run, one mock OpenAI
+ * upstream (its own process), one load generator (autocannon, this process), three paths:
+ * direct to the mock, through Faro, through Portkey's open-source gateway — both gateways
+ * routed with the same x-portkey-config. Non-streaming and streaming, 1 and 50 connections.
+ * Also time to first streamed token, direct vs Faro. Options: --seconds N (default 5).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { serve, tempDir } from "../fixtures/serve";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" } } });
+const SECONDS = Number(values.seconds);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+function startProcess(cmd: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    let out = "";
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) resolve({ proc, match: m });
+    };
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", onData);
+    proc.once("exit", (code) => reject(new Error(`${cmd.join(" ")} exited ${code}: ${out}`)));
+    setTimeout(() => reject(new Error(`${cmd.join(" ")} did not start: ${out}`)), 30_000).unref();
+  });
+}
+
+interface Result { rps: number; p50: number; p99: number; errors: number }
+
+async function load(url: string, headers: Record<string, string>, body: string, connections: number): Promise<Result> {
+  const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", ...headers }, body, connections, duration: SECONDS, pipelining: 1 });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+/** ms from sending the request to the first content chunk, median of `n` sequential streams. */
+async function ttft(url: string, headers: Record<string, string>, body: string, n: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    times.push(
+      await new Promise<number>((resolve, reject) => {
+        const start = performance.now();
+        const req = request(url, { method: "POST", headers: { "content-type": "application/json", ...headers } }, (res) => {
+          let done = false;
+          res.on("data", (d: Buffer) => {
+            if (!done && d.toString().includes('"content":"h')) {
+              done = true;
+              resolve(performance.now() - start);
+            }
+          });
+          res.on("end", () => (done ? undefined : reject(new Error("no content chunk"))));
+        });
+        req.on("error", reject);
+        req.end(body);
+      }),
+    );
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(n / 2)]!;
+}
+
+/** Waits until the path answers 200 (a server may print "ready" before it listens). */
+async function untilOk(url: string, headers: Record<string, string>, body: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered 200`);
+}
+
+async function main() {
+  const upstream = await startProcess([process.execPath, "--import", "tsx", "test/bench/mockUpstream.ts"], /(http:\/\/127\.0\.0\.1:\d+\/v1)/);
+  const mockUrl = upstream.match[1]!;
+  const faro = await serve(["--models-dir", await tempDir("faro-bench-empty-")]);
+  const portkeyPort = await freePort();
+  const portkey = await startProcess(
+    [process.execPath, "node_modules/@portkey-ai/gateway/build/start-server.js", `--port=${portkeyPort}`, "--headless"],
+    /running at|Ready for connections/,
+  );
+  const config = JSON.stringify({ provider: "openai", api_key: "bench-key", custom_host: mockUrl });
+  const paths = [
+    { name: "direct to mock", url: `${mockUrl}/chat/completions`, headers: {} as Record<string, string> },
+    { name: "Faro", url: `${faro.baseURL}/chat/completions`, headers: { "x-portkey-config": config } },
+    { name: "Portkey gateway", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: { "x-portkey-config": config } },
+  ];
+  const body = (stream: boolean) => JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hello there, how are you today" }], stream });
+
+  try {
+    for (const p of paths) await untilOk(p.url, p.headers, body(false));
+    // Warm every path (connections, JIT) before measuring.
+    for (const p of paths) await load(p.url, p.headers, body(false), 10).catch(() => undefined);
+    const table: Array<{ mode: string; conns: number; path: string; r: Result }> = [];
+    for (const stream of [false, true]) {
+      for (const conns of [1, 50]) {
+        for (const p of paths) table.push({ mode: stream ? "stream" : "json", conns, path: p.name, r: await load(p.url, p.headers, body(stream), conns) });
+      }
+    }
+    console.log(`\n${SECONDS} s per cell, autocannon in-process, mock upstream in its own process, 2-core machine\n`);
+    console.log("| mode | connections | path | req/s | p50 ms | p99 ms | errors | added ms/request (from req/s) |");
+    console.log("|---|---|---|---|---|---|---|---|");
+    for (const row of table) {
+      const direct = table.find((t) => t.mode === row.mode && t.conns === row.conns && t.path === "direct to mock")!;
+      const added = row.path === "direct to mock" ? "" : ((row.conns * 1000) / row.r.rps - (row.conns * 1000) / direct.r.rps).toFixed(3);
+      console.log(`| ${row.mode} | ${row.conns} | ${row.path} | ${row.r.rps.toFixed(0)} | ${row.r.p50} | ${row.r.p99} | ${row.r.errors} | ${added} |`);
+    }
+    for (const mode of ["json", "stream"]) {
+      const f = table.find((t) => t.mode === mode && t.conns === 50 && t.path === "Faro")!.r.rps;
+      const k = table.find((t) => t.mode === mode && t.conns === 50 && t.path === "Portkey gateway")!.r.rps;
+      console.log(`\nratio Faro / Portkey at 50 connections (${mode}): ${(f / k).toFixed(1)}x`);
+    }
+    const directTtft = await ttft(paths[0]!.url, {}, body(true), 200);
+    const faroTtft = await ttft(paths[1]!.url, paths[1]!.headers, body(true), 200);
+    console.log(`\ntime to first streamed token (median of 200): direct ${directTtft.toFixed(3)} ms, Faro ${faroTtft.toFixed(3)} ms, added ${(faroTtft - directTtft).toFixed(3)} ms`);
+  } finally {
+    await faro.stop();
+    portkey.proc.kill("SIGTERM");
+    upstream.proc.kill("SIGTERM");
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
