@@ -20,21 +20,8 @@ const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    if (declared <= DRAIN_LIMIT) await drain(req, DRAIN_LIMIT);
-    throw tooLarge(limit);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      await drain(req, DRAIN_LIMIT - size);
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  if (Number.isFinite(declared) && declared > limit && declared > DRAIN_LIMIT) throw tooLarge(limit);
+  const text = await readText(req, limit);
   if (text.trim() === "") throw badRequest("The request body is empty; expected a JSON object.", null, "invalid_body");
   try {
     return JSON.parse(text) as unknown;
@@ -47,9 +34,23 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   }
 }
 
-async function drain(req: IncomingMessage, budget: number): Promise<void> {
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    budget -= chunk.length;
-    if (budget <= 0) return;
-  }
+/**
+ * The body as text, with events rather than an async iterator (measurably cheaper on the hot
+ * path). Past `limit` the rest is read and dropped, up to DRAIN_LIMIT, then 413.
+ */
+function readText(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT) {
+        req.removeAllListeners("data");
+        reject(tooLarge(limit));
+      }
+    });
+    req.on("end", () => (size > limit ? reject(tooLarge(limit)) : resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"))));
+    req.on("error", reject);
+  });
 }

@@ -69,8 +69,13 @@ export function timeoutError(provider: string, ms: number): FaroError {
   return new UpstreamError({ provider, status: 408, detail: `no complete answer within ${ms} ms (request_timeout)`, code: "request_timeout", type: "invalid_request_error" });
 }
 
-export async function readBody(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks).toString("utf8");
+/** The whole body as text (events, not an async iterator: cheaper on the hot path). */
+export function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+    res.on("aborted", () => reject(new Error("the response was cut off")));
+  });
 }

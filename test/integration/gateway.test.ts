@@ -170,3 +170,18 @@ describe("clients and secrets", () => {
     assert.doesNotMatch(faro.stdout() + faro.stderr(), new RegExp(KEY));
   });
 });
+
+describe("broken answers", () => {
+  test("a JSON answer cut off mid-body is a 502 naming the provider, not a crash", async () => {
+    mock.failNext({ disconnectAfterChunks: 1 });
+    await assert.rejects(client.chat.completions.create({ model: "mock-gpt", messages: hello }), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.APIError);
+      assert.equal(e.status, 502);
+      assert.match(e.message, /openai/);
+      return true;
+    });
+    mock.failNext({ malformedChunkAt: 0 });
+    await assert.rejects(client.chat.completions.create({ model: "mock-gpt", messages: hello }), (e: unknown) => e instanceof OpenAI.APIError && e.status === 502);
+    assert.equal((await fetch(`${faro.origin}/health`)).status, 200);
+  });
+});

@@ -2,7 +2,8 @@
  * The OpenAI-compatible family: OpenAI, Azure OpenAI and every preset in presets.ts or a custom
  * base URL. Streams are relayed chunk by chunk as they arrive.
  */
-import { badRequest } from "../../errors";
+import type { IncomingMessage } from "node:http";
+import { FaroError, badRequest } from "../../errors";
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { readBody, send } from "../httpClient";
 import { parseSse } from "../sseParser";
@@ -26,7 +27,7 @@ export class OpenAIUpstream implements Upstream {
     });
     if (res.status >= 400) throw await errorOf(target, res.status, res.headers, await readBody(res.body));
     if (!stream) {
-      yield* completionEvents(parse(target, await readBody(res.body)));
+      yield* completionEvents(parse(target, await bodyOf(target, res.body, ctx.signal)));
       return;
     }
     let usage = usageOf(null);
@@ -87,6 +88,16 @@ function headers(target: Target, stream: boolean): Record<string, string> {
   if (target.apiKey && preset.auth === "bearer") h.authorization = `Bearer ${target.apiKey}`;
   if (target.apiKey && preset.auth === "api-key") h["api-key"] = target.apiKey;
   return h;
+}
+
+/** The body, with a connection cut mid-answer reported as the provider's failure (502). */
+async function bodyOf(target: Target, body: IncomingMessage, signal: AbortSignal): Promise<string> {
+  try {
+    return await readBody(body);
+  } catch (err) {
+    if (err instanceof FaroError || signal.aborted) throw err;
+    throw new UpstreamError({ provider: target.provider, status: 502, detail: `the answer was cut off (${(err as Error).message})`, code: "upstream_response_cut", cause: err });
+  }
 }
 
 function parse(target: Target, text: string): WireCompletion {
