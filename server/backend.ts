@@ -16,6 +16,7 @@ import { healthRoutes } from "./http/routes/health";
 import { modelRoutes } from "./http/routes/models";
 import { queueRoutes } from "./http/routes/queue";
 import { embeddingRoutes } from "./http/routes/embeddings";
+import { passthroughRoutes } from "./http/routes/passthrough";
 import { registerSecret, type Logger } from "./logger";
 import type { EndpointStatus, ModelsListResult } from "./protocol";
 import { LocalProvider } from "./providers/local/localProvider";
@@ -67,6 +68,7 @@ export class Backend {
         ...modelRoutes(gateway),
         ...chatRoutes(gateway, config.bodyLimit, config.apiKey),
         ...embeddingRoutes(gateway, config.bodyLimit, config.apiKey),
+        ...passthroughRoutes(gateway, config.apiKey),
         ...queueRoutes(engine),
       ]);
       const endpoint = new HttpEndpoint(router, requestLog, logger);

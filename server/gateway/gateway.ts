@@ -8,7 +8,7 @@ import { FaroError, badRequest } from "../errors";
 import type { ModelInfo } from "../protocol";
 import type { LocalProvider } from "../providers/local/localProvider";
 import type { ChatEvent, Embeddings, RequestContext } from "../providers/types";
-import type { Target, Upstream } from "../providers/upstream";
+import type { RawResponse, Target, Upstream } from "../providers/upstream";
 import type { Settings } from "../store/settings";
 import type { KeyStore } from "./keys";
 import type { RequestRecord } from "./requestRecord";
@@ -82,6 +82,26 @@ export class Gateway {
     record.promptTokens = value.promptTokens;
     record.completionTokens = 0;
     return { model: leaf.target.model, result: value, trail };
+  }
+
+  /** Audio and image requests go to the target's provider untranslated; `body` rewrites the model. */
+  async passthrough(
+    kind: string,
+    path: string,
+    req: Body,
+    record: RequestRecord,
+    ctx: RequestContext,
+    hints: RoutingHints,
+    body: (leaf: Leaf) => { body: Buffer; contentType: string },
+  ): Promise<{ response: RawResponse; provider: string; trail: Trail }> {
+    const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf) => {
+      const up = this.upstream(leaf);
+      if (!up.passthrough) throw badRequest(`The model '${leaf.target.model}' (${leaf.target.provider}) cannot do ${kind}.`, "model", "unsupported_model");
+      const b = body(leaf);
+      return up.passthrough(leaf.target, path, b.body, b.contentType, ctx);
+    });
+    this.note(record, leaf, trail);
+    return { response: value, provider: leaf.target.provider, trail };
   }
 
   private async generate(

@@ -39,6 +39,13 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
  * path). Past `limit` the rest is read and dropped, up to DRAIN_LIMIT, then 413.
  */
 function readText(req: IncomingMessage, limit: number): Promise<string> {
+  return readBuffer(req, limit).then((b) => b.toString("utf8"));
+}
+
+/** The raw body (multipart uploads), with the same limit and draining as JSON bodies. */
+export function readBuffer(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit && declared > DRAIN_LIMIT) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -50,7 +57,7 @@ function readText(req: IncomingMessage, limit: number): Promise<string> {
         reject(tooLarge(limit));
       }
     });
-    req.on("end", () => (size > limit ? reject(tooLarge(limit)) : resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"))));
+    req.on("end", () => (size > limit ? reject(tooLarge(limit)) : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
     req.on("error", reject);
   });
 }

@@ -4,6 +4,7 @@
  * it is logged with its stack and answered with a generic 500.
  */
 import { FaroError } from "../errors";
+import { UpstreamError } from "../providers/upstream";
 import type { Logger } from "../logger";
 
 export interface ErrorBody {
@@ -19,16 +20,18 @@ export interface ErrorResponse {
 export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
   if (err instanceof FaroError) {
     if (err.status >= 500) logger.error(`${err.code ?? err.type}: ${err.message}${err.cause ? ` (cause: ${describe(err.cause)})` : ""}`);
+    // Whether Faro refused the request or a provider failed it: a client can tell without parsing text.
+    const source: Record<string, string> = err instanceof UpstreamError ? { "x-faro-error-source": "provider", "x-faro-provider": err.provider } : { "x-faro-error-source": "faro" };
     return {
       status: err.status,
-      headers: err.headers,
+      headers: { ...err.headers, ...source },
       body: { error: { message: err.message, type: err.type, param: err.param, code: err.code } },
     };
   }
   logger.error(`unexpected error: ${describe(err)}`);
   return {
     status: 500,
-    headers: {},
+    headers: { "x-faro-error-source": "faro" },
     body: {
       error: {
         message: "The server had an error while processing your request. The Faro log has the details.",

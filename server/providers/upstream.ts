@@ -31,6 +31,17 @@ export interface Upstream {
    */
   chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent>;
   embed?(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings>;
+  /**
+   * Forwards a request the gateway does not translate (audio, images) to `path` under the
+   * provider's base URL and returns its answer as is; absent when the family has no such API.
+   */
+  passthrough?(target: Target, path: string, body: Buffer, contentType: string, ctx: RequestContext): Promise<RawResponse>;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: NodeJS.ReadableStream;
 }
 
 export interface UpstreamErrorInit {

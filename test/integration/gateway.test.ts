@@ -185,3 +185,49 @@ describe("broken answers", () => {
     assert.equal((await fetch(`${faro.origin}/health`)).status, 200);
   });
 });
+
+describe("audio and images pass through", () => {
+  test("a transcription upload keeps its bytes with the model rewritten; speech returns audio; local models refuse", async () => {
+    const { createServer } = await import("node:http");
+    const seen: Array<{ path: string; type: string; body: Buffer; auth: string }> = [];
+    const upstream = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        seen.push({ path: req.url!, type: String(req.headers["content-type"]), body: Buffer.concat(chunks), auth: String(req.headers.authorization) });
+        if (req.url === "/v1/audio/speech") {
+          res.writeHead(200, { "content-type": "audio/mpeg" });
+          res.end(Buffer.from([0xff, 0xfb, 0x90, 0x00]));
+        } else {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ text: "hola mundo" }));
+        }
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const host = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/v1`;
+    try {
+      const headers = { "x-portkey-config": JSON.stringify({ provider: "openai", custom_host: host, api_key: KEY }) };
+      const audio = new File([new Uint8Array([1, 2, 3, 13, 10, 4])], "a.wav", { type: "audio/wav" });
+      const t = await client.audio.transcriptions.create({ model: "openai/whisper-1", file: audio }, { headers });
+      assert.equal(t.text, "hola mundo");
+      const sent = seen[0]!;
+      assert.equal(sent.path, "/v1/audio/transcriptions");
+      assert.equal(sent.auth, `Bearer ${KEY}`);
+      const form = await new Request("http://x", { method: "POST", body: new Uint8Array(sent.body), headers: { "content-type": sent.type } }).formData();
+      assert.equal(form.get("model"), "whisper-1");
+      assert.deepEqual([...new Uint8Array(await (form.get("file") as File).arrayBuffer())], [1, 2, 3, 13, 10, 4]);
+
+      const speech = await client.audio.speech.create({ model: "tts-1", voice: "alloy", input: "hola" }, { headers });
+      assert.deepEqual([...new Uint8Array(await speech.arrayBuffer())], [0xff, 0xfb, 0x90, 0x00]);
+      assert.equal(JSON.parse(seen[1]!.body.toString()).model, "tts-1");
+
+      await assert.rejects(
+        client.images.generate({ model: "tiny", prompt: "a lighthouse" }),
+        (e: unknown) => e instanceof OpenAI.BadRequestError && /cannot do image generation/.test(e.message),
+      );
+    } finally {
+      upstream.close();
+    }
+  });
+});

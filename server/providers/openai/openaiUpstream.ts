@@ -8,7 +8,7 @@ import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/sche
 import { readBody, send } from "../httpClient";
 import { parseSse } from "../sseParser";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
-import { UpstreamError, retryAfterMs, type Target, type Upstream } from "../upstream";
+import { UpstreamError, retryAfterMs, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
 import { chunkEvents, completionEvents, requestBody, usageOf, type WireCompletion } from "./wire";
 
@@ -52,6 +52,8 @@ export class OpenAIUpstream implements Upstream {
     yield { type: "usage", usage };
   }
 
+  readonly passthrough = passthrough;
+
   async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
     const { priority: _p, keep_alive: _k, ...body } = req;
     const res = await send({
@@ -67,6 +69,19 @@ export class OpenAIUpstream implements Upstream {
     const parsed = JSON.parse(text) as { data?: Array<{ embedding: number[] }>; usage?: { prompt_tokens?: number } };
     return { vectors: (parsed.data ?? []).map((d) => d.embedding), promptTokens: parsed.usage?.prompt_tokens ?? 0 };
   }
+}
+
+async function passthrough(target: Target, path: string, body: Buffer, contentType: string, ctx: RequestContext): Promise<RawResponse> {
+  const res = await send({
+    provider: target.provider,
+    url: endpoint(target, path),
+    headers: { ...headers(target, false), "content-type": contentType, accept: "*/*" },
+    body,
+    signal: ctx.signal,
+    timeoutMs: target.timeoutMs,
+  });
+  if (res.status >= 400) throw await errorOf(target, res.status, res.headers, await readBody(res.body));
+  return res;
 }
 
 function endpoint(target: Target, path: string): string {

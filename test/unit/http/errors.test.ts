@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { toErrorResponse } from "../../../server/http/errors";
 import { FaroError, badRequest, modelNotFound } from "../../../server/errors";
 import { createLogger } from "../../../server/logger";
+import { UpstreamError } from "../../../server/providers/upstream";
 
 function capture() {
   const lines: string[] = [];
@@ -21,10 +22,14 @@ test("a FaroError maps to its status and OpenAI's error shape", () => {
   assert.equal(nf.body.error.param, "model");
 });
 
-test("extra headers (Allow, Retry-After) travel with the error", () => {
+test("extra headers (Allow, Retry-After) travel with the error, and say who failed", () => {
   const { logger } = capture();
   const err = new FaroError("busy", { status: 429, type: "rate_limit_error", headers: { "retry-after": "1" } });
-  assert.deepEqual(toErrorResponse(err, logger).headers, { "retry-after": "1" });
+  assert.deepEqual(toErrorResponse(err, logger).headers, { "retry-after": "1", "x-faro-error-source": "faro" });
+  const upstream = toErrorResponse(new UpstreamError({ provider: "groq", status: 503, detail: "overloaded" }), logger);
+  assert.deepEqual(upstream.headers, { "x-faro-error-source": "provider", "x-faro-provider": "groq" });
+  assert.equal(upstream.body.error.message, "Provider 'groq' answered 503: overloaded");
+  assert.equal(upstream.body.error.type, "server_error");
 });
 
 test("an unexpected error is a generic 500 and its stack goes to the log, not the client", () => {
