@@ -1,7 +1,8 @@
 /**
  * npm run bench:gateway — what a gateway costs on the request path. One run, one mock OpenAI
  * upstream (its own process), one load generator (autocannon, this process), three paths:
- * direct to the mock, through Faro, through Portkey's open-source gateway — both gateways
+ * direct to the mock, through a bare node:http proxy (the floor), through Faro, through
+ * Portkey's open-source gateway — both gateways
  * routed with the same x-portkey-config. Non-streaming and streaming, 1 and 50 connections.
  * Also time to first streamed token, direct vs Faro. Options: --seconds N (default 5).
  */
@@ -87,6 +88,7 @@ async function untilOk(url: string, headers: Record<string, string>, body: strin
 async function main() {
   const upstream = await startProcess([process.execPath, "--import", "tsx", "test/bench/mockUpstream.ts"], /(http:\/\/127\.0\.0\.1:\d+\/v1)/);
   const mockUrl = upstream.match[1]!;
+  const bare = await startProcess([process.execPath, "--import", "tsx", "test/bench/bareProxy.ts", mockUrl], /(http:\/\/127\.0\.0\.1:\d+\/v1)/);
   const faro = await serve(["--models-dir", await tempDir("faro-bench-empty-")]);
   const portkeyPort = await freePort();
   const portkey = await startProcess(
@@ -96,6 +98,7 @@ async function main() {
   const config = JSON.stringify({ provider: "openai", api_key: "bench-key", custom_host: mockUrl });
   const paths = [
     { name: "direct to mock", url: `${mockUrl}/chat/completions`, headers: {} as Record<string, string> },
+    { name: "bare node:http proxy", url: `${bare.match[1]}/chat/completions`, headers: {} as Record<string, string> },
     { name: "Faro", url: `${faro.baseURL}/chat/completions`, headers: { "x-portkey-config": config } },
     { name: "Portkey gateway", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: { "x-portkey-config": config } },
   ];
@@ -131,6 +134,7 @@ async function main() {
     await faro.stop();
     portkey.proc.kill("SIGTERM");
     upstream.proc.kill("SIGTERM");
+    bare.proc.kill("SIGTERM");
   }
 }
 
