@@ -17,6 +17,9 @@ import { modelRoutes } from "./http/routes/models";
 import { queueRoutes } from "./http/routes/queue";
 import { embeddingRoutes } from "./http/routes/embeddings";
 import { passthroughRoutes } from "./http/routes/passthrough";
+import { promptRoutes } from "./http/routes/prompts";
+import { PromptVersions } from "./prompts/versions";
+import { PromptVersionStore } from "./store/promptVersions";
 import { registerSecret, type Logger } from "./logger";
 import type { EndpointStatus, ModelsListResult } from "./protocol";
 import { LocalProvider } from "./providers/local/localProvider";
@@ -41,6 +44,8 @@ export class Backend {
     /** Set when the built-in random-weight model is being served. */
     readonly demoModelPath: string | null,
     private readonly logger: Logger,
+    /** Recorded `.prompt` versions and labels. */
+    readonly prompts: PromptVersions,
   ) {}
 
   static async create(config: BackendConfig, logger: Logger): Promise<Backend> {
@@ -63,6 +68,7 @@ export class Backend {
       const routing = loadGatewaySettings(config.configFile ?? join(config.home, "config.json"));
       const upstreams = { local: new LocalUpstream(local), openai: new OpenAIUpstream() };
       const gateway = new Gateway(local, upstreams, settings, new KeyStore(), routing);
+      const prompts = new PromptVersions(new PromptVersionStore(db));
       const router = new Router([
         ...healthRoutes(engine, version),
         ...modelRoutes(gateway),
@@ -70,9 +76,10 @@ export class Backend {
         ...embeddingRoutes(gateway, config.bodyLimit, config.apiKey),
         ...passthroughRoutes(gateway, config.apiKey),
         ...queueRoutes(engine),
+        ...promptRoutes(gateway, prompts, config.bodyLimit),
       ]);
       const endpoint = new HttpEndpoint(router, requestLog, logger);
-      const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger);
+      const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger, prompts);
       if (config.defaultModel) await gateway.selectDefault(config.defaultModel);
       return backend;
     } catch (err) {

@@ -6,13 +6,15 @@ import { Backend, FARO_VERSION } from "./backend";
 import { ConfigError, resolveServeConfig } from "./config";
 import { DEMO_MODEL_NOTICE } from "./engine/demoModel";
 import { messageOf } from "./errors";
-import { stderrLogger } from "./logger";
+import { stderrLogger, type LogLevel } from "./logger";
+import { RUN_USAGE, runCommand } from "./prompts/cliRun";
 
 const USAGE = `Faro ${FARO_VERSION}: a private AI gateway with an OpenAI-compatible API.
 
 Usage:
   faro serve [options]     serve the OpenAI-compatible API on localhost
   faro models [options]    list the models Faro finds
+${RUN_USAGE}
   faro --version
 
 Options (environment variable in brackets):
@@ -50,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === "--version" || command === "-v") {
     process.stdout.write(`${FARO_VERSION}\n`);
     return 0;
+  }
+  if (command === "run") {
+    // Only warnings and errors on stderr: the answer and its stats are what a run prints.
+    return runCommand(rest, stderrLogger((process.env.FARO_LOG_LEVEL as LogLevel | undefined) || "warn"));
   }
   if (command !== "serve" && command !== "models") {
     process.stderr.write(`faro: unknown command '${command}'.\n\n${USAGE}`);

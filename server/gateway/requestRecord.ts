@@ -19,6 +19,9 @@ export interface RequestRecord {
   /** Retries across all attempts, and which top-level option answered (routing). */
   retries: number;
   fallbackIndex: number | null;
+  /** The stored `.prompt` this request ran (POST /v1/prompts/{id}/completions), if any. */
+  promptId?: string | null;
+  promptVersion?: number | null;
 }
 
 export function openRecord(id: string, route: string): RequestRecord {

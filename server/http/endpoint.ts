@@ -163,6 +163,8 @@ export class HttpEndpoint {
       completionTokens: record.completionTokens,
       finishReason: record.finishReason,
       error: record.error,
+      promptId: record.promptId ?? null,
+      promptVersion: record.promptVersion ?? null,
     });
   }
 }

@@ -17,7 +17,9 @@ import type { CheckContext, PromptAnalysis } from "../prompts/check";
 import { codeActions } from "./codeActions";
 import { complete } from "./completion";
 import { hover } from "./hover";
+import { codeLenses } from "./codeLens";
 import { documentSymbols, foldingRanges } from "./outline";
+import { PromptRequests } from "./promptRequests";
 import { DiagnosticsPublisher } from "./diagnostics";
 import { PromptDocuments } from "./documents";
 import { ModelSnapshot } from "./models";
@@ -38,7 +40,7 @@ export interface Rpc {
   notify<M extends keyof FaroNotifications>(method: M, params: FaroNotifications[M]): void;
 }
 
-export function registerPromptFeatures(connection: Connection, backend: () => Backend | null, logger: Logger, _rpc: Rpc): PromptFeatures {
+export function registerPromptFeatures(connection: Connection, backend: () => Backend | null, logger: Logger, rpc: Rpc): PromptFeatures {
   // The closures below run only after registration, when models and ws exist.
   const documents: PromptDocuments = new PromptDocuments((uri): CheckContext => ({ models: models.models, defaultModel: models.defaultModel, partial: ws.partials(uri) }));
   const ws: LspWorkspace = new LspWorkspace(documents);
@@ -49,6 +51,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
   };
   const models = new ModelSnapshot(() => backend()?.listModels() ?? null, revalidateAll, logger);
   const isPrompt = (uri: string, languageId?: string) => languageId === PROMPT_LANGUAGE_ID || uri.endsWith(".prompt");
+  const requests = new PromptRequests(rpc, documents, ws, logger, (m) => void connection.window.showWarningMessage(m));
 
   connection.onDidOpenTextDocument(({ textDocument: t }) => {
     if (!isPrompt(t.uri, t.languageId)) return;
@@ -67,6 +70,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     documents.close(t.uri);
     diagnostics.clear(t.uri);
   });
+  connection.onDidSaveTextDocument(({ textDocument: t }) => requests.saved(t.uri, backend()));
   connection.onDidChangeWatchedFiles(() => revalidateAll());
 
   const withAnalysis = <T>(uri: string, none: T, f: (a: PromptAnalysis) => T): T => {
@@ -82,6 +86,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
   connection.onHover(({ textDocument, position }) => withAnalysis(textDocument.uri, null, (a) => hover(a, a.doc.lines.offsetAt(position), models)));
   connection.onDocumentSymbol(({ textDocument }) => withAnalysis(textDocument.uri, [], documentSymbols));
   connection.onFoldingRanges(({ textDocument }) => withAnalysis(textDocument.uri, [], foldingRanges));
+  connection.onCodeLens(({ textDocument }) => withAnalysis(textDocument.uri, [], (a) => codeLenses(textDocument.uri, a)));
 
   return {
     capabilities: {
@@ -91,12 +96,14 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
       hoverProvider: true,
       documentSymbolProvider: true,
       foldingRangeProvider: true,
+      codeLensProvider: { resolveProvider: false },
     },
     initialize(params) {
       ws.initialize(params);
       models.start();
     },
     dispose() {
+      requests.dispose();
       models.dispose();
       diagnostics.dispose();
     },

@@ -39,6 +39,37 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "settings",
     sql: `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   },
+  {
+    version: 3,
+    name: "prompt versions and labels",
+    sql: `
+      CREATE TABLE prompt_versions (
+        prompt_id  TEXT NOT NULL,      -- workspace-relative path without .prompt
+        version    INTEGER NOT NULL,   -- 1, 2, ... per prompt
+        hash       TEXT NOT NULL,      -- sha256 of source, hex
+        source     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,   -- ms since epoch
+        PRIMARY KEY (prompt_id, version)
+      );
+      CREATE TABLE prompt_labels (
+        prompt_id  TEXT NOT NULL,
+        label      TEXT NOT NULL,      -- production, staging, or any custom name
+        version    INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (prompt_id, label),
+        FOREIGN KEY (prompt_id, version) REFERENCES prompt_versions (prompt_id, version)
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: "requests: prompt id and version",
+    sql: `
+      ALTER TABLE requests ADD COLUMN prompt_id TEXT;
+      ALTER TABLE requests ADD COLUMN prompt_version INTEGER;
+      CREATE INDEX requests_prompt ON requests(prompt_id, prompt_version);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the file's version, each in its own transaction. */

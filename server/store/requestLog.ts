@@ -20,6 +20,9 @@ export interface RequestRow {
   completionTokens: number | null;
   finishReason: string | null;
   error: string | null;
+  /** Set when the request ran a stored `.prompt` (its id and version; version null when unsaved). */
+  promptId?: string | null;
+  promptVersion?: number | null;
 }
 
 export interface RequestLogOptions {
@@ -49,12 +52,12 @@ export class RequestLog {
     this.maxPending = opts.maxPending ?? 10_000;
     const insert = db.prepare(
       `INSERT INTO requests (id, created_at, route, model, provider, stream, status, latency_ms,
-         ttft_ms, prompt_tokens, completion_tokens, finish_reason, error)
+         ttft_ms, prompt_tokens, completion_tokens, finish_reason, error, prompt_id, prompt_version)
        VALUES (@id, @createdAt, @route, @model, @provider, @stream, @status, @latencyMs,
-         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error)`,
+         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error, @promptId, @promptVersion)`,
     );
     this.insertMany = db.transaction((rows: RequestRow[]) => {
-      for (const row of rows) insert.run({ ...row, stream: row.stream ? 1 : 0 });
+      for (const row of rows) insert.run({ ...row, stream: row.stream ? 1 : 0, promptId: row.promptId ?? null, promptVersion: row.promptVersion ?? null });
     });
   }
 
