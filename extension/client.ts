@@ -53,7 +53,8 @@ export function createClient(config: ClientConfig): LanguageClient {
     debug: { ...run, options: { execArgv: ["--nolazy", "--inspect=6010"] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: "prompt" }],
+    // Files and unsaved editors; recorded versions (faro-prompt:) and run views are read-only copies.
+    documentSelector: [{ scheme: "file", language: "prompt" }, { scheme: "untitled", language: "prompt" }],
     initializationOptions: config.initializationOptions,
     outputChannel: config.log,
     revealOutputChannelOn: RevealOutputChannelOn.Never,

@@ -6,10 +6,11 @@ import * as vscode from "vscode";
 import type { EndpointStatus } from "../server/protocol";
 import { BackendNotRunningError, type Ctx } from "./ctx";
 import { messageOf, modelPickRow } from "./format";
+import { promptCommands } from "./promptCommands";
 
-type Cmd = () => Promise<void>;
+type Cmd = (...args: unknown[]) => Promise<void>;
 
-interface CommandFactory {
+export interface CommandFactory {
   /** Whether the backend must be running: it is started first when it never was. */
   needsBackend: boolean;
   create: (ctx: Ctx) => Cmd;
@@ -86,12 +87,13 @@ const commands: Record<string, CommandFactory> = {
   }),
   "faro.restartServer": anyState((ctx) => () => ctx.restart()),
   "faro.showOutput": anyState((ctx) => async () => ctx.log.show()),
+  ...promptCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {
   for (const [id, factory] of Object.entries(commands)) {
     const cmd = factory.create(ctx);
-    ctx.pushDisposable(vscode.commands.registerCommand(id, () => run(ctx, id, factory, cmd)));
+    ctx.pushDisposable(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, id, factory, () => cmd(...args))));
   }
 }
 

@@ -41,11 +41,20 @@ export class Ctx implements vscode.Disposable {
   private restarting = false;
   /** One notification per outage; cleared when the backend is running again. */
   private failureShown = false;
+  /** Backend notifications other modules listen to; attached to every client, restarts included. */
+  private readonly listeners: Array<(client: LanguageClient) => vscode.Disposable> = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {}
 
   pushDisposable(d: vscode.Disposable): void {
     this.disposables.push(d);
+  }
+
+  /** Calls `handler` for each `method` notification from the backend, now and after restarts. */
+  listen<M extends FaroNotificationMethod>(method: M, handler: (params: FaroNotifications[M]) => void): void {
+    const attach = (client: LanguageClient) => this.onNotification(client, method, handler);
+    this.listeners.push(attach);
+    if (this.client) this.clientDisposables.push(attach(this.client));
   }
 
   get defaultModel(): string | null {
@@ -188,6 +197,7 @@ export class Ctx implements vscode.Disposable {
       }),
       this.onNotification(client, "faro/endpoint/changed", (endpoint) => this.status.update({ endpoint })),
       this.onNotification(client, "faro/models/changed", (models) => this.status.update({ model: models.defaultModel })),
+      ...this.listeners.map((attach) => attach(client)),
     );
     this.log.info(`Starting Faro backend with ${JSON.stringify(options)}`);
     return client;

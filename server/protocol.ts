@@ -159,6 +159,13 @@ export interface PromptSourceResult {
   source: string;
 }
 
+export interface PromptInputsResult {
+  variables: Array<{ name: string; type: string; optional: boolean; description: string | null; default?: unknown }>;
+  /** The dataset file, when the prompt names one. */
+  datasetFile: string | null;
+  rows: Array<Record<string, unknown>>;
+}
+
 export interface PromptListResult {
   prompts: Array<{ promptId: string; latestVersion: number; updatedAt: number; labels: Record<string, number> }>;
 }
@@ -172,8 +179,8 @@ export interface FaroRequests {
   /** Points a label at a version (`version: null` removes it). */
   "faro/prompt/label": { params: { promptId: string; label: string; version: number | null }; result: PromptHistoryResult };
   "faro/prompt/list": { params: Record<string, never>; result: PromptListResult };
-  /** The rows of the prompt's `faro.dataset` file. */
-  "faro/prompt/dataset": { params: { uri: string }; result: { file: string | null; rows: Array<Record<string, unknown>> } };
+  /** What a run can take: the declared variables (with defaults) and the rows of `faro.dataset`. */
+  "faro/prompt/inputs": { params: { uri: string }; result: PromptInputsResult };
 }
 
 export interface FaroNotifications {

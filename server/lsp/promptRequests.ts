@@ -8,12 +8,14 @@ import { readFile } from "node:fs/promises";
 import { badRequest, FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import { loadDataset } from "../prompts/dataset";
-import { parsePromptDocument } from "../prompts/document";
+import { isMap } from "yaml";
+import { findPair, parsePromptDocument, topPair } from "../prompts/document";
+import { checkSchema } from "../prompts/schemaCheck";
 import { preparePromptRun } from "../prompts/prepare";
 import { executePromptRun } from "../prompts/runner";
 import { sourceHash } from "../store/promptVersions";
 import type { Backend } from "../backend";
-import type { PromptRunParams, PromptRunStarted } from "../protocol";
+import type { PromptInputsResult, PromptRunParams, PromptRunStarted } from "../protocol";
 import type { PromptDocuments } from "./documents";
 import type { Rpc } from "./features";
 import { pathOf, type LspWorkspace } from "./workspace";
@@ -41,7 +43,7 @@ export class PromptRequests {
     });
     rpc.onRequest("faro/prompt/label", async ({ promptId, label, version }, b) => b.prompts.setLabel(promptId, label, version));
     rpc.onRequest("faro/prompt/list", async (_p, b) => ({ prompts: b.prompts.list() }));
-    rpc.onRequest("faro/prompt/dataset", async ({ uri }) => this.dataset(uri, await this.source(uri)));
+    rpc.onRequest("faro/prompt/inputs", async ({ uri }) => this.inputs(uri, await this.source(uri)));
   }
 
   /** Records the saved text as a version when it changed; tells the editor. */
@@ -120,6 +122,18 @@ export class PromptRequests {
     } catch (err) {
       throw badRequest(`Cannot read ${path}: ${messageOf(err)}`, "uri", "invalid_value");
     }
+  }
+
+  private inputs(uri: string, source: string): PromptInputsResult {
+    const doc = parsePromptDocument(source);
+    const fm = doc.frontmatter;
+    const input = fm && !fm.hasErrors ? topPair(fm, "input")?.value : null;
+    const declared = fm && input ? (checkSchema(fm, findPair(input, "schema")?.value).variables ?? []) : [];
+    const defaultsNode = findPair(input, "default")?.value;
+    const defaults = isMap(defaultsNode) ? (defaultsNode.toJSON() as Record<string, unknown>) : {};
+    const variables = declared.map((d) => ({ name: d.name, type: d.type, optional: d.optional, description: d.description, ...(d.name in defaults ? { default: defaults[d.name] } : {}) }));
+    const { file, rows } = this.dataset(uri, source);
+    return { variables, datasetFile: file, rows };
   }
 
   private dataset(uri: string, source: string): { file: string | null; rows: Array<Record<string, unknown>> } {

@@ -111,7 +111,11 @@ test("bad runs are refused with the reason: missing variables, dataset rows", as
   });
   await writeFile(join(ws, "rows.jsonl"), '{"name": "Ada"}\n{"name": "Grace"}\n');
   const dsUri = await lsp.open(join(ws, "ds.prompt"), "---\nfaro.dataset: rows.jsonl\nconfig:\n  maxOutputTokens: 2\ninput:\n  schema:\n    name: string\n---\nHi {{name}}\n");
-  assert.deepEqual(await lsp.conn.sendRequest("faro/prompt/dataset", { uri: dsUri }), { file: join(ws, "rows.jsonl"), rows: [{ name: "Ada" }, { name: "Grace" }] });
+  assert.deepEqual(await lsp.conn.sendRequest("faro/prompt/inputs", { uri: dsUri }), {
+    variables: [{ name: "name", type: "string", optional: false, description: null }],
+    datasetFile: join(ws, "rows.jsonl"),
+    rows: [{ name: "Ada" }, { name: "Grace" }],
+  });
   const ok = await run({ uri: dsUri, datasetRow: 1 });
   assert.equal((await finished(ok.runId)).type, "done");
   await assert.rejects(run({ uri: dsUri, datasetRow: 5 }), /has 2 rows; there is no row 5/);

@@ -1,0 +1,32 @@
+/**
+ * The `.prompt` commands behind the CodeLens (▶ Run · Compare · History) and the editor title:
+ * factories for commands.ts, each taking the prompt's URI (or the active editor's).
+ */
+import * as vscode from "vscode";
+import type { CommandFactory } from "./commands";
+import type { Ctx } from "./ctx";
+import { PromptHistory } from "./promptHistory";
+import { PromptRuns } from "./promptRuns";
+
+/** One set of providers per Ctx, made when the commands are registered (at activation). */
+const ui = new WeakMap<Ctx, { runs: PromptRuns; history: PromptHistory }>();
+function uiFor(ctx: Ctx) {
+  let u = ui.get(ctx);
+  if (!u) ui.set(ctx, (u = { runs: new PromptRuns(ctx), history: new PromptHistory(ctx) }));
+  return u;
+}
+
+/** The CodeLens passes the URI as a string; the editor title passes a Uri; a key binding nothing. */
+function promptUri(arg: unknown): vscode.Uri {
+  if (arg instanceof vscode.Uri) return arg;
+  if (typeof arg === "string") return vscode.Uri.parse(arg);
+  const doc = vscode.window.activeTextEditor?.document;
+  if (doc?.languageId === "prompt") return doc.uri;
+  throw new Error("open a .prompt file first");
+}
+
+export const promptCommands: Record<string, CommandFactory> = {
+  "faro.prompt.run": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.runs.run(promptUri(arg)); } },
+  "faro.prompt.compare": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.runs.compare(promptUri(arg)); } },
+  "faro.prompt.history": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.history.show(promptUri(arg)); } },
+};
