@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
 import { startAnthropicMock } from "../fixtures/mocks/anthropic";
 import { startGeminiMock } from "../fixtures/mocks/gemini";
@@ -234,6 +234,27 @@ test("Gemini mock: key in header or query, RetryInfo in the error body, scripted
     assert.deepEqual([blocked.candidates, blocked.promptFeedback], [undefined, { blockReason: "SAFETY" }]);
     const array = JSON.parse((await raw(url("streamGenerateContent"), body, { "x-goog-api-key": "test-key" })).frames.map((f) => f.text).join("")) as unknown[];
     assert.equal(array.length, 2, "without alt=sse the stream is one JSON array of chunks");
+  } finally {
+    await mock.close();
+  }
+});
+
+test("OpenAI mock audio and images through the official SDK: the upload arrives byte for byte", async () => {
+  const mock = await startOpenAIMock();
+  const client = new OpenAI({ baseURL: mock.url, apiKey: "test-key", maxRetries: 0 });
+  try {
+    const audio = Buffer.from([0x49, 0x44, 0x33, 0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x2d, 0x2d, 0x80]);
+    const heard = await client.audio.transcriptions.create({ model: "whisper-1", file: await toFile(audio, "clip.mp3") });
+    assert.equal(heard.text, "mock transcription of clip.mp3 (11 bytes)");
+    assert.ok(mock.requests[0]!.raw.includes(audio), "the recorded body holds the file's bytes");
+    const translated = await client.audio.translations.create({ model: "whisper-1", file: await toFile(audio, "clip.mp3"), response_format: "text" });
+    assert.equal(String(translated).trim(), "mock translation of clip.mp3 (11 bytes)");
+    const spoken = await client.audio.speech.create({ model: "tts-1", voice: "alloy", input: "hi" });
+    assert.equal(spoken.headers.get("content-type"), "audio/mpeg");
+    assert.equal(Buffer.from(await spoken.arrayBuffer()).toString(), "MOCK-AUDIO alloy: hi");
+    const images = await client.images.generate({ model: "dall-e-3", prompt: "a lighthouse", n: 2 });
+    assert.deepEqual(images.data?.map((d) => d.revised_prompt), ["a lighthouse", "a lighthouse"]);
+    assert.match(images.data?.[1]?.url ?? "", /^https:\/\/images\.mock\/\d+\/1\.png$/);
   } finally {
     await mock.close();
   }
