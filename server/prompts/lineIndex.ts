@@ -46,7 +46,8 @@ export class LineIndex {
       if (this.starts[mid]! <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: o - this.starts[lo]! };
+    // An offset inside a line break (between \r and \n, or on it) is the end of the line's text.
+    return { line: lo, character: Math.min(o, this.lineEnd(lo)) - this.starts[lo]! };
   }
 
   /** Clamps to the document, and to the end of the line (without its break). */
