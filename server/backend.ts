@@ -25,6 +25,8 @@ import type { EndpointStatus, ModelsListResult } from "./protocol";
 import { LocalProvider } from "./providers/local/localProvider";
 import { LocalUpstream } from "./providers/local/localUpstream";
 import { OpenAIUpstream } from "./providers/openai/openaiUpstream";
+import { AnthropicUpstream } from "./providers/anthropic/anthropicUpstream";
+import { GeminiUpstream } from "./providers/gemini/geminiUpstream";
 import { KeyStore } from "./gateway/keys";
 import { loadGatewaySettings } from "./gateway/settingsFile";
 import { openDatabase, type Db } from "./store/db";
@@ -66,7 +68,7 @@ export class Backend {
       const settings = new Settings(db);
       const local = new LocalProvider(engine);
       const routing = loadGatewaySettings(config.configFile ?? join(config.home, "config.json"));
-      const upstreams = { local: new LocalUpstream(local), openai: new OpenAIUpstream() };
+      const upstreams = { local: new LocalUpstream(local), openai: new OpenAIUpstream(), anthropic: new AnthropicUpstream(), gemini: new GeminiUpstream() };
       const gateway = new Gateway(local, upstreams, settings, new KeyStore(), routing);
       const prompts = new PromptVersions(new PromptVersionStore(db));
       const router = new Router([

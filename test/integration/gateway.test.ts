@@ -231,3 +231,42 @@ describe("audio and images pass through", () => {
     }
   });
 });
+
+describe("native providers through Faro", () => {
+  test("the OpenAI SDK reaches Anthropic and Gemini (mocks) by config: JSON, streams and tool calls", async () => {
+    const { startAnthropicMock } = await import("../fixtures/mocks/anthropic");
+    const { startGeminiMock } = await import("../fixtures/mocks/gemini");
+    const anthropic = await startAnthropicMock({ apiKey: KEY });
+    const gemini = await startGeminiMock({ apiKey: KEY });
+    try {
+      for (const [provider, url, model] of [
+        ["anthropic", anthropic.url, "claude-3-5-haiku-latest"],
+        ["gemini", gemini.url, "gemini-2.0-flash"],
+      ] as const) {
+        const opts = withConfig({ provider, custom_host: url, api_key: KEY, override_params: { model } });
+        const { data, response } = await client.chat.completions.create({ model: "x", messages: hello, max_tokens: 50 }, opts).withResponse();
+        assert.equal(data.choices[0]!.message.content, "hello from the app", provider);
+        assert.equal(data.model, model);
+        assert.equal(response.headers.get("x-faro-provider"), provider);
+        assert.ok(data.usage!.prompt_tokens > 0);
+        let text = "";
+        for await (const c of await client.chat.completions.create({ model: "x", messages: hello, max_tokens: 50, stream: true }, opts)) text += c.choices[0]?.delta.content ?? "";
+        assert.equal(text, "hello from the app", `${provider} stream`);
+        const tools: OpenAI.ChatCompletionTool[] = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { input: { type: "string" } } } } }];
+        const call = await client.chat.completions.create({ model: "x", messages: hello, max_tokens: 50, tools, tool_choice: "required" }, opts);
+        assert.equal(call.choices[0]!.finish_reason, "tool_calls", provider);
+        const tc = call.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+        assert.equal(tc.function.name, "lookup");
+        assert.deepEqual(JSON.parse(tc.function.arguments), { input: "hello from the app" });
+      }
+      anthropic.failNext({ status: 529 });
+      await assert.rejects(
+        client.chat.completions.create({ model: "x", messages: hello, max_tokens: 5 }, withConfig({ provider: "anthropic", custom_host: anthropic.url, api_key: KEY, override_params: { model: "claude-3-5-haiku-latest" } })),
+        (e: unknown) => e instanceof OpenAI.APIError && e.status === 529 && /anthropic/.test(e.message),
+      );
+    } finally {
+      await anthropic.close();
+      await gemini.close();
+    }
+  });
+});
