@@ -93,6 +93,8 @@ onRequest("faro/endpoint/status", async (_p, b) => b.endpoint.status());
 onRequest("faro/queue/list", async (_p, b) => ({ requests: b.engine.queue(), models: b.engine.residents() }));
 onRequest("faro/queue/cancel", async ({ id }, b) => ({ cancelled: b.engine.cancel(id) }));
 onRequest("faro/models/unload", async ({ model }, b) => ({ unloaded: b.engine.unload(model) }));
+onRequest("faro/providers/list", async (_p, b) => b.gateway.providers());
+onRequest("faro/providers/setKey", async ({ provider, key }, b) => b.gateway.setKey(provider, key));
 
 /** Queue changes come in bursts (every token start/stop); tell the extension at most every 100 ms. */
 function watchQueue(b: Backend): void {

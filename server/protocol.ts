@@ -56,6 +56,19 @@ export interface QueueListResult {
   models: ResidentView[];
 }
 
+export interface ProviderInfo {
+  id: string;
+  /** local, openai (OpenAI-compatible), anthropic or gemini. */
+  family: string;
+  /** A key is known (set from VS Code or found in the environment); the key itself never leaves. */
+  hasKey: boolean;
+  baseUrl: string | null;
+}
+
+export interface ProvidersListResult {
+  providers: ProviderInfo[];
+}
+
 export interface ModelsListResult {
   models: ModelInfo[];
   defaultModel: string | null;
@@ -75,6 +88,9 @@ export interface FaroRequests {
   /** Cancels a waiting or running local request by its id (the x-request-id). */
   "faro/queue/cancel": { params: { id: string }; result: { cancelled: boolean } };
   "faro/models/unload": { params: { model: string }; result: { unloaded: boolean } };
+  /** Hands a provider key from SecretStorage to the backend (memory only); null removes it. */
+  "faro/providers/setKey": { params: { provider: string; key: string | null }; result: ProvidersListResult };
+  "faro/providers/list": { params: Record<string, never>; result: ProvidersListResult };
 }
 
 /** Notifications the backend sends to the extension: method -> params. */

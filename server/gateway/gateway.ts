@@ -5,7 +5,7 @@
  * Caching and guardrails plug in here later.
  */
 import { FaroError, badRequest } from "../errors";
-import type { ModelInfo } from "../protocol";
+import type { ModelInfo, ProvidersListResult } from "../protocol";
 import type { LocalProvider } from "../providers/local/localProvider";
 import type { ChatEvent, Embeddings, RequestContext } from "../providers/types";
 import type { RawResponse, Target, Upstream } from "../providers/upstream";
@@ -16,7 +16,8 @@ import { CircuitBreaker } from "./routing/breaker";
 import { Executor, type Leaf, type Trail } from "./routing/executor";
 import { NO_HINTS, type RoutingHints } from "./routing/headers";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "./schema";
-import { EMPTY_SETTINGS, configForModel, leafResolver, type GatewaySettings } from "./targets";
+import { EMPTY_SETTINGS, PROVIDER_IDS, configForModel, familyOf, leafResolver, type GatewaySettings } from "./targets";
+import { PRESETS } from "../providers/openai/presets";
 
 export const DEFAULT_MODEL_ALIAS = "default";
 const DEFAULT_MODEL_KEY = "default_model";
@@ -58,6 +59,24 @@ export class Gateway {
     if (!model) throw new FaroError(`The model '${id}' does not exist. GET /v1/models lists the models Faro serves.`, { status: 404, type: "invalid_request_error", code: "model_not_found", param: "model" });
     this.settings.set(DEFAULT_MODEL_KEY, model.id);
     return model;
+  }
+
+  /** Every provider Faro can route to, whether it has a key, never the key. */
+  providers(): ProvidersListResult {
+    return {
+      providers: PROVIDER_IDS.map((id) => ({
+        id,
+        family: familyOf(id)!,
+        hasKey: id === "local" || this.keys.get(id) !== null,
+        baseUrl: id === "local" ? null : (PRESETS[id]?.baseUrl ?? null),
+      })),
+    };
+  }
+
+  setKey(provider: string, key: string | null): ProvidersListResult {
+    if (!familyOf(provider) || provider === "local") throw badRequest(`Unknown provider '${provider}'. Known: ${PROVIDER_IDS.join(", ")}.`, "provider", "unknown_provider");
+    this.keys.set(provider, key);
+    return this.providers();
   }
 
   chat(req: ChatCompletionRequest, record: RequestRecord, ctx: RequestContext, hints: RoutingHints = NO_HINTS): Promise<Generation> {

@@ -30,7 +30,8 @@ export function familyOf(provider: string): string | null {
   return PRESETS[provider] ? "openai" : null;
 }
 
-const known = () => ["local", "anthropic", "gemini", ...Object.keys(PRESETS)].join(", ");
+export const PROVIDER_IDS = ["local", "anthropic", "gemini", ...Object.keys(PRESETS)];
+const known = () => PROVIDER_IDS.join(", ");
 
 /** The config a plain model name stands for (`default` must be resolved before). */
 export function configForModel(name: string, settings: GatewaySettings, hints: RoutingHints, seen = new Set<string>()): TargetConfig {

@@ -99,3 +99,16 @@ test("faro/queue/list shows the resident models; faro/queue/cancel of an unknown
   assert.deepEqual(await request("faro/models/unload", { model: "other-model" }), { unloaded: false });
   assert.ok(notifications.some((n) => n.method === "faro/queue/changed"));
 });
+
+test("faro/providers/setKey keeps a key in memory and faro/providers/list shows that it is set, never the key", async () => {
+  const before = await request("faro/providers/list", {});
+  const groq = () => before.providers.find((p) => p.id === "groq")!;
+  assert.equal(groq().family, "openai");
+  const after = await request("faro/providers/setKey", { provider: "groq", key: "gsk-secret-123456" });
+  assert.equal(after.providers.find((p) => p.id === "groq")!.hasKey, true);
+  assert.doesNotMatch(JSON.stringify(after), /gsk-secret/);
+  const cleared = await request("faro/providers/setKey", { provider: "groq", key: null });
+  assert.equal(cleared.providers.find((p) => p.id === "groq")!.hasKey, Boolean(process.env.GROQ_API_KEY));
+  await assert.rejects(request("faro/providers/setKey", { provider: "nope", key: "x" }), /Unknown provider/);
+  assert.doesNotMatch(stderr, /gsk-secret/);
+});
