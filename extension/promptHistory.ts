@@ -39,6 +39,7 @@ export class PromptHistory implements vscode.TextDocumentContentProvider {
     const actions = [
       { label: "Compare with the editor", run: () => diff(uri(version), file, `${history.promptId}: v${version} ↔ editor`) },
       ...(previous ? [{ label: `Compare with v${previous}`, run: () => diff(uri(previous), uri(version), `${history.promptId}: v${previous} ↔ v${version}`) }] : []),
+      ...(history.versions.length > 2 ? [{ label: "Compare with another version…", run: () => this.diffWithOther(history, version, uri) }] : []),
       { label: "Open", run: async () => void (await vscode.window.showTextDocument(uri(version), { preview: true })) },
       { label: "Set a label…", run: () => this.setLabel(history.promptId, version) },
       ...labels.map((l) => ({ label: `Remove label '${l}'`, run: async () => void (await this.ctx.request("faro/prompt/label", { promptId: history.promptId, label: l, version: null })) })),
@@ -46,6 +47,17 @@ export class PromptHistory implements vscode.TextDocumentContentProvider {
     ];
     const action = await vscode.window.showQuickPick(actions, { title: `Faro: v${version} of ${history.promptId}` });
     await action?.run();
+  }
+
+  private async diffWithOther(history: PromptHistoryResult, version: number, uri: (v: number) => vscode.Uri): Promise<void> {
+    const now = Date.now();
+    const other = await vscode.window.showQuickPick(
+      history.versions.filter((v) => v.version !== version).map((v) => ({ ...versionRow(v, now), version: v.version })),
+      { title: `Compare v${version} with` },
+    );
+    if (!other) return;
+    const [a, b] = [Math.min(version, other.version), Math.max(version, other.version)];
+    await diff(uri(a), uri(b), `${history.promptId}: v${a} ↔ v${b}`);
   }
 
   private async setLabel(promptId: string, version: number): Promise<void> {

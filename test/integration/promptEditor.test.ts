@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CompletionItem, DocumentSymbol, FoldingRange, Hover, MarkupContent } from "vscode-languageserver/node";
+import type { CodeLens, CompletionItem, DocumentSymbol, FoldingRange, Hover, MarkupContent } from "vscode-languageserver/node";
 import { startLsp, type LspClient } from "../fixtures/lspClient";
 import { writeTinyModel } from "../fixtures/models";
 import { tempDir } from "../fixtures/serve";
@@ -119,4 +119,16 @@ test("folding: frontmatter, multi-line YAML values, blocks, comments", async () 
   const ranges = (await lsp.conn.sendRequest("textDocument/foldingRange", { textDocument: { uri } })) as FoldingRange[];
   const got = ranges.map((r) => [r.startLine, r.endLine, r.kind ?? null]).sort((a, b) => Number(a[0]) - Number(b[0]));
   assert.deepEqual(got, [[0, 4, null], [2, 4, null], [6, 8, "comment"], [9, 10, null]]);
+});
+
+test("code lenses Run, Compare, History on the frontmatter; none on partials", async () => {
+  const uri = await lsp.open(join(ws, "lens.prompt"), "---\nmodel: lsp-model\n---\nHi\n");
+  const lenses = (await lsp.conn.sendRequest("textDocument/codeLens", { textDocument: { uri } })) as CodeLens[];
+  assert.deepEqual(lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command, l.command?.arguments]), [
+    [0, "▶ Run", "faro.prompt.run", [uri]],
+    [0, "Compare", "faro.prompt.compare", [uri]],
+    [0, "History", "faro.prompt.history", [uri]],
+  ]);
+  const partial = await lsp.open(join(ws, "_part.prompt"), "Some text\n");
+  assert.deepEqual(await lsp.conn.sendRequest("textDocument/codeLens", { textDocument: { uri: partial } }), []);
 });
