@@ -270,3 +270,19 @@ describe("native providers through Faro", () => {
     }
   });
 });
+
+describe("deadlines mid-stream", () => {
+  test("a request_timeout that fires while a stream is flowing ends it with a 408 error event", async () => {
+    mock.reset();
+    mock.failNext({ chunkDelayMs: 150 });
+    const res = await fetch(`${faro.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-config": JSON.stringify(mockTarget({ request_timeout: 250 })) },
+      body: JSON.stringify({ model: "x", messages: [{ role: "user", content: "one two three four five six seven eight" }], stream: true }),
+    });
+    assert.equal(res.status, 200);
+    const events = (await res.text()).split("\n\n").filter(Boolean);
+    const last = JSON.parse(events.at(-1)!.replace(/^data: /, "")) as { error?: { code: string } };
+    assert.equal(last.error?.code, "request_timeout");
+  });
+});

@@ -2,11 +2,10 @@
  * The OpenAI-compatible family: OpenAI, Azure OpenAI and every preset in presets.ts or a custom
  * base URL. Streams are relayed chunk by chunk as they arrive.
  */
-import type { IncomingMessage } from "node:http";
-import { FaroError, badRequest } from "../../errors";
+import { badRequest } from "../../errors";
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { readBody, send } from "../httpClient";
-import { parseSse } from "../sseParser";
+import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { UpstreamError, retryAfterMs, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
@@ -17,6 +16,7 @@ export class OpenAIUpstream implements Upstream {
 
   async *chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
     const stream = req.stream === true;
+    const x = exchange(target, ctx);
     const res = await send({
       provider: target.provider,
       url: endpoint(target, "/chat/completions"),
@@ -25,30 +25,19 @@ export class OpenAIUpstream implements Upstream {
       signal: ctx.signal,
       timeoutMs: target.timeoutMs,
     });
-    if (res.status >= 400) throw await errorOf(target, res.status, res.headers, await readBody(res.body));
+    if (res.status >= 400) throw errorOf(target, res.status, res.headers, await readText(res.body, x));
     if (!stream) {
-      yield* completionEvents(parse(target, await bodyOf(target, res.body, ctx.signal)));
+      yield* completionEvents(parseJson<WireCompletion>(await readText(res.body, x), x));
       return;
     }
     let usage = usageOf(null);
-    let done = false;
-    try {
-      for await (const msg of parseSse(res.body)) {
-        if (msg.data === "[DONE]") {
-          done = true;
-          break;
-        }
-        const chunk = parse(target, msg.data);
-        if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: chunk.error.message ?? "error in stream", code: chunk.error.code ?? "upstream_stream_error" });
-        if (chunk.usage) usage = usageOf(chunk.usage);
-        yield* chunkEvents(chunk);
-      }
-    } catch (err) {
-      if (err instanceof UpstreamError || ctx.signal.aborted) throw err;
-      throw new UpstreamError({ provider: target.provider, status: 502, detail: `the stream broke off (${(err as Error).message})`, code: "upstream_stream_cut", cause: err });
+    for await (const { data: chunk } of sseJson<WireCompletion>(res.body, x)) {
+      if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: chunk.error.message ?? "error in stream", code: chunk.error.code ?? "upstream_stream_error" });
+      if (chunk.usage) usage = usageOf(chunk.usage);
+      yield* chunkEvents(chunk);
     }
-    // Some servers close without [DONE]; a body cut short is an error, a complete one is not.
-    if (!done && !res.body.complete) throw new UpstreamError({ provider: target.provider, status: 502, detail: "the stream ended early", code: "upstream_stream_cut" });
+    // A cut connection throws above; a body that ended cleanly without [DONE] is accepted.
+    if (!res.body.complete) throw endedEarly(x, "[DONE]");
     yield { type: "usage", usage };
   }
 
@@ -64,8 +53,8 @@ export class OpenAIUpstream implements Upstream {
       signal: ctx.signal,
       timeoutMs: target.timeoutMs,
     });
-    const text = await readBody(res.body);
-    if (res.status >= 400) throw await errorOf(target, res.status, res.headers, text);
+    const text = await readText(res.body, exchange(target, ctx));
+    if (res.status >= 400) throw errorOf(target, res.status, res.headers, text);
     const parsed = JSON.parse(text) as { data?: Array<{ embedding: number[] }>; usage?: { prompt_tokens?: number } };
     return { vectors: (parsed.data ?? []).map((d) => d.embedding), promptTokens: parsed.usage?.prompt_tokens ?? 0 };
   }
@@ -80,7 +69,7 @@ async function passthrough(target: Target, path: string, body: Buffer, contentTy
     signal: ctx.signal,
     timeoutMs: target.timeoutMs,
   });
-  if (res.status >= 400) throw await errorOf(target, res.status, res.headers, await readBody(res.body));
+  if (res.status >= 400) throw errorOf(target, res.status, res.headers, await readBody(res.body));
   return res;
 }
 
@@ -105,25 +94,7 @@ function headers(target: Target, stream: boolean): Record<string, string> {
   return h;
 }
 
-/** The body, with a connection cut mid-answer reported as the provider's failure (502). */
-async function bodyOf(target: Target, body: IncomingMessage, signal: AbortSignal): Promise<string> {
-  try {
-    return await readBody(body);
-  } catch (err) {
-    if (err instanceof FaroError || signal.aborted) throw err;
-    throw new UpstreamError({ provider: target.provider, status: 502, detail: `the answer was cut off (${(err as Error).message})`, code: "upstream_response_cut", cause: err });
-  }
-}
-
-function parse(target: Target, text: string): WireCompletion {
-  try {
-    return JSON.parse(text) as WireCompletion;
-  } catch {
-    throw new UpstreamError({ provider: target.provider, status: 502, detail: `sent something that is not JSON: ${text.slice(0, 120)}`, code: "upstream_bad_response" });
-  }
-}
-
-async function errorOf(target: Target, status: number, hdrs: Record<string, string | string[] | undefined>, text: string): Promise<UpstreamError> {
+function errorOf(target: Target, status: number, hdrs: Record<string, string | string[] | undefined>, text: string): UpstreamError {
   let detail = text.slice(0, 500);
   let code: string | null = null;
   try {
