@@ -86,10 +86,14 @@ export function leafResolver(requestModel: string, keys: KeyStore, hints: Routin
   };
 }
 
+const PRESET_HOSTS: Record<string, string> = Object.fromEntries(
+  Object.values(PRESETS).flatMap((p) => (p.baseUrl ? [[p.id, new URL(p.baseUrl).hostname]] : [])),
+);
+
 /** No request may send data to an arbitrary host: only loopback, the preset's host, or allowed ones. */
 function checkHost(url: string, provider: string, settings: GatewaySettings): string {
   const host = new URL(url).hostname;
-  const presetHost = PRESETS[provider]?.baseUrl ? new URL(PRESETS[provider]!.baseUrl!).hostname : null;
+  const presetHost = PRESET_HOSTS[provider] ?? null;
   if (isLoopbackHost(host) || host === presetHost || settings.allowedHosts.includes(host)) return url;
   throw badRequest(
     `custom_host '${host}' is not allowed: Faro only calls loopback hosts, the provider's own host, or hosts listed in allowed_hosts of its config.`,

@@ -29,7 +29,7 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
   if (raw !== undefined) {
     const saved = savedConfigs[raw.trim()];
     if (saved !== undefined) config = parseConfig(saved, `config '${raw.trim()}'`);
-    else if (raw.trim().startsWith("{")) config = parseConfig(raw, source);
+    else if (raw.trim().startsWith("{")) config = cachedConfig(raw, source);
     else throw badRequest(`${source} '${raw}' is neither JSON nor the id of a saved config.`, source, "invalid_config");
   }
   const providerName = one(headers["x-portkey-provider"]);
@@ -44,6 +44,23 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
     metadata: metadata(one(headers["x-portkey-metadata"])),
     traceId: one(headers["x-portkey-trace-id"]) ?? null,
   };
+}
+
+/**
+ * Apps send the same config header on every request: parse and validate each distinct one once.
+ * Parsed configs are never mutated (inheritance builds new objects), so sharing them is safe.
+ */
+const parsedConfigs = new Map<string, TargetConfig>();
+const MAX_CACHED_CONFIGS = 256;
+
+function cachedConfig(raw: string, source: string): TargetConfig {
+  let config = parsedConfigs.get(raw);
+  if (!config) {
+    config = parseConfig(raw, source);
+    if (parsedConfigs.size >= MAX_CACHED_CONFIGS) parsedConfigs.delete(parsedConfigs.keys().next().value!);
+    parsedConfigs.set(raw, config);
+  }
+  return config;
 }
 
 function integer(headers: IncomingHttpHeaders, name: string, min: number, max: number): number | null {
