@@ -97,7 +97,7 @@ export class Gateway {
       if (!up.embed) throw badRequest(`Provider '${leaf.target.provider}' has no embeddings.`, "model", "unsupported_model");
       return up.embed(leaf.target, body as EmbeddingRequest, ctx);
     });
-    this.note(record, leaf, trail);
+    this.note(record, leaf, trail, hints);
     record.promptTokens = value.promptTokens;
     record.completionTokens = 0;
     return { model: leaf.target.model, result: value, trail };
@@ -119,7 +119,7 @@ export class Gateway {
       const b = body(leaf);
       return up.passthrough(leaf.target, path, b.body, b.contentType, ctx);
     });
-    this.note(record, leaf, trail);
+    this.note(record, leaf, trail, hints);
     return { response: value, provider: leaf.target.provider, trail };
   }
 
@@ -133,7 +133,7 @@ export class Gateway {
     // The first event is awaited inside the attempt, so a failure before the first token still
     // retries or falls back; after it, the answer is committed to that target.
     const { value, leaf, trail } = await this.execute(req, hints, ctx, (leaf, body) => peek(start(this.upstream(leaf), leaf.target, body)));
-    this.note(record, leaf, trail);
+    this.note(record, leaf, trail, hints);
     return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record), trail };
   }
 
@@ -164,11 +164,12 @@ export class Gateway {
     return model.id;
   }
 
-  private note(record: RequestRecord, leaf: Leaf, trail: Trail): void {
+  private note(record: RequestRecord, leaf: Leaf, trail: Trail, hints: RoutingHints): void {
     record.model = leaf.target.model;
     record.provider = leaf.target.provider;
     record.retries = trail.retries;
     record.fallbackIndex = trail.optionIndex;
+    record.traceId = hints.traceId;
   }
 }
 

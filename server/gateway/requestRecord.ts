@@ -19,6 +19,8 @@ export interface RequestRecord {
   /** Retries across all attempts, and which top-level option answered (routing). */
   retries: number;
   fallbackIndex: number | null;
+  /** x-portkey-trace-id, when the client sent one. */
+  traceId: string | null;
   /** The stored `.prompt` this request ran (POST /v1/prompts/{id}/completions), if any. */
   promptId?: string | null;
   promptVersion?: number | null;
@@ -40,5 +42,6 @@ export function openRecord(id: string, route: string): RequestRecord {
     error: null,
     retries: 0,
     fallbackIndex: null,
+    traceId: null,
   };
 }

@@ -165,6 +165,9 @@ export class HttpEndpoint {
       error: record.error,
       promptId: record.promptId ?? null,
       promptVersion: record.promptVersion ?? null,
+      retries: record.retries,
+      fallbackIndex: record.fallbackIndex,
+      traceId: record.traceId,
     });
   }
 }

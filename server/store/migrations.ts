@@ -70,6 +70,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX requests_prompt ON requests(prompt_id, prompt_version);
     `,
   },
+  {
+    version: 5,
+    name: "requests: routing trail",
+    sql: `
+      ALTER TABLE requests ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE requests ADD COLUMN fallback_index INTEGER;
+      ALTER TABLE requests ADD COLUMN trace_id TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the file's version, each in its own transaction. */

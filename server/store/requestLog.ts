@@ -23,6 +23,10 @@ export interface RequestRow {
   /** Set when the request ran a stored `.prompt` (its id and version; version null when unsaved). */
   promptId?: string | null;
   promptVersion?: number | null;
+  /** Routing: retries taken, which top-level option answered, the client's trace id. */
+  retries?: number;
+  fallbackIndex?: number | null;
+  traceId?: string | null;
 }
 
 export interface RequestLogOptions {
@@ -52,12 +56,12 @@ export class RequestLog {
     this.maxPending = opts.maxPending ?? 10_000;
     const insert = db.prepare(
       `INSERT INTO requests (id, created_at, route, model, provider, stream, status, latency_ms,
-         ttft_ms, prompt_tokens, completion_tokens, finish_reason, error, prompt_id, prompt_version)
+         ttft_ms, prompt_tokens, completion_tokens, finish_reason, error, prompt_id, prompt_version, retries, fallback_index, trace_id)
        VALUES (@id, @createdAt, @route, @model, @provider, @stream, @status, @latencyMs,
-         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error, @promptId, @promptVersion)`,
+         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error, @promptId, @promptVersion, @retries, @fallbackIndex, @traceId)`,
     );
     this.insertMany = db.transaction((rows: RequestRow[]) => {
-      for (const row of rows) insert.run({ ...row, stream: row.stream ? 1 : 0, promptId: row.promptId ?? null, promptVersion: row.promptVersion ?? null });
+      for (const row of rows) insert.run({ ...row, stream: row.stream ? 1 : 0, promptId: row.promptId ?? null, promptVersion: row.promptVersion ?? null, retries: row.retries ?? 0, fallbackIndex: row.fallbackIndex ?? null, traceId: row.traceId ?? null });
     });
   }
 

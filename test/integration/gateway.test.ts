@@ -40,6 +40,18 @@ after(async () => {
 });
 
 const hello = [{ role: "user" as const, content: "hello from the app" }];
+
+/** The request's row in faro.db (written in batches, so poll briefly). */
+async function logged(id: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 50; i++) {
+    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
+    const row = db.prepare("SELECT * FROM requests WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    db.close();
+    if (row) return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no log row for ${id}`);
+}
 const mockTarget = (extra: Record<string, unknown> = {}) => ({ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" }, ...extra });
 const withConfig = (config: unknown) => ({ headers: { "x-portkey-config": JSON.stringify(config) } });
 
@@ -67,6 +79,7 @@ describe("routing to a provider", () => {
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-portkey-trace-id"), "trace-1");
+    assert.equal((await logged(res.headers.get("x-request-id")!)).trace_id, "trace-1");
     assert.equal(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, "hello from the app");
   });
 
@@ -89,6 +102,9 @@ describe("reliability", () => {
     assert.equal(response.headers.get("x-faro-provider"), "local");
     assert.equal(response.headers.get("x-faro-fallback-index"), "1");
     assert.equal(response.headers.get("x-portkey-last-used-option-index"), "config.targets[1]");
+    const row = await logged(response.headers.get("x-request-id")!);
+    assert.equal(row.fallback_index, 1);
+    assert.equal(row.provider, "local");
   });
 
   test("retry honours Retry-After, then succeeds; the SDK sees one answer", async () => {
@@ -101,6 +117,9 @@ describe("reliability", () => {
     assert.equal(response.headers.get("x-faro-retry-count"), "2");
     assert.equal(response.headers.get("x-portkey-retry-attempt-count"), "2");
     assert.equal(mock.requestCount >= 3, true);
+    const row = await logged(response.headers.get("x-request-id")!);
+    assert.equal(row.retries, 2);
+    assert.equal(row.fallback_index, 0);
   });
 
   test("a provider error passes through with its status and says which provider it was", async () => {
