@@ -17,7 +17,7 @@ import { serve, tempDir, type Served } from "../fixtures/serve";
 const { values } = parseArgs({ options: { tokens: { type: "string", default: "48" }, reps: { type: "string", default: "3" } } });
 const TOKENS = Number(values.tokens);
 const REPS = Number(values.reps);
-const CONCURRENCY = [1, 2, 4, 8];
+const CONCURRENCY = process.env.BENCH_N ? process.env.BENCH_N.split(",").map(Number) : [1, 2, 4, 8];
 const PROMPT = "Tell me about lighthouses and the people who keep them";
 
 const shape: LlamaModelOptions = {
