@@ -9,6 +9,7 @@ import type { Catalog, CatalogEntry } from "./catalog";
 import { Channel } from "./channel";
 import { complete } from "./complete";
 import { generate } from "./generate";
+import type { LlamaContextSequence } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
 import { ModelLoader } from "./modelLoader";
 import { ModelPool, type ResidentView } from "./modelPool";
@@ -78,25 +79,26 @@ export class Engine implements SchedulerHost<EngineJob> {
 
   /** Streams a chat generation once the scheduler starts it; `signal` cancels it at any point. */
   generate(entry: CatalogEntry, req: GenerateRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
-    const out = new Channel<GenerateEvent>();
-    this.submit(entry, signal, meta, out, async (loaded, jobSignal) => {
-      const seq = loaded.take();
-      try {
-        await generate(loaded, seq, req, jobSignal, (e) => out.push(e));
-      } finally {
-        loaded.give(seq);
-      }
-    });
-    return out;
+    return this.onSequence(entry, signal, meta, (loaded, seq, jobSignal, emit) => generate(loaded, seq, req, jobSignal, emit));
   }
 
   /** Streams a text completion (POST /v1/completions). */
   complete(entry: CatalogEntry, req: CompleteRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
+    return this.onSequence(entry, signal, meta, (loaded, seq, jobSignal, emit) => complete(loaded, seq, req, jobSignal, emit));
+  }
+
+  /** A scheduled job that decodes on one of the model's sequences, streaming what it emits. */
+  private onSequence(
+    entry: CatalogEntry,
+    signal: AbortSignal,
+    meta: JobMeta,
+    decode: (loaded: LoadedModel, seq: LlamaContextSequence, signal: AbortSignal, emit: (e: GenerateEvent) => void) => Promise<void>,
+  ): AsyncIterable<GenerateEvent> {
     const out = new Channel<GenerateEvent>();
     this.submit(entry, signal, meta, out, async (loaded, jobSignal) => {
       const seq = loaded.take();
       try {
-        await complete(loaded, seq, req, jobSignal, (e) => out.push(e));
+        await decode(loaded, seq, jobSignal, (e) => out.push(e));
       } finally {
         loaded.give(seq);
       }

@@ -3,7 +3,8 @@
  * gateway, answer as OpenAI does (JSON or SSE).
  */
 import { badRequest } from "../../errors";
-import type { Gateway } from "../../gateway/gateway";
+import type { z } from "zod";
+import type { Gateway, Generation } from "../../gateway/gateway";
 import { chatChunk, chatDelta, textChunk, usageChunk, type CompletionMeta } from "../../gateway/openaiShape";
 import { chatCompletionRequestSchema, completionRequestSchema, parseBody } from "../../gateway/schema";
 import type { RequestContext } from "../../providers/types";
@@ -30,33 +31,29 @@ const textShape: Shape = {
 };
 
 export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: string | null): Route[] {
+  const route = <R extends { stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }>(
+    path: string,
+    idPrefix: string,
+    schema: z.ZodType<R>,
+    shape: Shape,
+    run: (req: R, ctx: HttpContext, hints: RoutingHints) => Promise<Generation>,
+  ): Route => ({
+    method: "POST",
+    path,
+    idPrefix,
+    handler: async (ctx) => {
+      const req = parseBody(schema, await readJson(ctx.req, bodyLimit));
+      ctx.record.stream = req.stream === true;
+      const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
+      const gen = await run(req, ctx, hints);
+      const headers = routeHeaders(gen.provider, gen.trail, hints);
+      const includeUsage = req.stream_options?.include_usage === true;
+      await answer({ ctx, meta: metaOf(ctx, gen.model), events: gen.events, stream: req.stream === true, includeUsage, shape, headers });
+    },
+  });
   return [
-    {
-      method: "POST",
-      path: "/v1/chat/completions",
-      idPrefix: "chatcmpl-",
-      handler: async (ctx) => {
-        const req = parseBody(chatCompletionRequestSchema, await readJson(ctx.req, bodyLimit));
-        ctx.record.stream = req.stream === true;
-        const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
-        const gen = await gateway.chat(req, ctx.record, requestContext(ctx), hints);
-        const headers = routeHeaders(gen.provider, gen.trail, hints);
-        await answer({ ctx, meta: metaOf(ctx, gen.model), events: gen.events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: chatShape, headers });
-      },
-    },
-    {
-      method: "POST",
-      path: "/v1/completions",
-      idPrefix: "cmpl-",
-      handler: async (ctx) => {
-        const req = parseBody(completionRequestSchema, await readJson(ctx.req, bodyLimit));
-        ctx.record.stream = req.stream === true;
-        const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
-        const gen = await gateway.complete(req, ctx.record, requestContext(ctx), hints);
-        const headers = routeHeaders(gen.provider, gen.trail, hints);
-        await answer({ ctx, meta: metaOf(ctx, gen.model), events: gen.events, stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true, shape: textShape, headers });
-      },
-    },
+    route("/v1/chat/completions", "chatcmpl-", chatCompletionRequestSchema, chatShape, (req, ctx, hints) => gateway.chat(req, ctx.record, requestContext(ctx), hints)),
+    route("/v1/completions", "cmpl-", completionRequestSchema, textShape, (req, ctx, hints) => gateway.complete(req, ctx.record, requestContext(ctx), hints)),
   ];
 }
 
