@@ -1,7 +1,7 @@
 /** Text completion (POST /v1/completions) on one context sequence with LlamaCompletion. */
 import type { LlamaContextSequence } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
-import { samplingOptions, tokenBudget } from "./sampling";
+import { samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import type { CompleteRequest, GenerateEvent } from "./types";
 
 export async function complete(
@@ -16,13 +16,14 @@ export async function complete(
   try {
     const promptTokens = loaded.model.tokenize(req.prompt).length;
     const maxTokens = tokenBudget(sequence.contextSize, promptTokens, req.maxTokens);
+    const tokenBias = await tokenBiasFor(loaded.model, req.logitBias);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
     for (let index = 0; index < req.n && !signal.aborted; index++) {
       const { metadata } = await completion.generateCompletionWithMeta(req.prompt, {
         signal,
         stopOnAbortSignal: true,
         maxTokens,
-        ...samplingOptions(req, index),
+        ...samplingOptions(req, index, tokenBias),
         onTextChunk: (text) => emit({ type: "text", index, text }),
       });
       const finishReason = signal.aborted || metadata.stopReason === "abort" ? "abort" : metadata.stopReason === "maxTokens" ? "length" : "stop";

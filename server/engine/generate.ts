@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { ChatModelFunctions, LlamaChatResponse, LlamaChatResponseChunk, LlamaContextSequence, LlamaGrammar } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
-import { samplingOptions, tokenBudget } from "./sampling";
+import { samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import type { FinishReason, GenerateEvent, GenerateRequest, ToolCall, ToolSpec } from "./types";
 
 export async function generate(
@@ -26,6 +26,7 @@ export async function generate(
       .generateContextState({ chatHistory: req.history, availableFunctions: functions })
       .contextText.tokenize(loaded.model.tokenizer).length;
     const maxTokens = tokenBudget(sequence.contextSize, promptTokens, req.maxTokens);
+    const tokenBias = await tokenBiasFor(loaded.model, req.logitBias);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
 
     for (let index = 0; index < req.n && !signal.aborted; index++) {
@@ -38,7 +39,7 @@ export async function generate(
         signal,
         stopOnAbortSignal: true,
         maxTokens,
-        ...samplingOptions(req, index),
+        ...samplingOptions(req, index, tokenBias),
         onResponseChunk,
         ...(grammar ? { grammar: grammar as LlamaGrammar } : functions ? { functions } : {}),
       });

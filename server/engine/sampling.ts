@@ -5,9 +5,10 @@
  */
 import { randomInt } from "node:crypto";
 import { FaroError } from "../errors";
+import type { LlamaModel, Token, TokenBias } from "node-llama-cpp";
 import type { SamplingParams } from "./types";
 
-export function samplingOptions(p: SamplingParams, seedOffset: number) {
+export function samplingOptions(p: SamplingParams, seedOffset: number, tokenBias?: TokenBias) {
   const penalize = p.presencePenalty !== 0 || p.frequencyPenalty !== 0;
   return {
     temperature: p.temperature,
@@ -18,7 +19,27 @@ export function samplingOptions(p: SamplingParams, seedOffset: number) {
     customStopTriggers: p.stop.length ? p.stop : undefined,
     // penalty 1 switches off llama.cpp's classic repeat penalty, which OpenAI does not have.
     repeatPenalty: penalize ? { penalty: 1, presencePenalty: p.presencePenalty, frequencyPenalty: p.frequencyPenalty } : (false as const),
+    ...(tokenBias ? { tokenBias } : {}),
   };
+}
+
+/**
+ * OpenAI's logit_bias for a local model: token ids of this model's vocabulary, values added to
+ * the logits (-100 bans a token outright). Ids outside the vocabulary are a 400.
+ */
+export async function tokenBiasFor(model: LlamaModel, bias: Record<number, number> | null): Promise<TokenBias | undefined> {
+  if (!bias) return undefined;
+  const { TokenBias } = await import("node-llama-cpp");
+  const tokens = (model.fileInfo.metadata.tokenizer as { ggml?: { tokens?: readonly string[] } } | undefined)?.ggml?.tokens?.length ?? 0;
+  const result = new TokenBias(model.tokenizer);
+  for (const [key, value] of Object.entries(bias)) {
+    const id = Number(key);
+    if (!Number.isInteger(id) || id < 0 || id >= tokens) {
+      throw new FaroError(`logit_bias names token ${key}, but this model's vocabulary has ${tokens} tokens.`, { status: 400, type: "invalid_request_error", code: "invalid_value", param: "logit_bias" });
+    }
+    result.set(id as Token, value <= -100 ? "never" : { logit: value });
+  }
+  return result;
 }
 
 /** The token budget: the request's max_tokens, never past the end of the context. */

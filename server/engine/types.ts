@@ -23,6 +23,8 @@ export interface SamplingParams {
   seed: number | null;
   presencePenalty: number;
   frequencyPenalty: number;
+  /** OpenAI's logit_bias: token id -> value added to its logit (-100 bans it). */
+  logitBias: Record<number, number> | null;
 }
 
 export interface GenerateRequest extends SamplingParams {

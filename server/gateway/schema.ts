@@ -44,6 +44,7 @@ export const samplingFields = {
   seed: z.number().int().nullish(),
   presence_penalty: nullableNumber(-2, 2),
   frequency_penalty: nullableNumber(-2, 2),
+  logit_bias: z.record(z.string().regex(/^\d+$/, "keys are token ids"), z.number().min(-100).max(100)).nullish(),
   n: z.number().int().min(1).max(128).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),

@@ -162,6 +162,18 @@ describe("other parameters", () => {
     await assert.rejects(client.chat.completions.create({ model: MODEL, messages: user("Hi"), logprobs: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "logprobs");
   });
 
+  test("logit_bias steers sampling (+100 forces a token), and unknown token ids are a 400", async () => {
+    // The tiny vocabulary: <unk>, <s>, </s>, then the byte tokens <0x00>..<0xFF>; "A" is 3 + 0x41.
+    const r = await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 5, seed: 1, logit_bias: { "68": 100 } });
+    assert.equal(r.choices[0]!.message.content, "AAAAA");
+    const c = await client.completions.create({ model: MODEL, prompt: "x", max_tokens: 3, logit_bias: { "68": 100 } });
+    assert.equal(c.choices[0]!.text, "AAA");
+    await assert.rejects(
+      client.chat.completions.create({ model: MODEL, messages: user("Hi"), logit_bias: { "999999": 5 } }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "logit_bias",
+    );
+  });
+
   test("keep_alive 0 unloads the model after the request; a bad duration is a 400", async () => {
     await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 2, keep_alive: 0 } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     const deadline = Date.now() + 5000;

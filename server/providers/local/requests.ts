@@ -11,7 +11,7 @@ import { toChatHistory } from "./messages";
 
 const unsupported = (param: string, what: string) => badRequest(`${what} is not supported by local models.`, param, "unsupported_parameter");
 
-type SamplingFields = Pick<ChatCompletionRequest, "temperature" | "top_p" | "max_tokens" | "stop" | "seed" | "presence_penalty" | "frequency_penalty">;
+type SamplingFields = Pick<ChatCompletionRequest, "temperature" | "top_p" | "max_tokens" | "stop" | "seed" | "presence_penalty" | "frequency_penalty" | "logit_bias">;
 
 function sampling(req: SamplingFields, maxTokens: number | null): SamplingParams {
   const stop = req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop;
@@ -23,6 +23,7 @@ function sampling(req: SamplingFields, maxTokens: number | null): SamplingParams
     seed: req.seed ?? null,
     presencePenalty: req.presence_penalty ?? 0,
     frequencyPenalty: req.frequency_penalty ?? 0,
+    logitBias: req.logit_bias ? Object.fromEntries(Object.entries(req.logit_bias).map(([k, v]) => [Number(k), v])) : null,
   };
 }
 
