@@ -26,6 +26,7 @@ const shape: LlamaModelOptions = {
 };
 
 interface Run { tokens: number; ms: number; ttft: number[] }
+let END_TOKENS: number[] = [];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
@@ -36,8 +37,12 @@ async function direct(path: string, threads: number) {
   const model = await llama.loadModel({ modelPath: path });
   const context = await model.createContext({ sequences: 8, contextSize: 2048, threads });
   const sequences = Array.from({ length: 8 }, () => context.getSequence());
-  const { resolveChatWrapper } = await import("node-llama-cpp");
+  const { resolveChatWrapper, TokenBias } = await import("node-llama-cpp");
   const chatWrapper = resolveChatWrapper(model);
+  // End-of-answer tokens are banned (on both paths) so every run makes exactly TOKENS tokens.
+  END_TOKENS = [...model.tokenize("</s>", true), ...model.tokenize("<|im_end|>", true)];
+  const tokenBias = new TokenBias(model.tokenizer);
+  for (const t of END_TOKENS) tokenBias.set(t as Parameters<typeof tokenBias.set>[0], "never");
   const once = async (n: number, rep: number): Promise<Run> => {
     const start = performance.now();
     const ttft: number[] = [];
@@ -47,7 +52,7 @@ async function direct(path: string, threads: number) {
         const before = seq.tokenMeter.usedOutputTokens;
         let first = 0;
         await chat.generateResponse([{ type: "user", text: `${rep}-${i} ${PROMPT}` }], {
-          maxTokens: TOKENS, temperature: 1, topP: 1, topK: 0, seed: 1000 * rep + i, repeatPenalty: false,
+          maxTokens: TOKENS, temperature: 1, topP: 1, topK: 0, seed: 1000 * rep + i, repeatPenalty: false, tokenBias,
           onTextChunk: () => { first ||= performance.now() - start; },
         });
         ttft.push(first);
@@ -84,6 +89,7 @@ async function viaFaro(server: Served, n: number, rep: number, priority?: (i: nu
         body: JSON.stringify({
           model: shape.name, messages: [{ role: "user", content: `${rep}-${i} ${PROMPT}` }], max_tokens: TOKENS,
           seed: 1000 * rep + i, stream: true, stream_options: { include_usage: true }, ...(p === undefined ? {} : { priority: p }),
+          logit_bias: Object.fromEntries(END_TOKENS.map((t) => [String(t), -100])),
         }),
       });
       let first = 0;
