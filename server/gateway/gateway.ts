@@ -132,7 +132,10 @@ export class Gateway {
   ): Promise<Generation> {
     // The first event is awaited inside the attempt, so a failure before the first token still
     // retries or falls back; after it, the answer is committed to that target.
-    const { value, leaf, trail } = await this.execute(req, hints, ctx, (leaf, body) => peek(start(this.upstream(leaf), leaf.target, body)));
+    const { value, leaf, trail } = await this.execute(req, hints, ctx, (leaf, body) => {
+      record.upstreamStartedAt ??= performance.now();
+      return peek(start(this.upstream(leaf), leaf.target, body));
+    });
     this.note(record, leaf, trail, hints);
     return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record), trail };
   }

@@ -19,6 +19,8 @@ export interface RequestRecord {
   /** Retries across all attempts, and which top-level option answered (routing). */
   retries: number;
   fallbackIndex: number | null;
+  /** performance.now() when the first provider call began: the rest is Faro's overhead. */
+  upstreamStartedAt: number | null;
   /** x-portkey-trace-id, when the client sent one. */
   traceId: string | null;
   /** The stored `.prompt` this request ran (POST /v1/prompts/{id}/completions), if any. */
@@ -43,5 +45,6 @@ export function openRecord(id: string, route: string): RequestRecord {
     retries: 0,
     fallbackIndex: null,
     traceId: null,
+    upstreamStartedAt: null,
   };
 }

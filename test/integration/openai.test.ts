@@ -112,6 +112,9 @@ describe("chat completions", () => {
     assert.equal(row.prompt_tokens, usage.prompt_tokens);
     assert.equal(row.completion_tokens, usage.completion_tokens);
     assert.ok(row.latency_ms > 0 && row.ttft_ms !== null && row.ttft_ms <= row.latency_ms);
+    // The first request also loaded the model: x-faro-overhead-ms must leave that (provider) time out.
+    const overhead = Number(response.headers.get("x-faro-overhead-ms"));
+    assert.ok(overhead < row.ttft_ms!, `overhead ${overhead} ms vs time to first token ${row.ttft_ms} ms`);
   });
 
   test("the same seed gives the same text; the alias 'default' resolves to a served model", async () => {

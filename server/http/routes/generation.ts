@@ -37,7 +37,8 @@ export interface Answer {
 
 export async function answer({ ctx, meta, events, stream, includeUsage, shape, headers }: Answer): Promise<void> {
   const it = events[Symbol.asyncIterator]();
-  const providerStart = performance.now();
+  // The gateway stamps when it first called a provider; the time since is the provider's.
+  const providerStart = ctx.record.upstreamStartedAt ?? performance.now();
   const first = await it.next();
   if (!stream) return whole(ctx, meta, first, it, providerStart, shape, headers);
 
