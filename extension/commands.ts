@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import type { EndpointStatus } from "../server/protocol";
 import { BackendNotRunningError, type Ctx } from "./ctx";
 import { messageOf, modelPickRow } from "./format";
+import { opsCommands } from "./opsCommands";
 import { promptCommands } from "./promptCommands";
 
 type Cmd = (...args: unknown[]) => Promise<void>;
@@ -88,6 +89,7 @@ const commands: Record<string, CommandFactory> = {
   "faro.restartServer": anyState((ctx) => () => ctx.restart()),
   "faro.showOutput": anyState((ctx) => async () => ctx.log.show()),
   ...promptCommands,
+  ...opsCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {

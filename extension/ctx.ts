@@ -16,6 +16,7 @@ import type {
 import { createClient } from "./client";
 import { crashHandler } from "./crashHandler";
 import { messageOf } from "./format";
+import { ProviderKeys } from "./providerKeys";
 import { RestartBudget } from "./restartPolicy";
 import { initializationOptions, serverRuntime } from "./settings";
 import { StatusBar } from "./statusBar";
@@ -211,12 +212,24 @@ export class Ctx implements vscode.Disposable {
       this.failureShown = false;
       this.status.update({ state: "ready" });
       void this.refresh(client);
+      void this.handOverKeys(client);
     } else if (state === State.Stopped && !this.restarting && this.status.current.state !== "error") {
       this.fail("Faro backend stopped unexpectedly");
     }
   }
 
   /** Reads the model and endpoint shown in the status bar; a failure only costs the display. */
+  /** Provider keys from SecretStorage, given to every (re)started backend; it keeps them in memory only. */
+  private async handOverKeys(client: LanguageClient): Promise<void> {
+    for (const { provider, key } of await new ProviderKeys(this.extension).all()) {
+      try {
+        if (this.client === client) await this.request("faro/providers/setKey", { provider, key });
+      } catch (err) {
+        this.log.warn(`Could not hand the ${provider} key to the backend: ${messageOf(err)}`);
+      }
+    }
+  }
+
   private async refresh(client: LanguageClient): Promise<void> {
     try {
       const [endpoint, models] = await Promise.all([
