@@ -97,8 +97,11 @@ export class Executor {
   }
 
   private async leaf<T>(leaf: Leaf, call: (leaf: Leaf) => Promise<T>, signal: AbortSignal, trail: Trail): Promise<T> {
+    // The local engine has its own backpressure (a full queue answers 429 with Retry-After):
+    // cutting it off for 30 s would turn a burst into an outage, so only remote targets trip.
+    const guarded = leaf.family !== "local";
     for (let attempt = 1; ; attempt++) {
-      if (!this.breaker.allow(leaf.breakerKey)) {
+      if (guarded && !this.breaker.allow(leaf.breakerKey)) {
         const err = new FaroError(
           `Provider '${leaf.target.provider}' is cooling down after repeated failures; retrying it in ${Math.ceil(this.breaker.remainingMs(leaf.breakerKey) / 1000)} s.`,
           { status: 503, type: "server_error", code: "circuit_open" },
@@ -108,12 +111,12 @@ export class Executor {
       }
       try {
         const value = await call(leaf);
-        this.breaker.success(leaf.breakerKey);
+        if (guarded) this.breaker.success(leaf.breakerKey);
         trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: 200, error: null });
         return value;
       } catch (err) {
         if (!(err instanceof FaroError)) throw err;
-        this.breaker.failure(leaf.breakerKey, err.status);
+        if (guarded) this.breaker.failure(leaf.breakerKey, err.status);
         trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: err.status, error: err.message });
         const wait = signal.aborted ? null : retryDelay(leaf.retry, attempt, err.status, retryAfterOf(err), this.random);
         if (wait === null) throw err;

@@ -122,6 +122,17 @@ describe("retries and the breaker", () => {
   });
 });
 
+test("the local engine never trips the breaker: its full queue is backpressure, not an outage", async () => {
+  const breaker = new CircuitBreaker({ threshold: 1, cooldownMs: 60_000 });
+  for (let i = 0; i < 3; i++) {
+    const r = await run({ provider: "local" }, { local: [429] }, { breaker });
+    assert.ok("error" in r.out && r.out.error.status === 429, "each 429 reaches the client as is");
+  }
+  const after = await run({ provider: "local" }, { local: ["ok"] }, { breaker });
+  assert.deepEqual(after.calls, ["local"]);
+  assert.ok("value" in after.out);
+});
+
 describe("configs, conditions, addressing", () => {
   test("config errors name the exact place", () => {
     assert.throws(() => parseConfig("{bad", "x-portkey-config"), (e: FaroError) => e.code === "invalid_config" && /not valid JSON/.test(e.message));
