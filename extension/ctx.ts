@@ -40,6 +40,8 @@ export class Ctx implements vscode.Disposable {
   private readonly budget = new RestartBudget();
   /** Set while the client restarts a crashed backend, so its brief "stopped" is not a failure. */
   private restarting = false;
+  /** The user started the endpoint and has not stopped it: a restarted backend serves it again. */
+  private endpointWanted = false;
   /** One notification per outage; cleared when the backend is running again. */
   private failureShown = false;
   /** Backend notifications other modules listen to; attached to every client, restarts included. */
@@ -196,7 +198,10 @@ export class Ctx implements vscode.Disposable {
       client.onDidChangeState(({ newState }) => {
         if (this.client === client) this.onStateChange(client, newState);
       }),
-      this.onNotification(client, "faro/endpoint/changed", (endpoint) => this.status.update({ endpoint })),
+      this.onNotification(client, "faro/endpoint/changed", (endpoint) => {
+        this.endpointWanted = endpoint.running;
+        this.status.update({ endpoint });
+      }),
       this.onNotification(client, "faro/models/changed", (models) => this.status.update({ model: models.defaultModel })),
       ...this.listeners.map((attach) => attach(client)),
     );
@@ -236,7 +241,13 @@ export class Ctx implements vscode.Disposable {
         this.request("faro/endpoint/status", {}),
         this.request("faro/models/list", {}),
       ]);
-      if (this.client === client) this.status.update({ endpoint, model: models.defaultModel });
+      if (this.client !== client) return;
+      this.status.update({ endpoint, model: models.defaultModel });
+      if (this.endpointWanted && !endpoint.running) {
+        const restarted = await this.request("faro/endpoint/start", {});
+        this.status.update({ endpoint: restarted });
+        this.log.info(`Endpoint running again at ${restarted.url} after the backend restarted`);
+      }
     } catch (err) {
       this.log.warn(`Could not read the Faro backend's status: ${messageOf(err)}`);
     }
