@@ -40,6 +40,7 @@ export function initializationOptions(get: SettingGetter, env: Environment): Set
   );
   const threads = check("engine.threads", get("engine.threads"), isNonNegativeInteger, "an integer of 0 or more");
   const gpu = check("engine.gpu", get("engine.gpu"), isGpu, '"auto" or "cpu"');
+  const aliases = check("aliases", get("aliases"), isStringRecord, 'an object of name → "provider/model" strings');
 
   const options: InitializationOptions = {
     home: env.home,
@@ -47,6 +48,7 @@ export function initializationOptions(get: SettingGetter, env: Environment): Set
     modelsDirs: (modelsDirs ?? []).filter((d) => d.trim() !== "").map((d) => expandHome(d.trim(), env.userHome)),
     endpoint: dropUndefined({ host, port, allowedOrigins }),
     engine: dropUndefined({ threads, gpu }),
+    ...(aliases && Object.keys(aliases).length ? { aliases } : {}),
   };
   return { options, problems };
 }
@@ -61,6 +63,7 @@ export function serverRuntime(get: SettingGetter, userHome: string): string | un
 /** Settings the running backend reads only at start; a change to any of them needs a restart. */
 export const restartSettings = [
   "faro.modelsDirs",
+  "faro.aliases",
   "faro.endpoint",
   "faro.engine",
   "faro.server.runtime",
@@ -83,4 +86,6 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 const isNonEmptyString = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
 const isNonNegativeInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isStringRecord = (v: unknown): v is Record<string, string> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((s) => typeof s === "string" && s.trim() !== "");
 const isGpu = (v: unknown): v is "auto" | "cpu" => v === "auto" || v === "cpu";

@@ -67,7 +67,8 @@ export class Backend {
       const engine = new Engine(catalog, config, logger);
       const settings = new Settings(db);
       const local = new LocalProvider(engine);
-      const routing = loadGatewaySettings(config.configFile ?? join(config.home, "config.json"));
+      const fromFile = loadGatewaySettings(config.configFile ?? join(config.home, "config.json"));
+      const routing = { ...fromFile, aliases: { ...fromFile.aliases, ...config.aliases } };
       const upstreams = { local: new LocalUpstream(local), openai: new OpenAIUpstream(), anthropic: new AnthropicUpstream(), gemini: new GeminiUpstream() };
       const gateway = new Gateway(local, upstreams, settings, new KeyStore(), routing);
       const prompts = new PromptVersions(new PromptVersionStore(db));

@@ -32,6 +32,8 @@ export interface BackendConfig {
   agingMs: number;
   /** The gateway's config file (aliases, saved configs, allowed hosts); default <home>/config.json. */
   configFile: string | null;
+  /** Aliases from the editor's settings; they win over the config file's. */
+  aliases: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +60,7 @@ export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
     maxQueue: 64,
     agingMs: 30_000,
     configFile: null,
+    aliases: {},
   };
 }
 

@@ -37,6 +37,7 @@ export function configFromInit(init: InitializationOptions | undefined): Backend
   if (e?.apiKey) config.apiKey = e.apiKey;
   if (init?.engine?.threads !== undefined) config.threads = init.engine.threads;
   if (init?.engine?.gpu) config.gpu = init.engine.gpu;
+  if (init?.aliases) config.aliases = init.aliases;
   return config;
 }
 

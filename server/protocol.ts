@@ -12,6 +12,8 @@ export interface InitializationOptions {
   defaultModel?: string | null;
   endpoint?: { host?: string; port?: number; allowedOrigins?: string[]; apiKey?: string };
   engine?: { threads?: number; gpu?: "auto" | "cpu" };
+  /** Model aliases: name -> "provider/model" or a local id (the faro.aliases setting). */
+  aliases?: Record<string, string>;
 }
 
 /** Faro's details on a model, added to OpenAI's model object as `faro`. */

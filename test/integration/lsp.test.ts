@@ -29,7 +29,7 @@ before(async () => {
     notifications.push({ method: m, params });
   });
   conn.listen();
-  const init: InitializationOptions = { home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } };
+  const init: InitializationOptions = { home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 }, aliases: { quick: "lsp-model" } };
   const result = await conn.sendRequest<{ serverInfo?: { name: string } }>("initialize", {
     processId: process.pid,
     rootUri: null,
@@ -82,6 +82,13 @@ test("faro/endpoint/start serves HTTP, status reports it, stop ends it", async (
     body: JSON.stringify({ model: "default", messages: [{ role: "user", content: "hi" }], max_tokens: 3 }),
   });
   assert.equal(((await chat.json()) as { model: string }).model, "other-model");
+  // An alias from the editor's settings (faro.aliases) names a model in any request.
+  const aliased = await fetch(`${started.url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "quick", messages: [{ role: "user", content: "hi" }], max_tokens: 3 }),
+  });
+  assert.equal(((await aliased.json()) as { model: string }).model, "lsp-model");
   assert.deepEqual(await request("faro/endpoint/status", {}), started);
   const stopped = await request("faro/endpoint/stop", {});
   assert.equal(stopped.running, false);

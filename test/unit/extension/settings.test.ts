@@ -53,3 +53,13 @@ test("serverRuntime: empty means VS Code's runtime", () => {
   assert.equal(serverRuntime(getter({}), "/home/dev"), undefined);
   assert.equal(serverRuntime(getter({ "server.runtime": "~/node/bin/node" }), "/home/dev"), "/home/dev/node/bin/node");
 });
+
+test("faro.aliases passes through as name -> model strings; anything else is named and dropped", () => {
+  const ok = initializationOptions(getter({ aliases: { fast: "groq/llama-3.1-8b-instant", mine: "faro-demo" } }), env);
+  assert.deepEqual(ok.problems, []);
+  assert.deepEqual(ok.options.aliases, { fast: "groq/llama-3.1-8b-instant", mine: "faro-demo" });
+  const bad = initializationOptions(getter({ aliases: { fast: 3 } }), env);
+  assert.equal(bad.problems.length, 1);
+  assert.match(bad.problems[0]!, /faro\.aliases must be an object of name → "provider\/model" strings/);
+  assert.equal(bad.options.aliases, undefined);
+});
