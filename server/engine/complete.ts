@@ -29,7 +29,8 @@ export async function complete(
       const finishReason = signal.aborted || metadata.stopReason === "abort" ? "abort" : metadata.stopReason === "maxTokens" ? "length" : "stop";
       emit({ type: "choice_end", index, finishReason });
     }
-    emit({ type: "done", promptTokens, completionTokens: sequence.tokenMeter.usedOutputTokens - outputBefore });
+    const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;
+    emit({ type: "usage", usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
   } finally {
     completion.dispose({ disposeSequence: false });
   }

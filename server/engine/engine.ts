@@ -3,7 +3,7 @@
  * model pool gives it a slot (loading the model if needed) and it decodes as one sequence of the
  * model's shared context, so concurrent requests batch. Jobs are cancellable in every state.
  */
-import { FaroError } from "../errors";
+import { FaroError, modelNotFound } from "../errors";
 import type { Logger } from "../logger";
 import type { Catalog, CatalogEntry } from "./catalog";
 import { Channel } from "./channel";
@@ -78,18 +78,18 @@ export class Engine implements SchedulerHost<EngineJob> {
   }
 
   /** Streams a chat generation once the scheduler starts it; `signal` cancels it at any point. */
-  generate(entry: CatalogEntry, req: GenerateRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
+  generate(entry: CatalogEntry | string, req: GenerateRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
     return this.onSequence(entry, signal, meta, (loaded, seq, jobSignal, emit) => generate(loaded, seq, req, jobSignal, emit));
   }
 
   /** Streams a text completion (POST /v1/completions). */
-  complete(entry: CatalogEntry, req: CompleteRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
+  complete(entry: CatalogEntry | string, req: CompleteRequest, signal: AbortSignal, meta: JobMeta): AsyncIterable<GenerateEvent> {
     return this.onSequence(entry, signal, meta, (loaded, seq, jobSignal, emit) => complete(loaded, seq, req, jobSignal, emit));
   }
 
   /** A scheduled job that decodes on one of the model's sequences, streaming what it emits. */
   private onSequence(
-    entry: CatalogEntry,
+    entry: CatalogEntry | string,
     signal: AbortSignal,
     meta: JobMeta,
     decode: (loaded: LoadedModel, seq: LlamaContextSequence, signal: AbortSignal, emit: (e: GenerateEvent) => void) => Promise<void>,
@@ -107,7 +107,7 @@ export class Engine implements SchedulerHost<EngineJob> {
   }
 
   /** Embeds texts with the model, scheduled like any other request. */
-  async embed(entry: CatalogEntry, texts: readonly string[], signal: AbortSignal, meta: JobMeta): Promise<EmbedResult> {
+  async embed(entry: CatalogEntry | string, texts: readonly string[], signal: AbortSignal, meta: JobMeta): Promise<EmbedResult> {
     const out = new Channel<EmbedResult>();
     this.submit(entry, signal, meta, out, async (loaded, jobSignal) => {
       const { vectors, tokens } = await loaded.embed(texts, jobSignal);
@@ -117,7 +117,22 @@ export class Engine implements SchedulerHost<EngineJob> {
     throw new Error("embedding job ended without a result");
   }
 
+  /** Queues `work` for the model, given as a catalog entry or its id (looked up here, 404 if absent). */
   private submit<T>(
+    model: CatalogEntry | string,
+    signal: AbortSignal,
+    meta: JobMeta,
+    out: Channel<T>,
+    work: (loaded: LoadedModel, signal: AbortSignal) => Promise<void>,
+  ): void {
+    if (typeof model !== "string") return this.enqueue(model, signal, meta, out, work);
+    this.catalog.find(model).then(
+      (entry) => (entry ? this.enqueue(entry, signal, meta, out, work) : out.fail(modelNotFound(model))),
+      (err: unknown) => out.fail(err),
+    );
+  }
+
+  private enqueue<T>(
     entry: CatalogEntry,
     signal: AbortSignal,
     meta: JobMeta,

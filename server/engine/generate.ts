@@ -53,7 +53,8 @@ export async function generate(
         emit({ type: "choice_end", index, finishReason: "tool_calls" });
       } else emit({ type: "choice_end", index, finishReason: reason });
     }
-    emit({ type: "done", promptTokens, completionTokens: sequence.tokenMeter.usedOutputTokens - outputBefore });
+    const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;
+    emit({ type: "usage", usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
   } finally {
     chat.dispose({ disposeSequence: false });
   }

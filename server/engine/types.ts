@@ -55,7 +55,8 @@ export type GenerateEvent =
   | { type: "reasoning"; index: number; text: string }
   | { type: "tool_calls"; index: number; calls: ToolCall[] }
   | { type: "choice_end"; index: number; finishReason: FinishReason }
-  | { type: "done"; promptTokens: number; completionTokens: number };
+  /** Last: token counts in OpenAI's shape, so providers pass the stream through unchanged. */
+  | { type: "usage"; usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } };
 
 export interface EmbedResult {
   vectors: number[][];

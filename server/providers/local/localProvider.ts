@@ -1,11 +1,11 @@
 /**
  * The `local` provider: serves GGUF models from the engine. Chat, legacy completions and
- * embeddings are all scheduled jobs; events pass through with usage added at the end.
+ * embeddings are all scheduled jobs; the engine's event streams pass through unchanged.
  */
 import { badRequest } from "../../errors";
 import type { CatalogEntry } from "../../engine/catalog";
 import type { Engine } from "../../engine/engine";
-import type { GenerateEvent, JobMeta } from "../../engine/types";
+import type { JobMeta } from "../../engine/types";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import type { ModelInfo } from "../../protocol";
 import type { ChatEvent, Embeddings, Provider, RequestContext } from "../types";
@@ -27,46 +27,23 @@ export class LocalProvider implements Provider {
     return entry ? this.toModelInfo(entry) : null;
   }
 
-  chat(model: ModelInfo, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+  /** The engine's stream, passed through as is: its events already have the provider shape. */
+  chat(model: ModelInfo | string, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
     const generate = toGenerateRequest(req); // validates before anything is queued
-    return this.run(model, req, ctx, (entry, meta) => this.engine.generate(entry, generate, ctx.signal, meta));
+    return this.engine.generate(idOf(model), generate, ctx.signal, meta(req, ctx));
   }
 
-  complete(model: ModelInfo, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+  complete(model: ModelInfo | string, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
     if (Array.isArray(req.prompt) && req.prompt.length > 1) {
       throw badRequest("Local models take one prompt per request; send an array of one or a string.", "prompt", "unsupported_parameter");
     }
     const prompt = Array.isArray(req.prompt) ? req.prompt[0]! : req.prompt;
-    const complete = toCompleteRequest(req, prompt);
-    return this.run(model, req, ctx, (entry, meta) => this.engine.complete(entry, complete, ctx.signal, meta));
+    return this.engine.complete(idOf(model), toCompleteRequest(req, prompt), ctx.signal, meta(req, ctx));
   }
 
-  async embed(model: ModelInfo, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
-    const entry = await this.entry(model);
+  embed(model: ModelInfo | string, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
     const texts = typeof req.input === "string" ? [req.input] : req.input;
-    return this.engine.embed(entry, texts, ctx.signal, meta(req, ctx));
-  }
-
-  private async *run(
-    model: ModelInfo,
-    req: Queued,
-    ctx: RequestContext,
-    start: (entry: CatalogEntry, meta: JobMeta) => AsyncIterable<GenerateEvent>,
-  ): AsyncIterable<ChatEvent> {
-    const entry = await this.entry(model);
-    for await (const e of start(entry, meta(req, ctx))) {
-      if (e.type !== "done") yield e;
-      else {
-        const usage = { prompt_tokens: e.promptTokens, completion_tokens: e.completionTokens, total_tokens: e.promptTokens + e.completionTokens };
-        yield { type: "usage", usage };
-      }
-    }
-  }
-
-  private async entry(model: ModelInfo): Promise<CatalogEntry> {
-    const entry = await this.engine.catalog.find(model.id);
-    if (!entry) throw badRequest(`The model '${model.id}' was removed.`, "model", "model_not_found");
-    return entry;
+    return this.engine.embed(idOf(model), texts, ctx.signal, meta(req, ctx));
   }
 
   private toModelInfo(e: CatalogEntry): ModelInfo {
@@ -89,6 +66,8 @@ export class LocalProvider implements Provider {
     };
   }
 }
+
+const idOf = (model: ModelInfo | string) => (typeof model === "string" ? model : model.id);
 
 function meta(req: Queued, ctx: RequestContext): JobMeta {
   return { id: ctx.requestId, priority: req.priority ?? ctx.priority ?? 1, keepAliveMs: keepAlive(req.keep_alive) };

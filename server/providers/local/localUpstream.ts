@@ -1,5 +1,4 @@
 /** The local engine seen as a routing target: `provider: "local"` with the GGUF's id as model. */
-import { modelNotFound } from "../../errors";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import type { Target, Upstream } from "../upstream";
@@ -10,21 +9,16 @@ export class LocalUpstream implements Upstream {
 
   constructor(private readonly local: LocalProvider) {}
 
-  async *chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
-    yield* this.local.chat(await this.model(target), req, ctx);
+  // The engine looks the model up and fails the stream with a 404 when it is absent.
+  chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    return this.local.chat(target.model, req, ctx);
   }
 
-  async *complete(target: Target, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
-    yield* this.local.complete(await this.model(target), req, ctx);
+  complete(target: Target, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    return this.local.complete(target.model, req, ctx);
   }
 
-  async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
-    return this.local.embed(await this.model(target), req, ctx);
-  }
-
-  private async model(target: Target) {
-    const model = await this.local.findModel(target.model);
-    if (!model) throw modelNotFound(target.model);
-    return model;
+  embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
+    return this.local.embed(target.model, req, ctx);
   }
 }
