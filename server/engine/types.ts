@@ -41,6 +41,12 @@ export interface CompleteRequest extends SamplingParams {
   n: number;
 }
 
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
 export interface ToolCall {
   id: string;
   name: string;
@@ -56,7 +62,7 @@ export type GenerateEvent =
   | { type: "tool_calls"; index: number; calls: ToolCall[] }
   | { type: "choice_end"; index: number; finishReason: FinishReason }
   /** Last: token counts in OpenAI's shape, so providers pass the stream through unchanged. */
-  | { type: "usage"; usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } };
+  | { type: "usage"; usage: Usage };
 
 export interface EmbedResult {
   vectors: number[][];

@@ -8,12 +8,12 @@ import type { Engine } from "../../engine/engine";
 import type { JobMeta } from "../../engine/types";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import type { ModelInfo } from "../../protocol";
-import type { ChatEvent, Embeddings, Provider, RequestContext } from "../types";
+import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { keepAlive, toCompleteRequest, toGenerateRequest } from "./requests";
 
 type Queued = { priority?: 0 | 1 | 2 | null; keep_alive?: string | number | null };
 
-export class LocalProvider implements Provider {
+export class LocalProvider {
   readonly name = "local";
 
   constructor(private readonly engine: Engine) {}
