@@ -173,6 +173,8 @@ export class Gateway {
     record.retries = trail.retries;
     record.fallbackIndex = trail.optionIndex;
     record.traceId = hints.traceId;
+    record.attempts = trail.attempts;
+    if (Object.keys(hints.metadata).length > 0) record.metadata = hints.metadata;
   }
 }
 

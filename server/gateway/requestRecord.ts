@@ -26,6 +26,30 @@ export interface RequestRecord {
   /** The stored `.prompt` this request ran (POST /v1/prompts/{id}/completions), if any. */
   promptId?: string | null;
   promptVersion?: number | null;
+  /** Filled by the #5 pipeline stages (cost, cache, virtual keys, guardrails, body logging). */
+  costUsd: number | null;
+  cachedTokens: number | null;
+  cacheStatus: CacheStatus | null;
+  metadata: Record<string, unknown> | null;
+  virtualKeyId: string | null;
+  guardrails: GuardrailVerdict[];
+  /** The routing trail's attempts (provider, model, status, error), for the log. */
+  attempts: unknown[] | null;
+  requestBody: string | null;
+  responseBody: string | null;
+}
+
+export type CacheStatus = "hit" | "miss" | "refresh";
+
+/** One guardrail check's outcome, as logged. */
+export interface GuardrailVerdict {
+  /** e.g. "pii", "json_schema", "regex", "words". */
+  check: string;
+  /** input (before the request leaves) or output (on the answer). */
+  stage: "input" | "output";
+  verdict: "pass" | "redacted" | "blocked" | "failed";
+  /** Counts per detected type, or a short reason; never the matched text. */
+  detail?: Record<string, unknown>;
 }
 
 export function openRecord(id: string, route: string): RequestRecord {
@@ -46,5 +70,14 @@ export function openRecord(id: string, route: string): RequestRecord {
     fallbackIndex: null,
     traceId: null,
     upstreamStartedAt: null,
+    costUsd: null,
+    cachedTokens: null,
+    cacheStatus: null,
+    metadata: null,
+    virtualKeyId: null,
+    guardrails: [],
+    attempts: null,
+    requestBody: null,
+    responseBody: null,
   };
 }

@@ -168,6 +168,15 @@ export class HttpEndpoint {
       retries: record.retries,
       fallbackIndex: record.fallbackIndex,
       traceId: record.traceId,
+      costUsd: record.costUsd,
+      cachedTokens: record.cachedTokens,
+      cacheStatus: record.cacheStatus,
+      metadata: record.metadata,
+      virtualKeyId: record.virtualKeyId,
+      guardrails: record.guardrails,
+      attempts: record.attempts,
+      requestBody: record.requestBody,
+      responseBody: record.responseBody,
     });
   }
 }

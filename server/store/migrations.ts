@@ -79,6 +79,80 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN trace_id TEXT;
     `,
   },
+  {
+    version: 6,
+    name: "requests: cost, cache, metadata, virtual key, guardrails, bodies",
+    sql: `
+      ALTER TABLE requests ADD COLUMN cost_usd REAL;               -- null when unknown (no price)
+      ALTER TABLE requests ADD COLUMN cached_tokens INTEGER;       -- cached input tokens, when reported
+      ALTER TABLE requests ADD COLUMN cache_status TEXT;           -- hit | miss | refresh | null (cache off)
+      ALTER TABLE requests ADD COLUMN metadata TEXT;               -- JSON object (x-portkey-metadata / metadata)
+      ALTER TABLE requests ADD COLUMN virtual_key_id TEXT;
+      ALTER TABLE requests ADD COLUMN guardrails TEXT;             -- JSON array of verdicts
+      ALTER TABLE requests ADD COLUMN attempts TEXT;               -- JSON array: the fallback/retry trail
+      ALTER TABLE requests ADD COLUMN request_body TEXT;           -- only when body logging is on
+      ALTER TABLE requests ADD COLUMN response_body TEXT;
+      CREATE INDEX requests_model_created ON requests(model, created_at);
+      CREATE INDEX requests_key_created ON requests(virtual_key_id, created_at);
+    `,
+  },
+  {
+    version: 7,
+    name: "response cache",
+    sql: `
+      CREATE TABLE cache_entries (
+        key         TEXT PRIMARY KEY,   -- sha256 of the normalized request (exact mode)
+        namespace   TEXT NOT NULL DEFAULT '',
+        model       TEXT NOT NULL,
+        params_hash TEXT NOT NULL,      -- sha256 of the output-changing parameters (semantic lookups match on it)
+        embedding   BLOB,               -- Float32Array of the prompt's embedding (semantic mode)
+        response    TEXT NOT NULL,      -- JSON: the provider events to replay
+        size        INTEGER NOT NULL,   -- bytes of response, for the size cap
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER,            -- null: no TTL
+        last_hit_at INTEGER,
+        hits        INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX cache_lookup ON cache_entries(namespace, model, params_hash);
+      CREATE INDEX cache_expires ON cache_entries(expires_at);
+      CREATE INDEX cache_lru ON cache_entries(last_hit_at);
+    `,
+  },
+  {
+    version: 8,
+    name: "virtual keys",
+    sql: `
+      CREATE TABLE virtual_keys (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        hash        TEXT NOT NULL UNIQUE,  -- sha256 of the secret; the secret itself is never stored
+        prefix      TEXT NOT NULL,         -- first characters, to recognise a key in lists
+        budget_usd  REAL,
+        period      TEXT,                  -- day | week | month | total
+        rpm         INTEGER,
+        tpm         INTEGER,
+        models      TEXT,                  -- JSON array of allowed models, null: any
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+      );
+    `,
+  },
+  {
+    version: 9,
+    name: "comparisons",
+    sql: `
+      CREATE TABLE comparisons (
+        id          TEXT PRIMARY KEY,
+        created_at  INTEGER NOT NULL,
+        prompt_id   TEXT,                 -- the .prompt compared, if any
+        title       TEXT NOT NULL,
+        spec        TEXT NOT NULL,        -- JSON: models / versions, inputs, repeats
+        results     TEXT NOT NULL,        -- JSON: per column runs with latency, tokens, cost, output
+        winner      TEXT
+      );
+      CREATE INDEX comparisons_created ON comparisons(created_at);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the file's version, each in its own transaction. */

@@ -27,6 +27,16 @@ export interface RequestRow {
   retries?: number;
   fallbackIndex?: number | null;
   traceId?: string | null;
+  costUsd?: number | null;
+  cachedTokens?: number | null;
+  cacheStatus?: string | null;
+  /** JSON-encoded by the writer. */
+  metadata?: Record<string, unknown> | null;
+  virtualKeyId?: string | null;
+  guardrails?: unknown[] | null;
+  attempts?: unknown[] | null;
+  requestBody?: string | null;
+  responseBody?: string | null;
 }
 
 export interface RequestLogOptions {
@@ -56,12 +66,14 @@ export class RequestLog {
     this.maxPending = opts.maxPending ?? 10_000;
     const insert = db.prepare(
       `INSERT INTO requests (id, created_at, route, model, provider, stream, status, latency_ms,
-         ttft_ms, prompt_tokens, completion_tokens, finish_reason, error, prompt_id, prompt_version, retries, fallback_index, trace_id)
+         ttft_ms, prompt_tokens, completion_tokens, finish_reason, error, prompt_id, prompt_version, retries, fallback_index, trace_id,
+         cost_usd, cached_tokens, cache_status, metadata, virtual_key_id, guardrails, attempts, request_body, response_body)
        VALUES (@id, @createdAt, @route, @model, @provider, @stream, @status, @latencyMs,
-         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error, @promptId, @promptVersion, @retries, @fallbackIndex, @traceId)`,
+         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error, @promptId, @promptVersion, @retries, @fallbackIndex, @traceId,
+         @costUsd, @cachedTokens, @cacheStatus, @metadata, @virtualKeyId, @guardrails, @attempts, @requestBody, @responseBody)`,
     );
     this.insertMany = db.transaction((rows: RequestRow[]) => {
-      for (const row of rows) insert.run({ ...row, stream: row.stream ? 1 : 0, promptId: row.promptId ?? null, promptVersion: row.promptVersion ?? null, retries: row.retries ?? 0, fallbackIndex: row.fallbackIndex ?? null, traceId: row.traceId ?? null });
+      for (const row of rows) insert.run(toParams(row));
     });
   }
 
@@ -118,4 +130,26 @@ export class RequestLog {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** Named parameters for the insert: optional fields become NULL, JSON fields are encoded. */
+function toParams(row: RequestRow): Record<string, unknown> {
+  return {
+    ...row,
+    stream: row.stream ? 1 : 0,
+    promptId: row.promptId ?? null,
+    promptVersion: row.promptVersion ?? null,
+    retries: row.retries ?? 0,
+    fallbackIndex: row.fallbackIndex ?? null,
+    traceId: row.traceId ?? null,
+    costUsd: row.costUsd ?? null,
+    cachedTokens: row.cachedTokens ?? null,
+    cacheStatus: row.cacheStatus ?? null,
+    metadata: row.metadata && Object.keys(row.metadata).length > 0 ? JSON.stringify(row.metadata) : null,
+    virtualKeyId: row.virtualKeyId ?? null,
+    guardrails: row.guardrails && row.guardrails.length > 0 ? JSON.stringify(row.guardrails) : null,
+    attempts: row.attempts && row.attempts.length > 0 ? JSON.stringify(row.attempts) : null,
+    requestBody: row.requestBody ?? null,
+    responseBody: row.responseBody ?? null,
+  };
 }

@@ -47,3 +47,32 @@ test("a row the schema refuses is logged and dropped without blocking the others
   log.close();
   db.close();
 });
+
+test("cost, cache, metadata, key, guardrail and trail fields are stored, JSON ones encoded", () => {
+  const db = openDatabase(":memory:");
+  const log = new RequestLog(db, createLogger(() => {}));
+  log.record({
+    ...row("full"),
+    costUsd: 0.00042,
+    cachedTokens: 7,
+    cacheStatus: "hit",
+    metadata: { team: "search", env: "dev" },
+    virtualKeyId: "vk_1",
+    guardrails: [{ check: "pii", stage: "input", verdict: "redacted", detail: { email: 2 } }],
+    attempts: [{ provider: "openai", model: "gpt-4o-mini", status: 503, error: "overloaded" }],
+  });
+  log.record({ ...row("bare"), metadata: {}, guardrails: [] });
+  log.close();
+  const full = db.prepare("SELECT * FROM requests WHERE id = 'full'").get() as Record<string, unknown>;
+  assert.equal(full.cost_usd, 0.00042);
+  assert.equal(full.cached_tokens, 7);
+  assert.equal(full.cache_status, "hit");
+  assert.deepEqual(JSON.parse(String(full.metadata)), { team: "search", env: "dev" });
+  assert.equal(full.virtual_key_id, "vk_1");
+  assert.deepEqual(JSON.parse(String(full.guardrails)), [{ check: "pii", stage: "input", verdict: "redacted", detail: { email: 2 } }]);
+  assert.equal(JSON.parse(String(full.attempts))[0].status, 503);
+  assert.equal(full.request_body, null, "bodies are not logged unless turned on");
+  const bare = db.prepare("SELECT metadata, guardrails, cost_usd FROM requests WHERE id = 'bare'").get() as Record<string, unknown>;
+  assert.deepEqual(bare, { metadata: null, guardrails: null, cost_usd: null }, "empty JSON fields are stored as NULL");
+  db.close();
+});
