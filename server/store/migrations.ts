@@ -148,8 +148,10 @@ export const MIGRATIONS: readonly Migration[] = [
         title       TEXT NOT NULL,
         spec        TEXT NOT NULL,        -- JSON: models / versions, inputs, repeats
         results     TEXT NOT NULL,        -- JSON: per column runs with latency, tokens, cost, output
-        winner      TEXT
+        status      TEXT NOT NULL,        -- running, done, cancelled
+        winner      TEXT                  -- the winning column's label
       );
+      CREATE INDEX comparisons_prompt ON comparisons(prompt_id, created_at);
       CREATE INDEX comparisons_created ON comparisons(created_at);
     `,
   },
