@@ -4,6 +4,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { FaroError } from "../errors";
+import { STATS_TABLE_SQL } from "./logStats";
 
 export interface Migration {
   version: number;
@@ -94,6 +95,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN response_body TEXT;
       CREATE INDEX requests_model_created ON requests(model, created_at);
       CREATE INDEX requests_key_created ON requests(virtual_key_id, created_at);
+      CREATE INDEX requests_provider_created ON requests(provider, created_at);
+      CREATE INDEX requests_trace ON requests(trace_id) WHERE trace_id IS NOT NULL;
+      -- Per-minute rollup kept by the log writer in the same transaction as the rows, so
+      -- faro/logs/stats and the dashboard never scan the raw log (store/logStats.ts).
+      ${STATS_TABLE_SQL}
     `,
   },
   {
@@ -135,6 +141,17 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at  INTEGER NOT NULL,
         revoked_at  INTEGER
       );
+      -- Spend and tokens per key and UTC day, written when each request ends: admission sums a
+      -- period's few rows instead of scanning the request log, and it survives log retention.
+      CREATE TABLE virtual_key_usage (
+        key_id            TEXT NOT NULL REFERENCES virtual_keys(id),
+        day               INTEGER NOT NULL,   -- UTC midnight, ms since epoch
+        requests          INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd          REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (key_id, day)
+      ) WITHOUT ROWID;
     `,
   },
   {
