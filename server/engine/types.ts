@@ -45,6 +45,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Input tokens the provider served from its prompt cache (part of prompt_tokens), when reported. */
+  prompt_tokens_details?: { cached_tokens: number };
 }
 
 export interface ToolCall {
@@ -61,8 +63,11 @@ export type GenerateEvent =
   | { type: "reasoning"; index: number; text: string }
   | { type: "tool_calls"; index: number; calls: ToolCall[] }
   | { type: "choice_end"; index: number; finishReason: FinishReason }
-  /** Last: token counts in OpenAI's shape, so providers pass the stream through unchanged. */
-  | { type: "usage"; usage: Usage };
+  /**
+   * Last: token counts in OpenAI's shape, so providers pass the stream through unchanged.
+   * `unreported`: the provider sent no counts (zeros here); the gateway estimates them.
+   */
+  | { type: "usage"; usage: Usage; unreported?: true };
 
 export interface EmbedResult {
   vectors: number[][];
