@@ -4,6 +4,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { FaroError } from "../errors";
+import { STATS_TABLE_SQL } from "./logStats";
 
 export interface Migration {
   version: number;
@@ -94,6 +95,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN response_body TEXT;
       CREATE INDEX requests_model_created ON requests(model, created_at);
       CREATE INDEX requests_key_created ON requests(virtual_key_id, created_at);
+      CREATE INDEX requests_provider_created ON requests(provider, created_at);
+      CREATE INDEX requests_trace ON requests(trace_id) WHERE trace_id IS NOT NULL;
+      -- Per-minute rollup kept by the log writer in the same transaction as the rows, so
+      -- faro/logs/stats and the dashboard never scan the raw log (store/logStats.ts).
+      ${STATS_TABLE_SQL}
     `,
   },
   {

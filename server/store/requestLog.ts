@@ -1,10 +1,17 @@
 /**
  * Batched writer for the `requests` table: rows are queued in memory and written in one
- * transaction per tick, so a request never waits on SQLite.
+ * transaction per tick (with the per-minute rollup of logStats.ts), so a request never waits
+ * on SQLite.
+ *
+ * Acknowledged as written: a row is acknowledged once the transaction of the flush that holds
+ * it has committed; `committed` counts those rows and `onCommit` listeners get their ids right
+ * after the commit. With WAL and synchronous=NORMAL a committed transaction survives a crash of
+ * the process (SIGKILL); only a power loss or OS crash may lose the last commits.
  */
 import type { Db } from "./db";
 import type { Logger } from "../logger";
 import { messageOf } from "../errors";
+import { statsUpserter } from "./logStats";
 
 export interface RequestRow {
   id: string;
@@ -45,6 +52,8 @@ export interface RequestLogOptions {
   batchSize?: number;
   /** Rows kept while the database refuses writes; older ones are dropped (and counted). */
   maxPending?: number;
+  /** false: rows are discarded (FARO_REQUEST_LOG=off, for benchmarks). */
+  enabled?: boolean;
 }
 
 export class RequestLog {
@@ -54,7 +63,11 @@ export class RequestLog {
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxPending: number;
+  private readonly enabled: boolean;
+  private readonly commitListeners = new Set<(ids: readonly string[]) => void>();
   dropped = 0;
+  /** Rows acknowledged as written (their transaction committed). */
+  committed = 0;
 
   constructor(
     private readonly db: Db,
@@ -64,6 +77,7 @@ export class RequestLog {
     this.flushIntervalMs = opts.flushIntervalMs ?? 200;
     this.batchSize = opts.batchSize ?? 256;
     this.maxPending = opts.maxPending ?? 10_000;
+    this.enabled = opts.enabled ?? true;
     const insert = db.prepare(
       `INSERT INTO requests (id, created_at, route, model, provider, stream, status, latency_ms,
          ttft_ms, prompt_tokens, completion_tokens, finish_reason, error, prompt_id, prompt_version, retries, fallback_index, trace_id,
@@ -72,12 +86,25 @@ export class RequestLog {
          @ttftMs, @promptTokens, @completionTokens, @finishReason, @error, @promptId, @promptVersion, @retries, @fallbackIndex, @traceId,
          @costUsd, @cachedTokens, @cacheStatus, @metadata, @virtualKeyId, @guardrails, @attempts, @requestBody, @responseBody)`,
     );
+    const rollup = statsUpserter(db);
     this.insertMany = db.transaction((rows: RequestRow[]) => {
       for (const row of rows) insert.run(toParams(row));
+      rollup(rows);
     });
   }
 
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Called with the ids of each committed flush; returns an unsubscribe function. */
+  onCommit(listener: (ids: readonly string[]) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   record(row: RequestRow): void {
+    if (!this.enabled) return;
     this.pending.push(row);
     if (this.pending.length >= this.batchSize) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs).unref();
@@ -92,9 +119,17 @@ export class RequestLog {
     this.pending = [];
     try {
       this.insertMany(rows);
+      this.acknowledge(rows);
     } catch (err) {
       this.salvage(rows, err);
     }
+  }
+
+  private acknowledge(rows: readonly RequestRow[]): void {
+    this.committed += rows.length;
+    if (this.commitListeners.size === 0) return;
+    const ids = rows.map((r) => r.id);
+    for (const l of this.commitListeners) l(ids);
   }
 
   /**
@@ -108,6 +143,7 @@ export class RequestLog {
     for (const row of rows) {
       try {
         this.insertMany([row]);
+        this.acknowledge([row]);
       } catch (err) {
         lastError = err;
         if (String((err as { code?: unknown }).code).startsWith("SQLITE_CONSTRAINT")) this.dropped++;

@@ -1,7 +1,7 @@
 /**
  * Anthropic answers -> ChatEvents: a whole Message, or the stream's events one at a time
  * (message_start, content_block_start/delta/stop, message_delta, message_stop, ping, error).
- * Usage counts cache reads and writes as prompt tokens; a refusal is a content_filtered error.
+ * Usage counts cache reads and writes as prompt tokens (reads also as cached_tokens); a refusal is a content_filtered error.
  */
 import type { ChatEvent, FinishReason, ToolCall, Usage } from "../types";
 import { UpstreamError, retryAfterMs } from "../upstream";
@@ -87,7 +87,8 @@ function finishReason(provider: string, stop: string | null | undefined): Finish
 function usageOf(u: WireUsage): Usage {
   const prompt = (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
   const completion = u.output_tokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const cached = u.cache_read_input_tokens;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, ...(cached != null ? { prompt_tokens_details: { cached_tokens: cached } } : {}) };
 }
 
 /** A whole Message as events (one answer: Anthropic has no `n`). */

@@ -34,6 +34,8 @@ export interface WireUsage {
   candidatesTokenCount?: number;
   thoughtsTokenCount?: number;
   toolUsePromptTokenCount?: number;
+  /** Part of promptTokenCount served from the context cache. */
+  cachedContentTokenCount?: number;
 }
 
 export interface WireError {
@@ -110,7 +112,8 @@ function finishOf(provider: string, c: WireCandidate, madeCalls: boolean): Finis
 export function usageOf(u: WireUsage | undefined): Usage {
   const prompt = (u?.promptTokenCount ?? 0) + (u?.toolUsePromptTokenCount ?? 0);
   const completion = (u?.candidatesTokenCount ?? 0) + (u?.thoughtsTokenCount ?? 0);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const cached = u?.cachedContentTokenCount;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, ...(cached !== undefined ? { prompt_tokens_details: { cached_tokens: cached } } : {}) };
 }
 
 const callOf = (p: WirePart & { functionCall: NonNullable<WirePart["functionCall"]> }, id: string): ToolCall => ({
@@ -176,6 +179,6 @@ export class GenerateStream {
   }
 
   usageEvent(): ChatEvent {
-    return { type: "usage", usage: usageOf(this.usage) };
+    return this.usage ? { type: "usage", usage: usageOf(this.usage) } : { type: "usage", usage: usageOf(undefined), unreported: true };
   }
 }

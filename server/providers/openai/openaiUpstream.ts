@@ -30,15 +30,16 @@ export class OpenAIUpstream implements Upstream {
       yield* completionEvents(parseJson<WireCompletion>(await readText(res.body, x), x));
       return;
     }
-    let usage = usageOf(null);
+    let usage: ChatEvent | null = null;
     for await (const { data: chunk } of sseJson<WireCompletion>(res.body, x)) {
       if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: chunk.error.message ?? "error in stream", code: chunk.error.code ?? "upstream_stream_error" });
-      if (chunk.usage) usage = usageOf(chunk.usage);
+      if (chunk.usage) usage = { type: "usage", usage: usageOf(chunk.usage) };
       yield* chunkEvents(chunk);
     }
     // A cut connection throws above; a body that ended cleanly without [DONE] is accepted.
     if (!res.body.complete) throw endedEarly(x, "[DONE]");
-    yield { type: "usage", usage };
+    // Servers that ignore stream_options.include_usage send no counts: the gateway estimates them.
+    yield usage ?? { type: "usage", usage: usageOf(null), unreported: true };
   }
 
   readonly passthrough = passthrough;

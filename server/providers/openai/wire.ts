@@ -28,9 +28,15 @@ interface WireChoice {
   delta?: { content?: string | null; reasoning_content?: string | null; tool_calls?: WireToolCall[] };
   finish_reason?: string | null;
 }
+export interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+}
 export interface WireCompletion {
   choices?: WireChoice[];
-  usage?: Partial<Usage> | null;
+  usage?: WireUsage | null;
   error?: { message?: string; type?: string; code?: string | null };
 }
 
@@ -40,10 +46,16 @@ export function finishReason(raw: string | null | undefined): FinishReason {
   return "stop";
 }
 
-export function usageOf(u: Partial<Usage> | null | undefined): Usage {
+export function usageOf(u: WireUsage | null | undefined): Usage {
   const prompt = u?.prompt_tokens ?? 0;
   const completion = u?.completion_tokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u?.total_tokens ?? prompt + completion };
+  const cached = u?.prompt_tokens_details?.cached_tokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: u?.total_tokens ?? prompt + completion,
+    ...(typeof cached === "number" ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
+  };
 }
 
 /** A whole chat.completion as events. */
@@ -59,7 +71,7 @@ export function* completionEvents(body: WireCompletion): Generator<ChatEvent> {
     }
     yield { type: "choice_end", index, finishReason: finishReason(c.finish_reason) };
   }
-  yield { type: "usage", usage: usageOf(body.usage) };
+  yield body.usage ? { type: "usage", usage: usageOf(body.usage) } : { type: "usage", usage: usageOf(null), unreported: true };
 }
 
 /** One chat.completion.chunk as events (usage is reported by the caller once, at the end). */
