@@ -109,7 +109,7 @@ function watchQueue(b: Backend): void {
 }
 
 connection.onShutdown(async () => {
-  promptFeatures.dispose();
+  await promptFeatures.dispose();
   await backend?.close();
   backend = null;
 });

@@ -20,6 +20,7 @@ import { hover } from "./hover";
 import { codeLenses } from "./codeLens";
 import { documentSymbols, foldingRanges } from "./outline";
 import { PromptRequests } from "./promptRequests";
+import { CompareRequests } from "./compareRequests";
 import { DiagnosticsPublisher } from "./diagnostics";
 import { PromptDocuments } from "./documents";
 import { ModelSnapshot } from "./models";
@@ -31,7 +32,8 @@ export interface PromptFeatures {
   capabilities: ServerCapabilities;
   /** Call from onInitialize, once the backend exists. */
   initialize(params: InitializeParams): void;
-  dispose(): void;
+  /** Cancels runs and comparisons; resolves once the comparisons are saved. */
+  dispose(): Promise<void>;
 }
 
 /** main.ts's typed registration helpers: the one place backend errors become JSON-RPC errors. */
@@ -52,6 +54,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
   const models = new ModelSnapshot(() => backend()?.listModels() ?? null, revalidateAll, logger);
   const isPrompt = (uri: string, languageId?: string) => languageId === PROMPT_LANGUAGE_ID || uri.endsWith(".prompt");
   const requests = new PromptRequests(rpc, documents, ws, logger, (m) => void connection.window.showWarningMessage(m));
+  const compare = new CompareRequests(rpc, ws, logger, (uri) => requests.source(uri));
 
   connection.onDidOpenTextDocument(({ textDocument: t }) => {
     if (!isPrompt(t.uri, t.languageId)) return;
@@ -102,8 +105,9 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
       ws.initialize(params);
       models.start();
     },
-    dispose() {
+    async dispose() {
       requests.dispose();
+      await compare.dispose();
       models.dispose();
       diagnostics.dispose();
     },

@@ -112,7 +112,7 @@ export class PromptRequests {
   }
 
   /** The editor's text when open, else the file on disk. */
-  private async source(uri: string): Promise<string> {
+  async source(uri: string): Promise<string> {
     const open = this.documents.get(uri);
     if (open) return open.text;
     const path = pathOf(uri);

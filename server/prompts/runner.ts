@@ -26,7 +26,8 @@ export interface RunOutcome {
 }
 
 export interface RunTarget {
-  promptId: string;
+  /** Null for a raw message (a comparison without a prompt). */
+  promptId: string | null;
   /** The stored version run, or null for unsaved text. */
   version: number | null;
   /** How the run was asked for, for the log (e.g. `LSP faro/prompt/run`, `CLI faro run`). */
@@ -38,7 +39,7 @@ const CANCELLED_STATUS = 499;
 
 export async function executePromptRun(
   deps: { gateway: Gateway; requestLog: RequestLog },
-  prepared: PreparedRun,
+  prepared: Pick<PreparedRun, "request" | "priority">,
   target: RunTarget,
   signal: AbortSignal,
   onText: (text: string) => void,
