@@ -30,6 +30,10 @@ import { GeminiUpstream } from "./providers/gemini/geminiUpstream";
 import { KeyStore } from "./gateway/keys";
 import { loadGatewaySettings } from "./gateway/settingsFile";
 import { openDatabase, type Db } from "./store/db";
+import { CacheStore } from "./store/cache";
+import { ResponseCache } from "./gateway/cache/responseCache";
+import { gatewayEmbedder } from "./gateway/cache/embedder";
+import { DEFAULT_CACHE_SETTINGS } from "./gateway/cache/policy";
 import { RequestLog } from "./store/requestLog";
 import { Settings } from "./store/settings";
 
@@ -71,11 +75,12 @@ export class Backend {
       const routing = { ...fromFile, aliases: { ...fromFile.aliases, ...config.aliases } };
       const upstreams = { local: new LocalUpstream(local), openai: new OpenAIUpstream(), anthropic: new AnthropicUpstream(), gemini: new GeminiUpstream() };
       const gateway = new Gateway(local, upstreams, settings, new KeyStore(), routing);
+      const cache = new ResponseCache(new CacheStore(db), routing.cache ?? DEFAULT_CACHE_SETTINGS, gateway, gatewayEmbedder(gateway), logger);
       const prompts = new PromptVersions(new PromptVersionStore(db));
       const router = new Router([
         ...healthRoutes(engine, version),
         ...modelRoutes(gateway),
-        ...chatRoutes(gateway, config.bodyLimit, config.apiKey),
+        ...chatRoutes(gateway, config.bodyLimit, config.apiKey, cache),
         ...embeddingRoutes(gateway, config.bodyLimit, config.apiKey),
         ...passthroughRoutes(gateway, config.apiKey),
         ...queueRoutes(engine),

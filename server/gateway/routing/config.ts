@@ -6,6 +6,8 @@
 import { z } from "zod";
 import { FaroError } from "../../errors";
 import { describeIssue, formatParam } from "../schema";
+import { targetGuardrailsSchema, type TargetGuardrails } from "../guardrails/policy";
+import { routeCacheSchema, type RouteCache } from "../cache/policy";
 
 export const retrySchema = z.looseObject({
   attempts: z.number().int().min(0).max(10),
@@ -37,7 +39,10 @@ export interface TargetConfig {
   resource_name?: string;
   deployment_id?: string;
   api_version?: string;
-  cache?: unknown;
+  /** PII mode, restore and output checks for this node and the targets under it. */
+  guardrails?: TargetGuardrails;
+  /** Response cache for requests under this config (top level only). */
+  cache?: RouteCache;
 }
 
 export const targetSchema: z.ZodType<TargetConfig> = z.lazy(() =>
@@ -56,7 +61,8 @@ export const targetSchema: z.ZodType<TargetConfig> = z.lazy(() =>
     resource_name: z.string().optional(),
     deployment_id: z.string().optional(),
     api_version: z.string().optional(),
-    cache: z.unknown().optional(),
+    guardrails: targetGuardrailsSchema.optional(),
+    cache: routeCacheSchema.optional(),
   }),
 );
 

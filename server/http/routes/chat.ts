@@ -10,6 +10,7 @@ import { chatCompletionRequestSchema, completionRequestSchema, parseBody } from 
 import type { RequestContext } from "../../providers/types";
 import type { Trail } from "../../gateway/routing/executor";
 import { routingHints, type RoutingHints } from "../../gateway/routing/headers";
+import { cacheHeaders, type CachedGeneration, type ResponseCache } from "../../gateway/cache/responseCache";
 import { readJson } from "../body";
 import type { HttpContext, Route } from "../router";
 import { answer, type Shape } from "./generation";
@@ -30,8 +31,9 @@ const textShape: Shape = {
   usage: (meta, usage) => usageChunk(meta, "text_completion", usage),
 };
 
-export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: string | null): Route[] {
-  const route = <R extends { stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }>(
+export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: string | null, cache: ResponseCache | null = null): Route[] {
+  const route = <R extends { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null }>(
+    kind: "chat" | "completion",
     path: string,
     idPrefix: string,
     schema: z.ZodType<R>,
@@ -45,15 +47,18 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: stri
       const req = parseBody(schema, await readJson(ctx.req, bodyLimit));
       ctx.record.stream = req.stream === true;
       const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
-      const gen = await run(req, ctx, hints);
-      const headers = routeHeaders(gen.provider, gen.trail, hints);
+      const live = () => run(req, ctx, hints);
+      const gen: CachedGeneration = cache
+        ? await cache.generate(kind, req, ctx.req.headers, ctx.record, hints, ctx.signal, live)
+        : { ...(await live()), cache: "disabled", similarity: null };
+      const headers = { ...routeHeaders(gen.provider, gen.trail, hints), ...cacheHeaders(gen) };
       const includeUsage = req.stream_options?.include_usage === true;
       await answer({ ctx, meta: metaOf(ctx, gen.model), events: gen.events, stream: req.stream === true, includeUsage, shape, headers });
     },
   });
   return [
-    route("/v1/chat/completions", "chatcmpl-", chatCompletionRequestSchema, chatShape, (req, ctx, hints) => gateway.chat(req, ctx.record, requestContext(ctx), hints)),
-    route("/v1/completions", "cmpl-", completionRequestSchema, textShape, (req, ctx, hints) => gateway.complete(req, ctx.record, requestContext(ctx), hints)),
+    route("chat", "/v1/chat/completions", "chatcmpl-", chatCompletionRequestSchema, chatShape, (req, ctx, hints) => gateway.chat(req, ctx.record, requestContext(ctx), hints)),
+    route("completion", "/v1/completions", "cmpl-", completionRequestSchema, textShape, (req, ctx, hints) => gateway.complete(req, ctx.record, requestContext(ctx), hints)),
   ];
 }
 

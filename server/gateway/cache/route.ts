@@ -1,0 +1,54 @@
+/**
+ * Where a request goes, as the cache keys it: the model name resolved through `default` and
+ * aliases to its target (so `fast`, `local/tiny` and `tiny` share entries), or the routing config
+ * it brought. Keys, retries and timeouts are left out: they do not change the answer.
+ */
+import type { Gateway } from "../gateway";
+import { DEFAULT_MODEL_ALIAS } from "../gateway";
+import type { TargetConfig } from "../routing/config";
+import type { RoutingHints } from "../routing/headers";
+import { configForModel } from "../targets";
+import { canonical } from "./key";
+
+export interface Route {
+  /** Canonical text of the target(s), part of every key. */
+  id: string;
+  /** Readable: `provider/model` for one target, `config` for a routing tree (the `model` column). */
+  label: string;
+}
+
+const NOT_OUTPUT = new Set(["api_key", "virtual_key", "retry", "request_timeout", "cache"]);
+
+export async function resolveRoute(gateway: Pick<Gateway, "defaultModel" | "routing">, model: string, hints: RoutingHints): Promise<Route> {
+  if (hints.config) {
+    const tree = strip(hints.config);
+    const id = canonical({ config: tree, model, ...(usesConditions(tree) ? { metadata: hints.metadata } : {}) });
+    return { id, label: "config" };
+  }
+  let name = model;
+  if (model === DEFAULT_MODEL_ALIAS) {
+    // An unknown default is the gateway's error to report; keep the name so the miss reaches it.
+    name = (await gateway.defaultModel())?.id ?? model;
+  }
+  const config = strip(configForModel(name, gateway.routing, hints));
+  const target = typeof config.override_params?.model === "string" ? config.override_params.model : name;
+  const label = config.provider && !config.targets ? `${config.provider}/${target}` : "config";
+  // With the model fixed by the target, the name the client used (an alias) does not matter.
+  const named = typeof config.override_params?.model === "string" ? {} : { model: name };
+  const id = canonical({ config, ...named, ...(usesConditions(config) ? { metadata: hints.metadata } : {}) });
+  return { id, label };
+}
+
+function strip(node: TargetConfig): TargetConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (NOT_OUTPUT.has(k)) continue;
+    out[k] = k === "targets" && Array.isArray(v) ? v.map((t: TargetConfig) => strip(t)) : v;
+  }
+  return out as TargetConfig;
+}
+
+/** A conditional strategy picks its target from metadata: then metadata is part of the route. */
+function usesConditions(node: TargetConfig): boolean {
+  return node.strategy?.mode === "conditional" || (node.targets ?? []).some(usesConditions);
+}
