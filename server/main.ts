@@ -17,6 +17,8 @@ import { defaultConfig, type BackendConfig } from "./config";
 import { FaroError, messageOf } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { registerPromptFeatures } from "./lsp/features";
+import { Downloads } from "./engine/downloads";
+import { checkProviderKey } from "./providers/keyCheck";
 import type { FaroNotifications, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "./protocol";
 
 const connection = createConnection(ProposedFeatures.all);
@@ -96,6 +98,19 @@ onRequest("faro/queue/cancel", async ({ id }, b) => ({ cancelled: b.engine.cance
 onRequest("faro/models/unload", async ({ model }, b) => ({ unloaded: b.engine.unload(model) }));
 onRequest("faro/providers/list", async (_p, b) => b.gateway.providers());
 onRequest("faro/providers/setKey", async ({ provider, key }, b) => b.gateway.setKey(provider, key));
+onRequest("faro/providers/check", async ({ provider, key, baseUrl }, b) =>
+  checkProviderKey({ provider, key: key ?? b.gateway.keys.get(provider), baseUrl: baseUrl ?? null }, { allowedHosts: b.gateway.routing.allowedHosts }),
+);
+
+// Downloads go to the first models folder (the demo's folder when none is configured).
+let downloads: Downloads | null = null;
+onRequest("faro/models/download", async ({ source, id }, b) => {
+  downloads ??= new Downloads(() => b.engine.catalog.folders[0]!, logger);
+  const result = await downloads.download(source, { ...(id ? { id } : {}), onProgress: (p) => notify("faro/models/downloadProgress", p) });
+  notify("faro/models/changed", await b.listModels());
+  return result;
+});
+onRequest("faro/models/downloadCancel", async ({ id }) => ({ cancelled: downloads?.cancel(id) ?? false }));
 
 /** Queue changes come in bursts (every token start/stop); tell the extension at most every 100 ms. */
 function watchQueue(b: Backend): void {

@@ -528,3 +528,32 @@ export interface FaroRequests {
   "faro/keys/revoke": { params: { name: string }; result: { key: VirtualKeyInfo } };
   "faro/keys/usage": { params: { name: string }; result: KeysUsageResult };
 }
+
+// ---- Model downloads and provider key checks (server/engine/downloads.ts, providers/keyCheck.ts). ----
+
+export type { DownloadProgress as ModelDownloadProgress, DownloadResult as ModelDownloadResult } from "./engine/downloads";
+import type { DownloadProgress, DownloadResult } from "./engine/downloads";
+
+export interface ProviderCheckResult {
+  provider: string;
+  /** ok: the key works; refused: 401/403 (or Gemini's invalid key); unreachable: no answer; unexpected: another status. */
+  status: "ok" | "refused" | "unreachable" | "unexpected";
+  httpStatus: number | null;
+  /** Says what happened; never contains the key. */
+  message: string;
+  /** Model ids the provider listed (empty unless ok). */
+  models: string[];
+}
+
+export interface FaroRequests {
+  /** Downloads a URL or `hf:` URI into the first models folder; progress comes as faro/models/downloadProgress. */
+  "faro/models/download": { params: { source: string; id?: string }; result: DownloadResult };
+  /** Stops a download; its partial file is kept so the same download resumes. */
+  "faro/models/downloadCancel": { params: { id: string }; result: { cancelled: boolean } };
+  /** Checks a key with a cheap authenticated call; without `key`, the key Faro already has. */
+  "faro/providers/check": { params: { provider: string; key?: string | null; baseUrl?: string | null }; result: ProviderCheckResult };
+}
+
+export interface FaroNotifications {
+  "faro/models/downloadProgress": DownloadProgress;
+}
