@@ -8,6 +8,7 @@ import { DEMO_MODEL_NOTICE } from "./engine/demoModel";
 import { messageOf } from "./errors";
 import { stderrLogger, type LogLevel } from "./logger";
 import { RUN_USAGE, runCommand } from "./prompts/cliRun";
+import { MANAGE_USAGE, providersCommand, pullCommand } from "./cliManage";
 
 const USAGE = `Faro ${FARO_VERSION}: a private AI gateway with an OpenAI-compatible API.
 
@@ -15,6 +16,7 @@ Usage:
   faro serve [options]     serve the OpenAI-compatible API on localhost
   faro models [options]    list the models Faro finds
 ${RUN_USAGE}
+${MANAGE_USAGE}
   faro --version
 
 Options (environment variable in brackets):
@@ -57,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     // Only warnings and errors on stderr: the answer and its stats are what a run prints.
     return runCommand(rest, stderrLogger((process.env.FARO_LOG_LEVEL as LogLevel | undefined) || "warn"));
   }
+  if (command === "models" && rest[0] === "pull") return pullCommand(rest.slice(1), stderrLogger((process.env.FARO_LOG_LEVEL as LogLevel | undefined) || "warn"));
+  if (command === "providers") return providersCommand(rest);
   if (command !== "serve" && command !== "models") {
     process.stderr.write(`faro: unknown command '${command}'.\n\n${USAGE}`);
     return 2;
