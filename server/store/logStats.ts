@@ -56,7 +56,7 @@ export function backfillSql(): string {
         count(*), sum(status >= 400), sum(latency_ms), sum(coalesce(ttft_ms, 0)), count(ttft_ms),
         coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
         sum(CASE WHEN ${gen} THEN completion_tokens ELSE 0 END), sum(CASE WHEN ${gen} THEN ${decodeMs} ELSE 0 END),
-        coalesce(sum(cost_usd), 0), sum(cache_status = 'hit'), sum(cache_status IN ('miss', 'refresh')), max(latency_ms),
+        coalesce(sum(cost_usd), 0), sum(coalesce(cache_status, '') = 'hit'), sum(coalesce(cache_status, '') IN ('miss', 'refresh')), max(latency_ms),
         ${hist.join(", ")}
       FROM requests GROUP BY 1, 2, 3, 4;`;
 }
@@ -158,7 +158,7 @@ export function queryStats(db: Db, q: StatsQuery): LogStatsResult {
   const dayMs = 86_400_000;
   const off = q.utcOffsetMinutes * 60_000;
   const daily = (db.prepare(
-    `SELECT (minute + ?) / ${dayMs} AS d, sum(requests), sum(errors), sum(cost_usd), sum(prompt_tokens), sum(completion_tokens)
+    `SELECT CAST((minute + ?) / ${dayMs} AS INTEGER) AS d, sum(requests), sum(errors), sum(cost_usd), sum(prompt_tokens), sum(completion_tokens)
      FROM request_stats WHERE ${w} GROUP BY d ORDER BY d`,
   ).raw().all(off, ...args) as number[][]).map(([d, requests, errors, cost, pt, ct]) => ({
     day: new Date(d! * dayMs).toISOString().slice(0, 10),
@@ -173,7 +173,7 @@ export function queryStats(db: Db, q: StatsQuery): LogStatsResult {
   const bucketMs = Math.max(1, Math.ceil(span / 60_000 / Math.max(1, q.maxPoints))) * 60_000;
   const byBucket = new Map<number, number[]>();
   for (const r of db.prepare(
-    `SELECT (minute - ?) / ${bucketMs} AS b, sum(requests), sum(errors), sum(cache_hits), sum(completion_tokens) FROM request_stats WHERE ${w} GROUP BY b`,
+    `SELECT CAST((minute - ?) / ${bucketMs} AS INTEGER) AS b, sum(requests), sum(errors), sum(cache_hits), sum(completion_tokens) FROM request_stats WHERE ${w} GROUP BY b`,
   ).raw().all(since, ...args) as number[][]) byBucket.set(r[0]!, r.slice(1));
   const points: LogStatsResult["series"]["points"] = [];
   for (let b = 0; since + b * bucketMs < q.until; b++) {
