@@ -1,0 +1,246 @@
+/**
+ * The response cache end to end: faro serve with the mock OpenAI provider upstream and the
+ * official openai SDK as the client. Hits never reach the mock, streams replay as real SSE,
+ * errors are not cached, namespaces and force refresh work, and semantic mode compares prompts
+ * with the tiny local model's embeddings. TTL and size caps are covered with an injected clock in
+ * test/unit/gateway/responseCache.test.ts.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import OpenAI from "openai";
+import Database from "better-sqlite3";
+import { serve, tempDir, type Served } from "../fixtures/serve";
+import { writeTinyModel } from "../fixtures/models";
+import { startOpenAIMock } from "../fixtures/mocks/openai";
+import type { MockServer } from "../fixtures/mocks/mockServer";
+
+let mock: MockServer;
+let faro: Served;
+let client: OpenAI;
+const KEY = "test-key";
+const CACHE = { "x-portkey-cache": "simple" };
+
+before(async () => {
+  mock = await startOpenAIMock({ apiKey: KEY });
+  const models = await tempDir("faro-models-");
+  await writeTinyModel(models, { name: "tiny" });
+  const home = await tempDir();
+  const target = { provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" } };
+  const config = {
+    aliases: { "mock-gpt": target, "mock-gpt-too": target },
+    configs: { "cached-mock": { ...target, cache: { mode: "simple", namespace: "from-config" } } },
+  };
+  await writeFile(join(home, "config.json"), JSON.stringify(config));
+  faro = await serve(["--models-dir", models, "--threads", "1"], {}, home);
+  client = new OpenAI({ baseURL: faro.baseURL, apiKey: "unused", maxRetries: 0 });
+});
+
+after(async () => {
+  assert.equal(await faro.stop(), 0);
+  await mock.close();
+});
+
+const ask = (content: string) => [{ role: "user" as const, content }];
+
+async function logged(id: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 50; i++) {
+    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
+    const row = db.prepare("SELECT * FROM requests WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    db.close();
+    if (row) return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no log row for ${id}`);
+}
+
+describe("exact cache", () => {
+  test("two identical requests reach the mock once; the hit carries the original answer and usage", async () => {
+    mock.reset();
+    const first = await client.chat.completions.create({ model: "mock-gpt", messages: ask("exact one"), temperature: 0.3 }, { headers: CACHE }).withResponse();
+    const second = await client.chat.completions.create({ model: "mock-gpt", messages: ask("exact one"), temperature: 0.3 }, { headers: CACHE }).withResponse();
+    assert.equal(mock.requests.length, 1);
+    assert.equal(first.response.headers.get("x-faro-cache"), "miss");
+    assert.equal(second.response.headers.get("x-faro-cache"), "hit");
+    assert.equal(second.response.headers.get("x-portkey-cache-status"), "HIT");
+    assert.equal(second.response.headers.get("x-faro-provider"), "openai");
+    assert.equal(second.data.choices[0]!.message.content, first.data.choices[0]!.message.content);
+    assert.equal(second.data.choices[0]!.finish_reason, "stop");
+    assert.equal(second.data.model, "gpt-4o-mini");
+    assert.deepEqual(second.data.usage && { p: second.data.usage.prompt_tokens, c: second.data.usage.completion_tokens }, { p: first.data.usage!.prompt_tokens, c: first.data.usage!.completion_tokens });
+    assert.notEqual(second.data.id, first.data.id, "each answer has its own id");
+    assert.equal((await logged(first.data.id)).cache_status, "miss");
+    const hitRow = await logged(second.data.id);
+    assert.equal(hitRow.cache_status, "hit");
+    assert.equal(hitRow.status, 200);
+    assert.equal(hitRow.prompt_tokens, first.data.usage!.prompt_tokens);
+  });
+
+  test("a different temperature misses; another alias of the same target hits", async () => {
+    mock.reset();
+    await client.chat.completions.create({ model: "mock-gpt", messages: ask("params"), temperature: 0.3 }, { headers: CACHE });
+    const other = await client.chat.completions.create({ model: "mock-gpt", messages: ask("params"), temperature: 0.9 }, { headers: CACHE }).withResponse();
+    assert.equal(other.response.headers.get("x-faro-cache"), "miss");
+    assert.equal(mock.requests.length, 2);
+    const alias = await client.chat.completions.create({ model: "mock-gpt-too", messages: ask("params"), temperature: 0.9 }, { headers: CACHE }).withResponse();
+    assert.equal(alias.response.headers.get("x-faro-cache"), "hit");
+    assert.equal(mock.requests.length, 2);
+  });
+
+  test("force refresh calls upstream and replaces the entry", async () => {
+    mock.reset();
+    await client.chat.completions.create({ model: "mock-gpt", messages: ask("refresh me") }, { headers: CACHE });
+    mock.replyNext({ text: "a fresher answer" });
+    const refreshed = await client.chat.completions
+      .create({ model: "mock-gpt", messages: ask("refresh me") }, { headers: { ...CACHE, "x-portkey-cache-force-refresh": "true" } })
+      .withResponse();
+    assert.equal(refreshed.response.headers.get("x-faro-cache"), "refresh");
+    assert.equal(mock.requests.length, 2);
+    const after = await client.chat.completions.create({ model: "mock-gpt", messages: ask("refresh me") }, { headers: CACHE }).withResponse();
+    assert.equal(after.response.headers.get("x-faro-cache"), "hit");
+    assert.equal(after.data.choices[0]!.message.content, "a fresher answer");
+    assert.equal(mock.requests.length, 2);
+    assert.equal((await logged(refreshed.data.id)).cache_status, "refresh");
+  });
+
+  test("without the cache turned on every request goes upstream and says x-faro-cache: disabled", async () => {
+    mock.reset();
+    for (let i = 0; i < 2; i++) {
+      const r = await client.chat.completions.create({ model: "mock-gpt", messages: ask("uncached") }).withResponse();
+      assert.equal(r.response.headers.get("x-faro-cache"), "disabled");
+      assert.equal((await logged(r.data.id)).cache_status, null);
+    }
+    assert.equal(mock.requests.length, 2);
+  });
+
+  test("errors are not cached: after a failure the identical request reaches upstream", async () => {
+    mock.reset();
+    mock.failNext({ status: 500 });
+    await assert.rejects(client.chat.completions.create({ model: "mock-gpt", messages: ask("flaky") }, { headers: CACHE }), (err: OpenAI.APIError) => err.status === 500);
+    const r = await client.chat.completions.create({ model: "mock-gpt", messages: ask("flaky") }, { headers: CACHE }).withResponse();
+    assert.equal(r.response.headers.get("x-faro-cache"), "miss");
+    assert.equal(mock.requests.length, 2);
+    mock.failNext({ disconnectAfterChunks: 2 });
+    await assert.rejects(async () => {
+      for await (const _ of await client.chat.completions.create({ model: "mock-gpt", messages: ask("cut stream"), stream: true }, { headers: CACHE }));
+    });
+    const again = await client.chat.completions.create({ model: "mock-gpt", messages: ask("cut stream") }, { headers: CACHE }).withResponse();
+    assert.equal(again.response.headers.get("x-faro-cache"), "miss", "a stream cut mid-way was not kept");
+  });
+
+  test("namespaces separate entries; a routing config can turn the cache on with its own namespace", async () => {
+    mock.reset();
+    const ns = (n: string) => ({ headers: { ...CACHE, "x-portkey-cache-namespace": n } });
+    await client.chat.completions.create({ model: "mock-gpt", messages: ask("shared text") }, ns("alice"));
+    const bob = await client.chat.completions.create({ model: "mock-gpt", messages: ask("shared text") }, ns("bob")).withResponse();
+    assert.equal(bob.response.headers.get("x-faro-cache"), "miss");
+    const alice = await client.chat.completions.create({ model: "mock-gpt", messages: ask("shared text") }, ns("alice")).withResponse();
+    assert.equal(alice.response.headers.get("x-faro-cache"), "hit");
+    assert.equal(mock.requests.length, 2);
+    const viaConfig = () => client.chat.completions.create({ model: "any", messages: ask("config cached") }, { headers: { "x-portkey-config": "cached-mock" } }).withResponse();
+    assert.equal((await viaConfig()).response.headers.get("x-faro-cache"), "miss");
+    assert.equal((await viaConfig()).response.headers.get("x-faro-cache"), "hit");
+    assert.equal(mock.requests.length, 3);
+  });
+
+  test("bad cache headers are OpenAI-shaped 400s", async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: "mock-gpt", messages: ask("x") }, { headers: { "x-portkey-cache": "forever" } }),
+      (err: OpenAI.APIError) => err.status === 400 && err.param === "x-portkey-cache" && /simple/.test(err.message),
+    );
+    await assert.rejects(
+      client.chat.completions.create({ model: "mock-gpt", messages: ask("x") }, { headers: { "x-portkey-config": JSON.stringify({ provider: "openai", cache: { mode: "sometimes" } }) } }),
+      (err: OpenAI.APIError) => err.status === 400 && /cache/.test(err.message),
+    );
+  });
+});
+
+describe("streaming replay", () => {
+  async function streamed(content: string) {
+    const res = await client.chat.completions.create({ model: "mock-gpt", messages: ask(content), stream: true, stream_options: { include_usage: true } }, { headers: CACHE }).withResponse();
+    let text = "";
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null = null;
+    let roleChunks = 0;
+    for await (const c of res.data) {
+      if (c.choices[0]?.delta.role === "assistant") roleChunks++;
+      text += c.choices[0]?.delta.content ?? "";
+      finish = c.choices[0]?.finish_reason ?? finish;
+      if (c.usage) usage = c.usage;
+    }
+    return { cache: res.response.headers.get("x-faro-cache"), type: res.response.headers.get("content-type"), text, finish, usage, roleChunks };
+  }
+
+  test("a stream fills the entry; the replayed stream and a JSON request give the same text, finish reason and usage", async () => {
+    mock.reset();
+    const live = await streamed("stream me please");
+    const replayed = await streamed("stream me please");
+    assert.equal(mock.requests.length, 1);
+    assert.deepEqual([live.cache, replayed.cache], ["miss", "hit"]);
+    assert.match(replayed.type ?? "", /text\/event-stream/);
+    assert.equal(replayed.text, "stream me please");
+    assert.deepEqual([replayed.text, replayed.finish, replayed.usage], [live.text, live.finish, live.usage]);
+    assert.equal(replayed.roleChunks, 1);
+    const json = await client.chat.completions.create({ model: "mock-gpt", messages: ask("stream me please") }, { headers: CACHE });
+    assert.equal(json.choices[0]!.message.content, live.text);
+    assert.equal(json.usage!.completion_tokens, live.usage!.completion_tokens);
+    assert.equal(mock.requests.length, 1);
+  });
+
+  test("a JSON answer fills the entry a stream then replays; without include_usage no usage chunk", async () => {
+    mock.reset();
+    const json = await client.chat.completions.create({ model: "mock-gpt", messages: ask("json first") }, { headers: CACHE });
+    const replayed = await streamed("json first");
+    assert.equal(replayed.cache, "hit");
+    assert.deepEqual([replayed.text, replayed.finish, replayed.usage?.total_tokens], [json.choices[0]!.message.content, "stop", json.usage!.total_tokens]);
+    const plain = await client.chat.completions.create({ model: "mock-gpt", messages: ask("json first"), stream: true }, { headers: CACHE });
+    let usageChunks = 0;
+    for await (const c of plain) if (c.usage) usageChunks++;
+    assert.equal(usageChunks, 0);
+    assert.equal(mock.requests.length, 1);
+  });
+
+  test("legacy completions are cached too", async () => {
+    const first = await client.completions.create({ model: "tiny", prompt: "Once upon a time", max_tokens: 4, temperature: 0 }, { headers: CACHE }).withResponse();
+    const second = await client.completions.create({ model: "local/tiny", prompt: "Once upon a time", max_tokens: 4, temperature: 0 }, { headers: CACHE }).withResponse();
+    assert.equal(first.response.headers.get("x-faro-cache"), "miss");
+    assert.equal(second.response.headers.get("x-faro-cache"), "hit");
+    assert.equal(second.data.choices[0]!.text, first.data.choices[0]!.text);
+  });
+});
+
+describe("semantic cache", () => {
+  const cosine = (a: number[], b: number[]) => {
+    let dot = 0;
+    for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+    return dot / (Math.hypot(...a) * Math.hypot(...b));
+  };
+
+  test("with the tiny model's embeddings: a near-identical prompt hits, an unrelated one misses", async (t) => {
+    const original = "What is the capital city of France?";
+    const near = "What is the capital city of France";
+    const unrelated = "Write a short haiku about autumn leaves falling in a quiet forest";
+    // The cache embeds with the served default model (tiny): measure what it says about these texts.
+    const e = await client.embeddings.create({ model: "default", input: [original, near, unrelated] });
+    const [a, b, c] = e.data.map((d) => d.embedding) as [number[], number[], number[]];
+    const sNear = cosine(a, b);
+    const sFar = cosine(a, c);
+    assert.ok(sNear > sFar, `the near prompt is closer (${sNear.toFixed(4)}) than the unrelated one (${sFar.toFixed(4)})`);
+    const similarity = (sNear + sFar) / 2;
+    t.diagnostic(`tiny-model cosine: near ${sNear.toFixed(4)}, unrelated ${sFar.toFixed(4)}; threshold ${similarity.toFixed(4)}`);
+    const semantic = { "x-portkey-config": JSON.stringify({ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" }, cache: { mode: "semantic", similarity } }) };
+    const asked = (content: string) => client.chat.completions.create({ model: "gpt-4o-mini", messages: ask(content) }, { headers: semantic }).withResponse();
+
+    mock.reset();
+    assert.equal((await asked(original)).response.headers.get("x-faro-cache"), "miss");
+    const hit = await asked(near);
+    assert.equal(hit.response.headers.get("x-faro-cache"), "hit");
+    assert.equal(hit.response.headers.get("x-portkey-cache-status"), "SEMANTIC HIT");
+    assert.equal(hit.data.choices[0]!.message.content, original, "the cached answer to the original");
+    assert.equal((await asked("  What is the capital   city\nof France? ")).response.headers.get("x-faro-cache"), "hit", "whitespace changes embed identically");
+    assert.equal(mock.requests.length, 1);
+    assert.equal((await asked(unrelated)).response.headers.get("x-faro-cache"), "miss");
+    assert.equal(mock.requests.length, 2);
+  });
+});
