@@ -2,7 +2,7 @@
  * The gateway: turns a request's model name or routing config into targets (local engine or
  * remote providers), runs it through the routing executor (fallbacks, load balancing,
  * conditions, retries, timeouts, circuit breaker) and records model, provider, TTFT and usage.
- * Caching and guardrails plug in here later.
+ * Guardrails (PII redaction/blocking, output checks) run per target inside the executor.
  */
 import { FaroError, badRequest } from "../errors";
 import type { ModelInfo, ProvidersListResult } from "../protocol";
@@ -10,6 +10,7 @@ import type { LocalProvider } from "../providers/local/localProvider";
 import type { ChatEvent, Embeddings, RequestContext } from "../providers/types";
 import type { RawResponse, Target, Upstream } from "../providers/upstream";
 import type { Settings } from "../store/settings";
+import { RequestGuard } from "./guardrails/guard";
 import type { KeyStore } from "./keys";
 import type { RequestRecord } from "./requestRecord";
 import { CircuitBreaker } from "./routing/breaker";
@@ -92,10 +93,11 @@ export class Gateway {
   }
 
   async embed(req: EmbeddingRequest, record: RequestRecord, ctx: RequestContext, hints: RoutingHints = NO_HINTS): Promise<{ model: string; result: Embeddings; trail: Trail }> {
+    const guard = this.guard(record, hints);
     const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf, body) => {
       const up = this.upstream(leaf);
       if (!up.embed) throw badRequest(`Provider '${leaf.target.provider}' has no embeddings.`, "model", "unsupported_model");
-      return up.embed(leaf.target, body as EmbeddingRequest, ctx);
+      return up.embed(leaf.target, guard.input(leaf, guard.policy(leaf), body as EmbeddingRequest), ctx);
     });
     this.note(record, leaf, trail, hints);
     record.promptTokens = value.promptTokens;
@@ -113,10 +115,11 @@ export class Gateway {
     hints: RoutingHints,
     body: (leaf: Leaf) => { body: Buffer; contentType: string },
   ): Promise<{ response: RawResponse; provider: string; trail: Trail }> {
+    const guard = this.guard(record, hints);
     const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf) => {
       const up = this.upstream(leaf);
       if (!up.passthrough) throw badRequest(`The model '${leaf.target.model}' (${leaf.target.provider}) cannot do ${kind}.`, "model", "unsupported_model");
-      const b = body(leaf);
+      const b = guard.inputRaw(leaf, guard.policy(leaf), body(leaf));
       return up.passthrough(leaf.target, path, b.body, b.contentType, ctx);
     });
     this.note(record, leaf, trail, hints);
@@ -132,9 +135,14 @@ export class Gateway {
   ): Promise<Generation> {
     // The first event is awaited inside the attempt, so a failure before the first token still
     // retries or falls back; after it, the answer is committed to that target.
-    const { value, leaf, trail } = await this.execute(req, hints, ctx, (leaf, body) => {
-      record.upstreamStartedAt ??= performance.now();
-      return peek(start(this.upstream(leaf), leaf.target, body));
+    const guard = this.guard(record, hints);
+    const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf, body) => {
+      const policy = guard.policy(leaf);
+      const sent = guard.input(leaf, policy, body);
+      return guard.answer(leaf, policy, body, () => {
+        record.upstreamStartedAt ??= performance.now();
+        return peek(start(this.upstream(leaf), leaf.target, sent));
+      });
     });
     this.note(record, leaf, trail, hints);
     return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record), trail };
@@ -146,6 +154,10 @@ export class Gateway {
     const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
     const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown> };
     return executor.run(config, cond, (leaf) => call(leaf, { ...req, ...leaf.overrideParams, model: leaf.target.model }), ctx.signal);
+  }
+
+  private guard(record: RequestRecord, hints: RoutingHints): RequestGuard {
+    return new RequestGuard(record, this.routing.guardrails, hints.guardrails);
   }
 
   private upstream(leaf: Leaf): Upstream {

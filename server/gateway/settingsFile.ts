@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { FaroError } from "../errors";
 import { cacheSettings, cacheSettingsSchema } from "./cache/policy";
+import { fileGuardrailsSchema } from "./guardrails/policy";
 import { parseConfig } from "./routing/config";
 import { describeIssue, formatParam } from "./schema";
 import { EMPTY_SETTINGS, type GatewaySettings } from "./targets";
@@ -15,6 +16,7 @@ const fileSchema = z.strictObject({
   aliases: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.unknown())])).optional(),
   configs: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   allowed_hosts: z.array(z.string().min(1)).optional(),
+  guardrails: fileGuardrailsSchema.optional(),
   cache: cacheSettingsSchema.optional(),
 });
 
@@ -42,7 +44,7 @@ export function loadGatewaySettings(path: string): GatewaySettings {
     aliases[name] = typeof value === "string" ? value : parseConfig(value, `${path} aliases.${name}`);
   }
   for (const [id, value] of Object.entries(parsed.data.configs ?? {})) parseConfig(value, `${path} configs.${id}`);
-  return { aliases, configs: parsed.data.configs ?? {}, allowedHosts: parsed.data.allowed_hosts ?? [], cache: cacheSettings(parsed.data.cache) };
+  return { aliases, configs: parsed.data.configs ?? {}, allowedHosts: parsed.data.allowed_hosts ?? [], guardrails: parsed.data.guardrails, cache: cacheSettings(parsed.data.cache) };
 }
 
 function invalid(message: string): FaroError {

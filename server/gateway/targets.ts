@@ -7,6 +7,7 @@ import { isLoopbackHost } from "../http/guard";
 import { badRequest } from "../errors";
 import { PRESETS } from "../providers/openai/presets";
 import type { CacheSettings } from "./cache/policy";
+import type { GuardrailSettings } from "./guardrails/policy";
 import type { KeyStore } from "./keys";
 import type { TargetConfig } from "./routing/config";
 import type { Inherited, Leaf, ResolveLeaf } from "./routing/executor";
@@ -20,6 +21,8 @@ export interface GatewaySettings {
   configs: Record<string, unknown>;
   /** Extra hosts custom_host may point at. */
   allowedHosts: string[];
+  /** PII modes per provider and output checks (config.json `guardrails`); absent: the defaults. */
+  guardrails?: GuardrailSettings;
   /** Response cache defaults and limits (config.json `cache`); absent: off, default limits. */
   cache?: CacheSettings;
 }
@@ -83,6 +86,7 @@ export function leafResolver(requestModel: string, keys: KeyStore, hints: Routin
         timeoutMs: inh.request_timeout ?? null,
       },
       overrideParams: params,
+      guardrails: inh.guardrails,
       retry: retryPolicy(inh.retry),
       breakerKey: `${provider}|${baseUrl ?? ""}|${model}`,
     };

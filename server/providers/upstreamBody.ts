@@ -1,12 +1,11 @@
 /**
  * Reading a remote provider's answer: the whole body as JSON, or SSE events whose data is JSON.
  * Every failure becomes an UpstreamError naming the provider: the request's deadline (408; send()
- * cuts the socket, which the body only sees as "aborted"), a connection cut mid-answer (502),
+ * aborts the exchange, which errors the body), a connection cut mid-answer (502),
  * data that is not JSON (502). A request cancelled by its client rethrows as it is.
  */
-import type { IncomingMessage } from "node:http";
 import { FaroError } from "../errors";
-import { readBody, timeoutError } from "./httpClient";
+import { readBody, timeoutError, type UpstreamBody } from "./httpClient";
 import { parseSse } from "./sseParser";
 import type { RequestContext } from "./types";
 import { UpstreamError, type Target } from "./upstream";
@@ -27,7 +26,7 @@ export const exchange = (target: Target, ctx: RequestContext): Exchange => ({
   startedAt: Date.now(),
 });
 
-export async function readText(res: IncomingMessage, x: Exchange): Promise<string> {
+export async function readText(res: UpstreamBody, x: Exchange): Promise<string> {
   try {
     return await readBody(res);
   } catch (err) {
@@ -44,7 +43,7 @@ export function parseJson<T>(text: string, x: Exchange): T {
 }
 
 /** SSE events with their data parsed as JSON, in order; `[DONE]` markers are skipped. */
-export async function* sseJson<T>(res: IncomingMessage, x: Exchange): AsyncIterable<{ event: string | null; data: T }> {
+export async function* sseJson<T>(res: UpstreamBody, x: Exchange): AsyncIterable<{ event: string | null; data: T }> {
   const events = parseSse(res)[Symbol.asyncIterator]();
   for (;;) {
     let next: IteratorResult<{ event: string | null; data: string }>;

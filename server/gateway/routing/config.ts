@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { FaroError } from "../../errors";
 import { describeIssue, formatParam } from "../schema";
+import { targetGuardrailsSchema, type TargetGuardrails } from "../guardrails/policy";
 import { routeCacheSchema, type RouteCache } from "../cache/policy";
 
 export const retrySchema = z.looseObject({
@@ -38,6 +39,8 @@ export interface TargetConfig {
   resource_name?: string;
   deployment_id?: string;
   api_version?: string;
+  /** PII mode, restore and output checks for this node and the targets under it. */
+  guardrails?: TargetGuardrails;
   /** Response cache for requests under this config (top level only). */
   cache?: RouteCache;
 }
@@ -58,6 +61,7 @@ export const targetSchema: z.ZodType<TargetConfig> = z.lazy(() =>
     resource_name: z.string().optional(),
     deployment_id: z.string().optional(),
     api_version: z.string().optional(),
+    guardrails: targetGuardrailsSchema.optional(),
     cache: routeCacheSchema.optional(),
   }),
 );

@@ -9,6 +9,7 @@ import type { Target } from "../../providers/upstream";
 import type { CircuitBreaker } from "./breaker";
 import { matches, type ConditionContext } from "./conditions";
 import type { TargetConfig } from "./config";
+import type { TargetGuardrails } from "../guardrails/policy";
 import { DEFAULT_RETRY_STATUSES, NO_RETRY, retryDelay, sleep, type RetryPolicy } from "./retry";
 
 /** A target ready to call: where, as what, with which retry policy. */
@@ -17,6 +18,8 @@ export interface Leaf {
   /** Provider family implementing it: local, openai, anthropic, gemini. */
   family: string;
   overrideParams: Record<string, unknown>;
+  /** The guardrails config of this target and the nodes above it. */
+  guardrails?: TargetGuardrails | undefined;
   retry: RetryPolicy;
   /** Circuit-breaker identity: the same provider, host and model share one. */
   breakerKey: string;
@@ -27,6 +30,7 @@ export interface Inherited {
   retry?: TargetConfig["retry"];
   request_timeout?: number;
   override_params: Record<string, unknown>;
+  guardrails?: TargetGuardrails | undefined;
 }
 
 export interface Attempt {
@@ -152,6 +156,7 @@ function inherit(parent: Inherited, node: TargetConfig): Inherited {
     retry: node.retry ?? parent.retry,
     request_timeout: node.request_timeout ?? parent.request_timeout,
     override_params: { ...parent.override_params, ...node.override_params },
+    guardrails: node.guardrails && parent.guardrails ? { ...parent.guardrails, ...node.guardrails } : (node.guardrails ?? parent.guardrails),
   };
 }
 
@@ -160,9 +165,10 @@ export function retryPolicy(retry: TargetConfig["retry"]): RetryPolicy {
   return { ...NO_RETRY, attempts: retry.attempts, onStatusCodes: retry.on_status_codes ?? DEFAULT_RETRY_STATUSES, useRetryAfter: retry.use_retry_after_header ?? true };
 }
 
-/** Portkey falls back on any failure unless on_status_codes narrows it; a client that left is not a failure. */
+/** Portkey falls back on any failure unless on_status_codes narrows it. */
 function fallsBack(err: unknown, codes: readonly number[] | undefined): boolean {
-  if (!(err instanceof FaroError) || err.status === 499) return false;
+  // A client that left, or a guardrail failure configured as final (on_fail "error").
+  if (!(err instanceof FaroError) || err.status === 499 || (err as { final?: boolean }).final === true) return false;
   return codes ? codes.includes(err.status) : err.status >= 400;
 }
 

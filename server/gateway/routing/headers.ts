@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { badRequest } from "../../errors";
 import { parseConfig, type TargetConfig } from "./config";
+import { guardrailHints, type GuardrailHints } from "../guardrails/policy";
 
 export interface RoutingHints {
   /** A full routing config, when the request brought one. */
@@ -16,6 +17,8 @@ export interface RoutingHints {
   timeoutMs: number | null;
   metadata: Record<string, unknown>;
   traceId: string | null;
+  /** x-faro-pii / x-faro-pii-restore. */
+  guardrails?: GuardrailHints;
 }
 
 export const NO_HINTS: RoutingHints = { config: null, provider: null, retryAttempts: null, timeoutMs: null, metadata: {}, traceId: null };
@@ -43,6 +46,7 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
     timeoutMs: integer(headers, "x-portkey-request-timeout", 1, 3_600_000),
     metadata: metadata(one(headers["x-portkey-metadata"])),
     traceId: one(headers["x-portkey-trace-id"]) ?? null,
+    guardrails: guardrailHints(headers),
   };
 }
 

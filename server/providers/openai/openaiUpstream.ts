@@ -36,8 +36,8 @@ export class OpenAIUpstream implements Upstream {
       if (chunk.usage) usage = { type: "usage", usage: usageOf(chunk.usage) };
       yield* chunkEvents(chunk);
     }
-    // A cut connection throws above; a body that ended cleanly without [DONE] is accepted.
-    if (!res.body.complete) throw endedEarly(x, "[DONE]");
+    // A cut connection errors the body (thrown above); a body that ended cleanly without
+    // [DONE] is accepted.
     // Servers that ignore stream_options.include_usage send no counts: the gateway estimates them.
     yield usage ?? { type: "usage", usage: usageOf(null), unreported: true };
   }
