@@ -117,7 +117,7 @@ describe("exact cache", () => {
   test("errors are not cached: after a failure the identical request reaches upstream", async () => {
     mock.reset();
     mock.failNext({ status: 500 });
-    await assert.rejects(client.chat.completions.create({ model: "mock-gpt", messages: ask("flaky") }, { headers: CACHE }), (err: OpenAI.APIError) => err.status === 500);
+    await assert.rejects(client.chat.completions.create({ model: "mock-gpt", messages: ask("flaky") }, { headers: CACHE }), (err: InstanceType<typeof OpenAI.APIError>) => err.status === 500);
     const r = await client.chat.completions.create({ model: "mock-gpt", messages: ask("flaky") }, { headers: CACHE }).withResponse();
     assert.equal(r.response.headers.get("x-faro-cache"), "miss");
     assert.equal(mock.requests.length, 2);
@@ -147,11 +147,11 @@ describe("exact cache", () => {
   test("bad cache headers are OpenAI-shaped 400s", async () => {
     await assert.rejects(
       client.chat.completions.create({ model: "mock-gpt", messages: ask("x") }, { headers: { "x-portkey-cache": "forever" } }),
-      (err: OpenAI.APIError) => err.status === 400 && err.param === "x-portkey-cache" && /simple/.test(err.message),
+      (err: InstanceType<typeof OpenAI.APIError>) => err.status === 400 && err.param === "x-portkey-cache" && /simple/.test(err.message),
     );
     await assert.rejects(
       client.chat.completions.create({ model: "mock-gpt", messages: ask("x") }, { headers: { "x-portkey-config": JSON.stringify({ provider: "openai", cache: { mode: "sometimes" } }) } }),
-      (err: OpenAI.APIError) => err.status === 400 && /cache/.test(err.message),
+      (err: InstanceType<typeof OpenAI.APIError>) => err.status === 400 && /cache/.test(err.message),
     );
   });
 });
