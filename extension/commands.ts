@@ -5,7 +5,9 @@
 import * as vscode from "vscode";
 import type { EndpointStatus } from "../server/protocol";
 import { BackendNotRunningError, type Ctx } from "./ctx";
-import { messageOf, modelPickRow } from "./format";
+import { messageOf } from "./format";
+import { modelCommands } from "./modelCommands";
+import { walkthroughCommands } from "./walkthrough";
 import { opsCommands } from "./opsCommands";
 import { promptCommands } from "./promptCommands";
 
@@ -19,32 +21,6 @@ export interface CommandFactory {
 
 const withBackend = (create: (ctx: Ctx) => Cmd): CommandFactory => ({ needsBackend: true, create });
 const anyState = (create: (ctx: Ctx) => Cmd): CommandFactory => ({ needsBackend: false, create });
-
-const selectModel = withBackend((ctx) => async () => {
-  const { models, defaultModel } = await ctx.request("faro/models/list", {});
-  if (models.length === 0) {
-    const choice = await vscode.window.showInformationMessage(
-      "Faro found no GGUF models. Add folders with *.gguf files to the faro.modelsDirs setting.",
-      "Open Settings",
-    );
-    if (choice) await vscode.commands.executeCommand("workbench.action.openSettings", "faro.modelsDirs");
-    return;
-  }
-  const items = models.map((model) => {
-    const row = modelPickRow(model, defaultModel);
-    return { ...row, iconPath: row.current ? new vscode.ThemeIcon("check") : undefined };
-  });
-  const picked = await vscode.window.showQuickPick(items, {
-    title: "Faro: Select Model",
-    placeHolder: defaultModel ? `Current: ${defaultModel}` : "Choose the default model",
-    matchOnDescription: true,
-    matchOnDetail: true,
-  });
-  if (!picked) return;
-  const { defaultModel: chosen } = await ctx.request("faro/models/select", { model: picked.label });
-  await ctx.rememberDefaultModel(chosen);
-  ctx.log.info(`Default model is now ${chosen}`);
-});
 
 /** Starts the endpoint and says where it listens; shared by Start and Copy. */
 async function startEndpoint(ctx: Ctx): Promise<void> {
@@ -67,7 +43,6 @@ async function copy(ctx: Ctx, url: string): Promise<void> {
 }
 
 const commands: Record<string, CommandFactory> = {
-  "faro.selectModel": selectModel,
   "faro.startEndpoint": withBackend((ctx) => () => startEndpoint(ctx)),
   "faro.stopEndpoint": withBackend((ctx) => async () => {
     const status = await ctx.request("faro/endpoint/stop", {});
@@ -90,6 +65,8 @@ const commands: Record<string, CommandFactory> = {
   "faro.showOutput": anyState((ctx) => async () => ctx.log.show()),
   ...promptCommands,
   ...opsCommands,
+  ...modelCommands,
+  ...walkthroughCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {

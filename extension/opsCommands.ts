@@ -1,6 +1,6 @@
 /**
  * Everyday backend commands: endpoint snippets, the local queue (cancel a request), unloading a
- * model, and provider API keys kept in SecretStorage.
+ * model, and removing a provider API key (adding one: modelCommands.ts).
  */
 import * as vscode from "vscode";
 import type { CommandFactory } from "./commands";
@@ -62,20 +62,6 @@ const unloadModel = withBackend((ctx) => async () => {
   void vscode.window.showInformationMessage(unloaded ? `Unloaded ${picked.label}.` : `${picked.label} is busy; it unloads once idle (keep-alive).`);
 });
 
-const setProviderKey = withBackend((ctx) => async () => {
-  const { providers } = await ctx.request("faro/providers/list", {});
-  const picked = await vscode.window.showQuickPick(
-    providers.filter((p) => p.id !== "local").map((p) => ({ label: p.id, description: `${p.family}${p.hasKey ? " · key set" : ""}`, detail: p.baseUrl ?? undefined })),
-    { title: "Faro: Set Provider API Key" },
-  );
-  if (!picked) return;
-  const key = await vscode.window.showInputBox({ title: `API key for ${picked.label}`, password: true, ignoreFocusOut: true, prompt: "Stored in VS Code's secret storage; Faro keeps it in memory only." });
-  if (!key) return;
-  await new ProviderKeys(ctx.extension).store(picked.label, key.trim());
-  await ctx.request("faro/providers/setKey", { provider: picked.label, key: key.trim() });
-  void vscode.window.showInformationMessage(`Faro will use the key for ${picked.label}.`);
-});
-
 const removeProviderKey = withBackend((ctx) => async () => {
   const keys = new ProviderKeys(ctx.extension);
   const stored = keys.providers();
@@ -94,6 +80,5 @@ export const opsCommands: Record<string, CommandFactory> = {
   "faro.showEndpointSnippets": showEndpointSnippets,
   "faro.showQueue": showQueue,
   "faro.unloadModel": unloadModel,
-  "faro.setProviderKey": setProviderKey,
   "faro.removeProviderKey": removeProviderKey,
 };
