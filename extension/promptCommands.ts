@@ -1,18 +1,20 @@
 /**
- * The `.prompt` commands behind the CodeLens (▶ Run · Compare · History) and the editor title:
+ * The `.prompt` commands behind the CodeLens (▶ Run · Compare · History), the editor title and
+ * the Compare view (Compare Models, Compare Prompt Versions):
  * factories for commands.ts, each taking the prompt's URI (or the active editor's).
  */
 import * as vscode from "vscode";
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
+import { ComparePanels } from "./comparePanel";
 import { PromptHistory } from "./promptHistory";
 import { PromptRuns } from "./promptRuns";
 
 /** One set of providers per Ctx, made when the commands are registered (at activation). */
-const ui = new WeakMap<Ctx, { runs: PromptRuns; history: PromptHistory }>();
+const ui = new WeakMap<Ctx, { runs: PromptRuns; history: PromptHistory; compare: ComparePanels }>();
 function uiFor(ctx: Ctx) {
   let u = ui.get(ctx);
-  if (!u) ui.set(ctx, (u = { runs: new PromptRuns(ctx), history: new PromptHistory(ctx) }));
+  if (!u) ui.set(ctx, (u = { runs: new PromptRuns(ctx), history: new PromptHistory(ctx), compare: new ComparePanels(ctx) }));
   return u;
 }
 
@@ -25,8 +27,19 @@ function promptUri(arg: unknown): vscode.Uri {
   throw new Error("open a .prompt file first");
 }
 
+function activePrompt(arg: unknown): vscode.Uri | null {
+  try {
+    return promptUri(arg);
+  } catch {
+    return null; // No prompt: compare models on a message typed in the view.
+  }
+}
+
 export const promptCommands: Record<string, CommandFactory> = {
   "faro.prompt.run": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.runs.run(promptUri(arg)); } },
-  "faro.prompt.compare": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.runs.compare(promptUri(arg)); } },
+  "faro.prompt.compare": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return async (arg) => u.compare.show(promptUri(arg), "models"); } },
+  /** The active prompt's models, or models on a typed message when no prompt is open. */
+  "faro.compareModels": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return async (arg) => u.compare.show(activePrompt(arg), "models"); } },
+  "faro.comparePromptVersions": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return async (arg) => u.compare.show(promptUri(arg), "versions"); } },
   "faro.prompt.history": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.history.show(promptUri(arg)); } },
 };

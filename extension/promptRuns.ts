@@ -1,7 +1,7 @@
 /**
- * Run and Compare for `.prompt` files: asks for inputs (defaults, a dataset row, or typed
- * values), starts faro/prompt/run per model with a run id chosen here, and streams each
- * answer with latency, tokens and cost into a read-only document beside the prompt.
+ * Run for `.prompt` files: asks for inputs (defaults, a dataset row, or typed values), starts
+ * faro/prompt/run with a run id chosen here, and streams the answer with latency, tokens and
+ * cost into a read-only document beside the prompt. (Compare is the Compare view's.)
  * Cancelling the progress notification cancels the runs.
  */
 import { randomUUID } from "node:crypto";
@@ -44,21 +44,6 @@ export class PromptRuns {
   async run(uri: vscode.Uri): Promise<void> {
     const variables = await this.askInputs(uri);
     if (variables) await this.start(uri, [null], variables);
-  }
-
-  async compare(uri: vscode.Uri): Promise<void> {
-    const { models, defaultModel } = await this.ctx.request("faro/models/list", {});
-    const picked = await vscode.window.showQuickPick(
-      models.map((m) => ({ label: m.id, description: m.id === defaultModel ? "default" : "", picked: false })),
-      { title: "Faro: Compare — pick two or more models", canPickMany: true },
-    );
-    if (!picked) return;
-    if (picked.length < 2) {
-      void vscode.window.showInformationMessage("Pick at least two models to compare.");
-      return;
-    }
-    const variables = await this.askInputs(uri);
-    if (variables) await this.start(uri, picked.map((p) => p.label), variables);
   }
 
   /** The variables to run with; undefined when the user backs out. */

@@ -1,9 +1,20 @@
 /**
- * Webview entry (browser bundle, no Node APIs). A placeholder until the comparison view lands:
- * it only proves the bundle loads by rendering a heading.
+ * Webview entry (browser bundle, no Node APIs): registers the webview-ui-toolkit components and
+ * starts the Compare view.
  */
-const heading = document.createElement("h1");
-heading.textContent = "Faro";
-const note = document.createElement("p");
-note.textContent = "The model comparison view will appear here.";
-document.body.replaceChildren(heading, note);
+import {
+  provideVSCodeDesignSystem,
+  vsCodeBadge,
+  vsCodeButton,
+  vsCodeCheckbox,
+  vsCodeProgressRing,
+  vsCodeTextArea,
+  vsCodeTextField,
+} from "@vscode/webview-ui-toolkit";
+import { CompareApp } from "./compare/app";
+
+provideVSCodeDesignSystem().register(vsCodeBadge(), vsCodeButton(), vsCodeCheckbox(), vsCodeProgressRing(), vsCodeTextArea(), vsCodeTextField());
+
+const root = document.getElementById("app");
+if (!root) throw new Error("the Compare view's #app element is missing");
+void new CompareApp(root).start();
