@@ -88,7 +88,7 @@ export class Backend {
       ]);
       const endpoint = new HttpEndpoint(router, requestLog, logger);
       const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger, prompts);
-      if (config.defaultModel) await gateway.selectDefault(config.defaultModel);
+      if (config.defaultModel) await gateway.selectDefaultId(config.defaultModel);
       return backend;
     } catch (err) {
       db.close();
@@ -101,8 +101,8 @@ export class Backend {
   }
 
   async listModels(): Promise<ModelsListResult> {
-    const [models, def] = await Promise.all([this.gateway.listModels(), this.gateway.defaultModel()]);
-    return { models, defaultModel: def?.id ?? null };
+    const [models, defaultModel] = await Promise.all([this.gateway.listModels(), this.gateway.defaultModelId()]);
+    return { models, defaultModel };
   }
 
   startEndpoint(overrides: { host?: string; port?: number } = {}): Promise<EndpointStatus> {

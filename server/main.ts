@@ -78,9 +78,9 @@ connection.onInitialize(async (params) => {
 
 onRequest("faro/models/list", (_p, b) => b.listModels());
 onRequest("faro/models/select", async ({ model }, b) => {
-  const chosen = await b.gateway.selectDefault(model);
+  const chosen = await b.gateway.selectDefaultId(model);
   notify("faro/models/changed", await b.listModels());
-  return { defaultModel: chosen.id };
+  return { defaultModel: chosen };
 });
 onRequest("faro/endpoint/start", async (p, b) => {
   const status = await b.startEndpoint(p);
@@ -98,6 +98,10 @@ onRequest("faro/queue/cancel", async ({ id }, b) => ({ cancelled: b.engine.cance
 onRequest("faro/models/unload", async ({ model }, b) => ({ unloaded: b.engine.unload(model) }));
 onRequest("faro/providers/list", async (_p, b) => b.gateway.providers());
 onRequest("faro/providers/setKey", async ({ provider, key }, b) => b.gateway.setKey(provider, key));
+onRequest("faro/keys/create", async (p, b) => b.virtualKeys.create(p));
+onRequest("faro/keys/list", async (_p, b) => ({ keys: b.virtualKeys.list() }));
+onRequest("faro/keys/revoke", async ({ name }, b) => ({ key: b.virtualKeys.revoke(name) }));
+onRequest("faro/keys/usage", async ({ name }, b) => b.virtualKeys.usage(name));
 onRequest("faro/providers/check", async ({ provider, key, baseUrl }, b) =>
   checkProviderKey({ provider, key: key ?? b.gateway.keys.get(provider), baseUrl: baseUrl ?? null }, { allowedHosts: b.gateway.routing.allowedHosts }),
 );

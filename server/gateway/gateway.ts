@@ -55,6 +55,23 @@ export class Gateway {
     return models.find((m) => m.id === chosen) ?? models.find((m) => !m.faro.demo) ?? models[0] ?? null;
   }
 
+  /**
+   * What `default` stands for, as an id: a cloud `provider/model` chosen with Select Model, else the
+   * local default model's id.
+   */
+  async defaultModelId(): Promise<string | null> {
+    const chosen = this.settings.get(DEFAULT_MODEL_KEY);
+    if (chosen && cloudRef(chosen)) return chosen;
+    return (await this.defaultModel())?.id ?? null;
+  }
+
+  /** Makes `id` the default: a local model that exists, or any `provider/model` of a known cloud provider. */
+  async selectDefaultId(id: string): Promise<string> {
+    if (!cloudRef(id)) return (await this.selectDefault(id)).id;
+    this.settings.set(DEFAULT_MODEL_KEY, id);
+    return id;
+  }
+
   async selectDefault(id: string): Promise<ModelInfo> {
     const model = await this.local.findModel(id);
     if (!model) throw new FaroError(`The model '${id}' does not exist. GET /v1/models lists the models Faro serves.`, { status: 404, type: "invalid_request_error", code: "model_not_found", param: "model" });
@@ -167,8 +184,8 @@ export class Gateway {
   }
 
   private async defaultId(): Promise<string> {
-    const model = await this.defaultModel();
-    if (!model) {
+    const id = await this.defaultModelId();
+    if (!id) {
       throw new FaroError("No models are available. Add a .gguf file to a models folder (--models-dir).", {
         status: 404,
         type: "invalid_request_error",
@@ -176,7 +193,7 @@ export class Gateway {
         param: "model",
       });
     }
-    return model.id;
+    return id;
   }
 
   private note(record: RequestRecord, leaf: Leaf, trail: Trail, hints: RoutingHints): void {
@@ -191,6 +208,13 @@ export class Gateway {
 }
 
 /** Starts the stream and waits for its first event, so errors before it surface here. */
+/** `provider/model` naming a cloud provider Faro knows (local model ids never contain a slash). */
+function cloudRef(id: string): boolean {
+  const slash = id.indexOf("/");
+  const provider = slash > 0 ? id.slice(0, slash) : "";
+  return slash < id.length - 1 && provider !== "local" && familyOf(provider) !== null;
+}
+
 async function peek(events: AsyncIterable<ChatEvent>): Promise<AsyncIterable<ChatEvent>> {
   const it = events[Symbol.asyncIterator]();
   const first = await it.next();
