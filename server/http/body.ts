@@ -1,6 +1,7 @@
 /** Reads a JSON request body with a size limit (413 past it) and a clear 400 for bad JSON. */
 import type { IncomingMessage } from "node:http";
 import { FaroError, badRequest } from "../errors";
+import { rememberRequestBody } from "./bodyCapture";
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
@@ -57,7 +58,12 @@ export function readBuffer(req: IncomingMessage, limit: number): Promise<Buffer>
         reject(tooLarge(limit));
       }
     });
-    req.on("end", () => (size > limit ? reject(tooLarge(limit)) : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
+    req.on("end", () => {
+      if (size > limit) return reject(tooLarge(limit));
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      rememberRequestBody(req, body);
+      resolve(body);
+    });
     req.on("error", reject);
   });
 }

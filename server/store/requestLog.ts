@@ -65,6 +65,7 @@ export class RequestLog {
   private readonly maxPending: number;
   private readonly enabled: boolean;
   private readonly commitListeners = new Set<(ids: readonly string[]) => void>();
+  private readonly recordListeners = new Set<(row: RequestRow) => void>();
   dropped = 0;
   /** Rows acknowledged as written (their transaction committed). */
   committed = 0;
@@ -103,7 +104,14 @@ export class RequestLog {
     return () => this.commitListeners.delete(listener);
   }
 
+  /** Called for every row recorded, before it is queued (the /metrics counters). */
+  onRecord(listener: (row: RequestRow) => void): () => void {
+    this.recordListeners.add(listener);
+    return () => this.recordListeners.delete(listener);
+  }
+
   record(row: RequestRow): void {
+    for (const l of this.recordListeners) l(row);
     if (!this.enabled) return;
     this.pending.push(row);
     if (this.pending.length >= this.batchSize) this.flush();
