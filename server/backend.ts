@@ -36,6 +36,10 @@ import { gatewayEmbedder } from "./gateway/cache/embedder";
 import { DEFAULT_CACHE_SETTINGS } from "./gateway/cache/policy";
 import { RequestLog } from "./store/requestLog";
 import { Settings } from "./store/settings";
+import { PriceTable } from "./gateway/pricing/priceTable";
+import { KeyAdmission } from "./gateway/virtualKeys/admission";
+import { VirtualKeys } from "./gateway/virtualKeys/virtualKeys";
+import { VirtualKeyStore } from "./store/virtualKeys";
 
 export const FARO_VERSION = version;
 
@@ -52,6 +56,8 @@ export class Backend {
     private readonly logger: Logger,
     /** Recorded `.prompt` versions and labels. */
     readonly prompts: PromptVersions,
+    /** Virtual keys with budgets and rate limits (faro keys, faro/keys/*). */
+    readonly virtualKeys: VirtualKeys,
   ) {}
 
   static async create(config: BackendConfig, logger: Logger): Promise<Backend> {
@@ -75,6 +81,9 @@ export class Backend {
       const routing = { ...fromFile, aliases: { ...fromFile.aliases, ...config.aliases } };
       const upstreams = { local: new LocalUpstream(local), openai: new OpenAIUpstream(), anthropic: new AnthropicUpstream(), gemini: new GeminiUpstream() };
       const gateway = new Gateway(local, upstreams, settings, new KeyStore(), routing);
+      gateway.prices = new PriceTable(routing.prices);
+      const virtualKeys = new VirtualKeys(new VirtualKeyStore(db));
+      gateway.admission = new KeyAdmission(virtualKeys, gateway.prices);
       const cache = new ResponseCache(new CacheStore(db), routing.cache ?? DEFAULT_CACHE_SETTINGS, gateway, gatewayEmbedder(gateway), logger);
       const prompts = new PromptVersions(new PromptVersionStore(db));
       const router = new Router([
@@ -86,8 +95,8 @@ export class Backend {
         ...queueRoutes(engine),
         ...promptRoutes(gateway, prompts, config.bodyLimit),
       ]);
-      const endpoint = new HttpEndpoint(router, requestLog, logger);
-      const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger, prompts);
+      const endpoint = new HttpEndpoint(router, requestLog, logger, gateway.admission);
+      const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger, prompts, virtualKeys);
       if (config.defaultModel) await gateway.selectDefaultId(config.defaultModel);
       return backend;
     } catch (err) {

@@ -8,6 +8,7 @@ import { DEMO_MODEL_NOTICE } from "./engine/demoModel";
 import { messageOf } from "./errors";
 import { stderrLogger, type LogLevel } from "./logger";
 import { RUN_USAGE, runCommand } from "./prompts/cliRun";
+import { KEYS_USAGE, keysCommand } from "./gateway/virtualKeys/cliKeys";
 import { MANAGE_USAGE, providersCommand, pullCommand } from "./cliManage";
 
 const USAGE = `Faro ${FARO_VERSION}: a private AI gateway with an OpenAI-compatible API.
@@ -16,6 +17,7 @@ Usage:
   faro serve [options]     serve the OpenAI-compatible API on localhost
   faro models [options]    list the models Faro finds
 ${RUN_USAGE}
+${KEYS_USAGE}
 ${MANAGE_USAGE}
   faro --version
 
@@ -55,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${FARO_VERSION}\n`);
     return 0;
   }
+  if (command === "keys") return keysCommand(rest, process.env);
   if (command === "run") {
     // Only warnings and errors on stderr: the answer and its stats are what a run prints.
     return runCommand(rest, stderrLogger((process.env.FARO_LOG_LEVEL as LogLevel | undefined) || "warn"));

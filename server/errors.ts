@@ -10,6 +10,8 @@ export type ErrorType =
   | "permission_error"
   | "not_found_error"
   | "rate_limit_error"
+  /** OpenAI's 429 for a spent quota; Faro's for a virtual key over its budget. */
+  | "insufficient_quota"
   | "server_error";
 
 export interface FaroErrorInit {

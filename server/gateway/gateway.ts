@@ -12,6 +12,10 @@ import type { RawResponse, Target, Upstream } from "../providers/upstream";
 import type { Settings } from "../store/settings";
 import { RequestGuard } from "./guardrails/guard";
 import type { KeyStore } from "./keys";
+import { costOf, estimateTokens, requestChars } from "./pricing/cost";
+import { PriceTable } from "./pricing/priceTable";
+import type { KeyAdmission } from "./virtualKeys/admission";
+import type { TargetConfig } from "./routing/config";
 import type { RequestRecord } from "./requestRecord";
 import { CircuitBreaker } from "./routing/breaker";
 import { Executor, type Leaf, type Trail } from "./routing/executor";
@@ -35,6 +39,10 @@ type Body = { model: string };
 
 export class Gateway {
   private readonly breaker = new CircuitBreaker({ threshold: 5, cooldownMs: 30_000 });
+  /** Token prices for cost (backend.ts sets the table with config.json's overrides). */
+  prices = new PriceTable();
+  /** Checks requests that present a virtual key; null: no virtual keys (tests, the prompt runner alone). */
+  admission: KeyAdmission | null = null;
 
   constructor(
     private readonly local: LocalProvider,
@@ -119,6 +127,7 @@ export class Gateway {
     this.note(record, leaf, trail, hints);
     record.promptTokens = value.promptTokens;
     record.completionTokens = 0;
+    record.costUsd = costOf(this.prices.find(leaf.target.provider, leaf.target.model), { prompt_tokens: value.promptTokens, completion_tokens: 0, total_tokens: value.promptTokens });
     return { model: leaf.target.model, result: value, trail };
   }
 
@@ -162,15 +171,25 @@ export class Gateway {
       });
     });
     this.note(record, leaf, trail, hints);
-    return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record), trail };
+    return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record, this.prices, req), trail };
   }
 
   private async execute<T>(req: Body, hints: RoutingHints, ctx: RequestContext, call: (leaf: Leaf, body: Body) => Promise<T>) {
     const model = req.model === DEFAULT_MODEL_ALIAS && !hints.config ? await this.defaultId() : req.model;
     const config = hints.config ?? configForModel(model, this.routing, hints);
+    // Virtual keys: budget and rate limits before anything leaves, the allowed models per target tried.
+    this.admission?.admit(ctx.requestId, model, hints.config ? null : addressed(config, model), req);
     const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
     const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown> };
-    return executor.run(config, cond, (leaf) => call(leaf, { ...req, ...leaf.overrideParams, model: leaf.target.model }), ctx.signal);
+    return executor.run(
+      config,
+      cond,
+      (leaf) => {
+        this.admission?.atTarget(ctx.requestId, leaf.target);
+        return call(leaf, { ...req, ...leaf.overrideParams, model: leaf.target.model });
+      },
+      ctx.signal,
+    );
   }
 
   private guard(record: RequestRecord, hints: RoutingHints): RequestGuard {
@@ -236,13 +255,36 @@ async function peek(events: AsyncIterable<ChatEvent>): Promise<AsyncIterable<Cha
   };
 }
 
-async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord): AsyncIterable<ChatEvent> {
-  for await (const e of events) {
+/** Where a plain (single-target) config points, for admission before the executor runs. */
+function addressed(config: TargetConfig, model: string): { provider: string; model: string } | null {
+  if (config.targets || !config.provider) return null;
+  const m = config.override_params?.model;
+  return { provider: config.provider, model: typeof m === "string" ? m : model };
+}
+
+/**
+ * Records TTFT, finish reason, usage and cost as events pass. A provider that reported no usage
+ * gets an estimate (pricing/cost.ts) from the request's and the answer's text, which the client
+ * sees too, so cost and limits never count a streamed answer as free.
+ */
+async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord, prices: PriceTable, req: Body): AsyncIterable<ChatEvent> {
+  let answerChars = 0;
+  for await (let e of events) {
     if (record.ttftMs === null && e.type !== "choice_end" && e.type !== "usage") record.ttftMs = performance.now() - record.startedAt;
-    if (e.type === "choice_end" && e.index === 0) record.finishReason = e.finishReason;
-    if (e.type === "usage") {
+    if (e.type === "text" || e.type === "reasoning") answerChars += e.text.length;
+    else if (e.type === "tool_call_delta") answerChars += e.arguments.length + (e.name?.length ?? 0);
+    else if (e.type === "tool_calls") for (const c of e.calls) answerChars += c.name.length + c.arguments.length;
+    else if (e.type === "choice_end" && e.index === 0) record.finishReason = e.finishReason;
+    else if (e.type === "usage") {
+      if (e.unreported) {
+        const prompt = estimateTokens(requestChars(req));
+        const completion = estimateTokens(answerChars);
+        e = { type: "usage", usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+      }
       record.promptTokens = e.usage.prompt_tokens;
       record.completionTokens = e.usage.completion_tokens;
+      record.cachedTokens = e.usage.prompt_tokens_details?.cached_tokens ?? null;
+      record.costUsd = record.provider && record.model ? costOf(prices.find(record.provider, record.model), e.usage) : null;
     }
     yield e;
   }

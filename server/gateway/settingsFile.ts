@@ -16,6 +16,8 @@ const fileSchema = z.strictObject({
   aliases: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.unknown())])).optional(),
   configs: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   allowed_hosts: z.array(z.string().min(1)).optional(),
+  // USD per million tokens; keys `provider/model`, `local` or `local/<id>` (pricing/priceTable.ts).
+  prices: z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), cached_input: z.number().nonnegative().optional(), output: z.number().nonnegative() })).optional(),
   guardrails: fileGuardrailsSchema.optional(),
   cache: cacheSettingsSchema.optional(),
 });
@@ -44,7 +46,7 @@ export function loadGatewaySettings(path: string): GatewaySettings {
     aliases[name] = typeof value === "string" ? value : parseConfig(value, `${path} aliases.${name}`);
   }
   for (const [id, value] of Object.entries(parsed.data.configs ?? {})) parseConfig(value, `${path} configs.${id}`);
-  return { aliases, configs: parsed.data.configs ?? {}, allowedHosts: parsed.data.allowed_hosts ?? [], guardrails: parsed.data.guardrails, cache: cacheSettings(parsed.data.cache) };
+  return { aliases, configs: parsed.data.configs ?? {}, allowedHosts: parsed.data.allowed_hosts ?? [], prices: parsed.data.prices ?? {}, guardrails: parsed.data.guardrails, cache: cacheSettings(parsed.data.cache) };
 }
 
 function invalid(message: string): FaroError {

@@ -9,6 +9,7 @@ import { PRESETS } from "../providers/openai/presets";
 import type { CacheSettings } from "./cache/policy";
 import type { GuardrailSettings } from "./guardrails/policy";
 import type { KeyStore } from "./keys";
+import type { PriceEntry } from "./pricing/priceTable";
 import type { TargetConfig } from "./routing/config";
 import type { Inherited, Leaf, ResolveLeaf } from "./routing/executor";
 import { retryPolicy } from "./routing/executor";
@@ -21,6 +22,8 @@ export interface GatewaySettings {
   configs: Record<string, unknown>;
   /** Extra hosts custom_host may point at. */
   allowedHosts: string[];
+  /** Token price overrides and additions (config.json `prices`), over the shipped prices.json. */
+  prices?: Record<string, PriceEntry>;
   /** PII modes per provider and output checks (config.json `guardrails`); absent: the defaults. */
   guardrails?: GuardrailSettings;
   /** Response cache defaults and limits (config.json `cache`); absent: off, default limits. */

@@ -11,6 +11,7 @@ import type { Logger } from "../logger";
 import { openRecord, type RequestRecord } from "../gateway/requestRecord";
 import type { EndpointStatus } from "../protocol";
 import type { RequestLog } from "../store/requestLog";
+import type { KeyAdmission } from "../gateway/virtualKeys/admission";
 import { CLIENT_CLOSED_STATUS } from "./clientGone";
 import { toErrorResponse } from "./errors";
 import { checkApiKey, checkHostAndOrigin, isLoopbackHost } from "./guard";
@@ -25,7 +26,7 @@ export interface EndpointOptions {
   apiKey: string | null;
 }
 
-const EXPOSED_HEADERS = "x-request-id, x-faro-overhead-ms";
+const EXPOSED_HEADERS = "x-request-id, x-faro-overhead-ms, x-faro-cost-usd";
 
 export class HttpEndpoint {
   private server: Server | null = null;
@@ -36,6 +37,8 @@ export class HttpEndpoint {
     private readonly router: Router,
     private readonly requestLog: RequestLog,
     private readonly logger: Logger,
+    /** Virtual keys: authenticates `fk-` keys, settles their spend when a response is over. */
+    private readonly admission: KeyAdmission | null = null,
   ) {}
 
   async start(opts: EndpointOptions): Promise<EndpointStatus> {
@@ -128,7 +131,7 @@ export class HttpEndpoint {
       if (origin) Object.assign(baseHeaders, { "access-control-allow-origin": origin, vary: "origin", "access-control-expose-headers": EXPOSED_HEADERS });
       if (method === "OPTIONS" && origin) return preflight(res, baseHeaders);
       if (!match) throw routeError;
-      if (!match.route.public) checkApiKey(req.headers, opts.apiKey);
+      if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
       await match.route.handler({ req, res, url, params: match.params, record, signal: controller.signal, baseHeaders });
     } catch (err) {
       const { status, headers, body } = toErrorResponse(err, this.logger);
@@ -145,7 +148,16 @@ export class HttpEndpoint {
     }
     // Logged once the handler is done (final token counts) and the response is over (status).
     await closed;
+    this.settle(record);
     if (url.pathname !== "/health" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode);
+  }
+
+  private settle(record: RequestRecord): void {
+    try {
+      this.admission?.settle(record);
+    } catch (err) {
+      this.logger.error(`virtual key usage for ${record.id} not recorded: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private log(record: RequestRecord, status: number): void {

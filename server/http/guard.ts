@@ -51,10 +51,15 @@ export function checkHostAndOrigin(headers: IncomingHttpHeaders, opts: GuardOpti
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null): void {
-  if (!apiKey) return;
+/**
+ * FARO_API_KEY when set; a virtual key (`fk-...`) is accepted instead of it and checked by
+ * `virtualKey`, which throws 401 for an unknown or revoked one, whether or not FARO_API_KEY is set.
+ */
+export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null, virtualKey: ((secret: string) => void) | null = null): void {
   const auth = headers.authorization;
   const given = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
+  if (virtualKey && given?.startsWith("fk-") && given !== apiKey) return virtualKey(given);
+  if (!apiKey) return;
   if (!given) {
     throw new FaroError("You didn't provide an API key. Send it as 'Authorization: Bearer <FARO_API_KEY>'.", {
       status: 401,

@@ -21,7 +21,7 @@ export interface RunOutcome {
   usage: Usage | null;
   latencyMs: number;
   ttftMs: number | null;
-  /** Local models cost nothing; null when the provider's price is unknown. */
+  /** From the price table (gateway/pricing): local 0 unless priced; null when the model's price is unknown. */
   costUsd: number | null;
 }
 
@@ -88,6 +88,8 @@ export async function executePromptRun(
       error: record.error,
       promptId: target.promptId,
       promptVersion: target.version,
+      costUsd: record.costUsd,
+      cachedTokens: record.cachedTokens,
     });
   }
   return {
@@ -99,6 +101,6 @@ export async function executePromptRun(
     usage,
     latencyMs: performance.now() - record.startedAt,
     ttftMs: record.ttftMs,
-    costUsd: record.provider === "local" ? 0 : null,
+    costUsd: record.costUsd,
   };
 }

@@ -40,7 +40,7 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
   return {
     config,
     provider: providerName
-      ? { name: providerName, customHost: one(headers["x-portkey-custom-host"]) ?? null, apiKey: bearer && bearer !== faroApiKey ? bearer : null }
+      ? { name: providerName, customHost: one(headers["x-portkey-custom-host"]) ?? null, apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null }
       : null,
     retryAttempts: integer(headers, "x-portkey-retry-count", 0, 10),
     timeoutMs: integer(headers, "x-portkey-request-timeout", 1, 3_600_000),

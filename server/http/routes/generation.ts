@@ -11,6 +11,7 @@ import { clientGone } from "../clientGone";
 import { sendJson } from "../respond";
 import type { HttpContext } from "../router";
 import { SSE_DONE, sseEvent, startSse } from "../sse";
+import { formatCost } from "../../gateway/pricing/cost";
 
 type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "tool_calls" | "tool_call_delta" }>;
 
@@ -64,6 +65,8 @@ export async function answer({ ctx, meta, events, stream, includeUsage, shape, h
       write(shape.close(meta, e.index, e.finishReason, includeUsage));
     } else write(shape.piece(meta, e, includeUsage));
   }
+  // Headers left long ago: the cost rides in an SSE comment, which OpenAI clients skip.
+  if (ctx.record.costUsd !== null) ctx.res.write(`: x-faro-cost-usd ${formatCost(ctx.record.costUsd)}\n\n`);
   ctx.res.end(SSE_DONE);
 }
 
@@ -87,7 +90,8 @@ async function whole(
   if (!usage) throw new Error("provider stream ended without usage");
   const providerMs = performance.now() - providerStart;
   const overhead = (performance.now() - ctx.record.startedAt - providerMs).toFixed(2);
-  sendJson(ctx.res, 200, shape.whole(collector, meta, usage), { ...ctx.baseHeaders, ...headers, "x-faro-overhead-ms": overhead });
+  const cost: Record<string, string> = ctx.record.costUsd === null ? {} : { "x-faro-cost-usd": formatCost(ctx.record.costUsd) };
+  sendJson(ctx.res, 200, shape.whole(collector, meta, usage), { ...ctx.baseHeaders, ...headers, ...cost, "x-faro-overhead-ms": overhead });
 }
 
 /** Reads what is left (the usage, for the log) and reports the disconnect. */

@@ -1,0 +1,185 @@
+/**
+ * Admission for requests that present a virtual key: before a request leaves, the model must
+ * be allowed (403), the period's budget must cover the request's worst case (429 until the
+ * period resets), and the last minute's requests and tokens must leave room (429 with
+ * Retry-After). Admission reserves what it let through (a window entry for rpm/tpm, the
+ * worst-case cost for the budget) in the same synchronous step as the check, so N parallel
+ * requests cannot all slip under a limit; when the response is over, the reservation is replaced
+ * by the actual tokens and cost, and the spend is written to virtual_key_usage.
+ */
+import { FaroError } from "../../errors";
+import type { RequestRecord } from "../requestRecord";
+import type { VirtualKeyRow } from "../../store/virtualKeys";
+import { estimateTokens, maxCostOf, requestChars } from "../pricing/cost";
+import type { PriceTable } from "../pricing/priceTable";
+import { dayOf, periodEnd, periodStart } from "./periods";
+import { RateWindow, type WindowEntry } from "./rateWindow";
+import type { VirtualKeys } from "./virtualKeys";
+
+/** Output tokens a request without max_tokens reserves against tpm and the budget. */
+export const DEFAULT_OUTPUT_RESERVE = 1024;
+
+interface Ticket {
+  key: VirtualKeyRow;
+  requested: string | null;
+  promptTokens: number;
+  outputTokens: number;
+  reservedUsd: number;
+  entry: WindowEntry | null;
+}
+
+export interface Addressed {
+  provider: string;
+  model: string;
+}
+
+export class KeyAdmission {
+  private readonly tickets = new Map<string, Ticket>();
+  private readonly windows = new Map<string, RateWindow>();
+  private readonly reserved = new Map<string, number>();
+
+  constructor(
+    readonly keys: VirtualKeys,
+    private readonly prices: PriceTable,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A request presented `secret`: it is checked now and bound to the request (401 if unknown or revoked). */
+  authenticate(secret: string, record: RequestRecord): void {
+    const key = this.keys.authenticate(secret);
+    record.virtualKeyId = key.id;
+    this.tickets.set(record.id, { key, requested: null, promptTokens: 0, outputTokens: 0, reservedUsd: 0, entry: null });
+  }
+
+  /**
+   * Before the request leaves. `target`: where the model name points when that is known without
+   * running a routing config; each target actually tried is checked again by `atTarget`.
+   */
+  admit(requestId: string, requested: string, target: Addressed | null, body: unknown): void {
+    const t = this.tickets.get(requestId);
+    if (!t || t.entry) return;
+    const key = t.key;
+    t.requested = requested;
+    if (target) this.checkModel(t, target);
+    const b = body as { max_tokens?: unknown; max_completion_tokens?: unknown; input?: unknown };
+    t.promptTokens = estimateTokens(requestChars(body));
+    const max = typeof b.max_completion_tokens === "number" ? b.max_completion_tokens : typeof b.max_tokens === "number" ? b.max_tokens : null;
+    t.outputTokens = max ?? (b.input !== undefined ? 0 : DEFAULT_OUTPUT_RESERVE);
+    const tokens = t.promptTokens + t.outputTokens;
+    const now = this.now();
+    const window = this.window(key.id);
+    const load = window.load(now);
+    if (key.rpm !== null && load.requests >= key.rpm) {
+      const wait = window.waitForRequests(load.requests - key.rpm + 1, now);
+      throw rateLimited(`Rate limit reached for virtual key '${key.name}': ${key.rpm} requests per minute.`, wait);
+    }
+    if (key.tpm !== null) {
+      if (tokens > key.tpm) {
+        throw rateLimited(
+          `This request needs about ${tokens} tokens (${t.promptTokens} estimated prompt + ${t.outputTokens} max output) but virtual key '${key.name}' allows ${key.tpm} tokens per minute: lower max_tokens.`,
+          null,
+        );
+      }
+      if (load.tokens + tokens > key.tpm) {
+        const wait = window.waitForTokens(load.tokens + tokens - key.tpm, now);
+        throw rateLimited(`Rate limit reached for virtual key '${key.name}': ${key.tpm} tokens per minute (${load.tokens} used in the last minute, this request needs about ${tokens}).`, wait);
+      }
+    }
+    const cost = target ? maxCostOf(this.prices.find(target.provider, target.model), t.promptTokens, t.outputTokens) : 0;
+    if (key.budgetUsd !== null) this.checkBudget(key, cost, now);
+    t.entry = window.add(now, tokens);
+    t.reservedUsd = cost;
+    this.reserved.set(key.id, (this.reserved.get(key.id) ?? 0) + cost);
+  }
+
+  /** Each target the routing tries: its model must be allowed; the reservation takes its price. */
+  atTarget(requestId: string, target: Addressed): void {
+    const t = this.tickets.get(requestId);
+    if (!t) return;
+    this.checkModel(t, target);
+    if (!t.entry) return;
+    const cost = maxCostOf(this.prices.find(target.provider, target.model), t.promptTokens, t.outputTokens);
+    this.reserved.set(t.key.id, (this.reserved.get(t.key.id) ?? 0) + cost - t.reservedUsd);
+    t.reservedUsd = cost;
+  }
+
+  /** The response is over: actual tokens replace the estimate, the spend is recorded, the reservation freed. */
+  settle(record: RequestRecord): void {
+    const t = this.tickets.get(record.id);
+    if (!t) return;
+    this.tickets.delete(record.id);
+    if (!t.entry) return;
+    this.reserved.set(t.key.id, (this.reserved.get(t.key.id) ?? 0) - t.reservedUsd);
+    const window = this.window(t.key.id);
+    // Refused before anything was sent (a model not allowed, bad parameters): it used nothing.
+    if (record.upstreamStartedAt === null) return window.remove(t.entry);
+    const prompt = record.promptTokens ?? 0;
+    const completion = record.completionTokens ?? 0;
+    if (record.promptTokens !== null || record.completionTokens !== null) window.correct(t.entry, prompt + completion);
+    this.keys.store.addUsage(t.key.id, dayOf(this.now()), prompt, completion, record.costUsd ?? 0);
+  }
+
+  private checkBudget(key: VirtualKeyRow, cost: number, now: number): void {
+    const budget = key.budgetUsd!;
+    const spent = this.keys.store.spendSince(key.id, periodStart(key.period, now));
+    const reserved = this.reserved.get(key.id) ?? 0;
+    const end = periodEnd(key.period, now);
+    const resets = end === null ? "It is a total budget: raise it with a new key." : `It resets at ${new Date(end).toISOString()}.`;
+    const untilReset = end === null ? null : end - now;
+    const period = key.period === "total" ? "total" : `per ${key.period}`;
+    if (spent >= budget) {
+      throw overBudget(`Virtual key '${key.name}' has used its budget of ${usd(budget)} ${period} (${usd(spent)} spent). ${resets}`, untilReset);
+    }
+    if (spent + reserved + cost > budget) {
+      // Requests in flight hold part of the budget: when they finish, theirs is released.
+      const wait = reserved > 0 ? 1000 : untilReset;
+      throw overBudget(
+        `Virtual key '${key.name}' has ${usd(budget - spent)} left of its ${usd(budget)} budget ${period}` +
+          (reserved > 0 ? `, ${usd(reserved)} of it held by requests in flight,` : "") +
+          ` and this request could cost up to ${usd(cost)}: lower max_tokens, or wait. ${resets}`,
+        wait,
+      );
+    }
+  }
+
+  private checkModel(t: Ticket, target: Addressed): void {
+    const allowed = t.key.models;
+    if (!allowed || modelAllowed(allowed, t.requested, target)) return;
+    throw new FaroError(
+      `Virtual key '${t.key.name}' may not use the model '${t.requested ?? target.model}' (${target.provider}/${target.model}). Allowed: ${allowed.join(", ")}.`,
+      { status: 403, type: "permission_error", code: "model_not_allowed", param: "model" },
+    );
+  }
+
+  private window(keyId: string): RateWindow {
+    let w = this.windows.get(keyId);
+    if (!w) this.windows.set(keyId, (w = new RateWindow()));
+    return w;
+  }
+}
+
+/** An entry allows a model by the name the request used, by `provider/model`, by a local id, or `provider/*`. */
+export function modelAllowed(allowed: readonly string[], requested: string | null, target: Addressed): boolean {
+  const full = `${target.provider}/${target.model}`;
+  return allowed.some(
+    (a) => a === requested || a === full || (target.provider === "local" && a === target.model) || (a.endsWith("/*") && full.startsWith(a.slice(0, -1))),
+  );
+}
+
+const usd = (v: number) => `$${v < 0.01 ? v.toFixed(6) : v.toFixed(2)}`;
+
+function rateLimited(message: string, waitMs: number | null): FaroError {
+  return new FaroError(message, { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: retryHeaders(waitMs) });
+}
+
+function overBudget(message: string, waitMs: number | null): FaroError {
+  // The SDKs retry a 429 by themselves; a budget that resets in hours should not be retried.
+  const headers = retryHeaders(waitMs);
+  if (waitMs === null || waitMs > 60_000) headers["x-should-retry"] = "false";
+  return new FaroError(message, { status: 429, type: "insufficient_quota", code: "budget_exceeded", headers });
+}
+
+function retryHeaders(waitMs: number | null): Record<string, string> {
+  if (waitMs === null) return { "x-should-retry": "false" };
+  return { "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))), "retry-after-ms": String(Math.ceil(waitMs)), "x-should-retry": "true" };
+}
