@@ -102,10 +102,6 @@ onRequest("faro/keys/create", async (p, b) => b.virtualKeys.create(p));
 onRequest("faro/keys/list", async (_p, b) => ({ keys: b.virtualKeys.list() }));
 onRequest("faro/keys/revoke", async ({ name }, b) => ({ key: b.virtualKeys.revoke(name) }));
 onRequest("faro/keys/usage", async ({ name }, b) => b.virtualKeys.usage(name));
-onRequest("faro/keys/create", async (p, b) => b.virtualKeys.create(p));
-onRequest("faro/keys/list", async (_p, b) => ({ keys: b.virtualKeys.list() }));
-onRequest("faro/keys/revoke", async ({ name }, b) => ({ key: b.virtualKeys.revoke(name) }));
-onRequest("faro/keys/usage", async ({ name }, b) => b.virtualKeys.usage(name));
 onRequest("faro/providers/check", async ({ provider, key, baseUrl }, b) =>
   checkProviderKey({ provider, key: key ?? b.gateway.keys.get(provider), baseUrl: baseUrl ?? null }, { allowedHosts: b.gateway.routing.allowedHosts }),
 );
