@@ -1,0 +1,152 @@
+/**
+ * Extension activation time, NOT in real VS Code: each run is a fresh Node process that loads the
+ * bundle (`require`) and calls `activate()` against a minimal fake `vscode` module (output
+ * channel, status bar item, command registry, workspace events; anything else is a no-op proxy).
+ * The backend starts lazily, so activation must not spawn it: the run fails if it does.
+ * Baseline, same fake and same process kind: an extension that registers one command.
+ *
+ *   npm run bench:activation            # dist/extension/extension.js and a minified build of it
+ *   BENCH_RUNS=30 npm run bench:activation
+ *
+ * In real VS Code, read the number from "Developer: Show Running Extensions" (Activation column),
+ * or in code-server the same view; it adds VS Code's own extension-host work to what is timed here.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import Module from "node:module";
+import { performance } from "node:perf_hooks";
+
+const GOAL_MS = 50;
+
+if (process.env.FARO_BENCH_CHILD) void child(process.env.FARO_BENCH_CHILD);
+else void main();
+
+async function main(): Promise<void> {
+  const runs = Number(process.env.BENCH_RUNS ?? 15);
+  const dir = mkdtempSync(join(tmpdir(), "faro-activation-"));
+  const baseline = join(dir, "baseline.js");
+  writeFileSync(baseline, `const vscode = require("vscode");\nexports.activate = (ctx) => { ctx.subscriptions.push(vscode.commands.registerCommand("x.hello", () => undefined)); };\n`);
+  const minified = join(dir, "extension.min.js");
+  const esbuild = await import("esbuild");
+  await esbuild.build({ entryPoints: ["extension/extension.ts"], bundle: true, minify: true, platform: "node", format: "cjs", target: "node20", external: ["vscode"], outfile: minified, logLevel: "warning" });
+  const subjects: Array<[string, string]> = [
+    ["baseline (one command)", baseline],
+    ["dist/extension/extension.js", resolve("dist/extension/extension.js")],
+    ["minified (as packaged)", minified],
+  ];
+  const rows = subjects.map(([name, file]) => ({ name, ...measure(file, runs) }));
+  const base = rows[0]!;
+  console.log(`Activation in a fake vscode host (not real VS Code), ${runs} fresh processes each, median (p90):\n`);
+  console.log("| bundle | require ms | activate() ms | total ms | vs baseline |");
+  console.log("|---|---:|---:|---:|---:|");
+  for (const r of rows) console.log(`| ${r.name} | ${fmt(r.require)} | ${fmt(r.activate)} | ${fmt(r.total)} | ${(r.total.median / base.total.median).toFixed(1)}x (+${(r.total.median - base.total.median).toFixed(1)} ms) |`);
+  const worst = Math.max(...rows.slice(1).map((r) => r.total.median));
+  console.log(`\nGoal ≤ ${GOAL_MS} ms: ${worst <= GOAL_MS ? "met" : "NOT met"} (${worst.toFixed(1)} ms median).`);
+}
+
+function measure(file: string, runs: number) {
+  const samples: Array<{ require: number; activate: number }> = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "test/bench/activation.ts"], { env: { ...process.env, FARO_BENCH_CHILD: file }, encoding: "utf8" });
+    const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
+    if (r.status !== 0 || !line) throw new Error(`activation run failed for ${file}: ${r.stderr}`);
+    samples.push(JSON.parse(line) as { require: number; activate: number });
+  }
+  const stat = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { median: s[Math.floor(s.length / 2)]!, p90: s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]! };
+  };
+  return { require: stat(samples.map((s) => s.require)), activate: stat(samples.map((s) => s.activate)), total: stat(samples.map((s) => s.require + s.activate)) };
+}
+
+const fmt = (s: { median: number; p90: number }) => `${s.median.toFixed(1)} (${s.p90.toFixed(1)})`;
+
+async function child(file: string): Promise<void> {
+  const spawned: string[] = [];
+  // The CommonJS exports object, which the bundle's require("child_process") also gets.
+  const cp = Module.createRequire(resolve("package.json"))("node:child_process") as Record<string, (...a: unknown[]) => unknown>;
+  for (const name of ["spawn", "fork", "execFile"]) {
+    const original = cp[name]!;
+    cp[name] = (...a: unknown[]) => {
+      spawned.push(String(a[0]));
+      return original(...a);
+    };
+  }
+  const vscode = fakeVscode();
+  const load = (Module as unknown as { _load: (req: string, ...rest: unknown[]) => unknown })._load;
+  (Module as unknown as { _load: unknown })._load = (req: string, ...rest: unknown[]) => (req === "vscode" ? vscode : load(req, ...rest));
+  const t0 = performance.now();
+  const ext = Module.createRequire(file)(file) as { activate(ctx: unknown): unknown };
+  const t1 = performance.now();
+  await ext.activate(fakeContext(file));
+  const t2 = performance.now();
+  if (spawned.length > 0) throw new Error(`activation started a process (${spawned.join(", ")}); the backend must start lazily`);
+  console.log(JSON.stringify({ require: t1 - t0, activate: t2 - t1 }));
+  process.exit(0);
+}
+
+/** Enough of the vscode API for activation; unknown members are callable no-op proxies. */
+function fakeVscode(): unknown {
+  const disposable = { dispose() {} };
+  const noop: unknown = new Proxy(function () {}, {
+    get: (_t, p) => (p === "then" ? undefined : p === Symbol.toPrimitive ? () => "" : noop),
+    apply: () => noop,
+    construct: () => noop as object,
+  });
+  const event = () => disposable;
+  const api: Record<string, unknown> = {
+    window: {
+      createOutputChannel: () => ({ info() {}, warn() {}, error() {}, debug() {}, trace() {}, appendLine() {}, show() {}, dispose() {} }),
+      createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
+      registerWebviewPanelSerializer: () => disposable,
+      registerTreeDataProvider: () => disposable,
+      onDidChangeActiveTextEditor: event,
+      activeTextEditor: undefined,
+    },
+    commands: { registerCommand: () => disposable, executeCommand: async () => undefined },
+    workspace: {
+      textDocuments: [],
+      onDidOpenTextDocument: event,
+      onDidChangeConfiguration: event,
+      onDidSaveTextDocument: event,
+      onDidCloseTextDocument: event,
+      getConfiguration: () => ({ get: () => undefined }),
+    },
+    languages: { registerCodeLensProvider: () => disposable },
+    StatusBarAlignment: { Left: 1, Right: 2 },
+    ThemeColor: class {},
+    ThemeIcon: class {},
+    EventEmitter: class {
+      event = event;
+      fire() {}
+      dispose() {}
+    },
+    Disposable: class {
+      static from() {
+        return disposable;
+      }
+      dispose() {}
+    },
+    Uri: { file: (p: string) => ({ fsPath: p, toString: () => `file://${p}` }), parse: (s: string) => ({ fsPath: s, toString: () => s }), joinPath: (u: { fsPath: string }, ...p: string[]) => ({ fsPath: join(u.fsPath, ...p) }) },
+  };
+  const lenient = (o: Record<string, unknown>) => new Proxy(o, { get: (t, p: string) => (p in t ? t[p] : noop) });
+  for (const ns of ["window", "commands", "workspace", "languages"]) api[ns] = lenient(api[ns] as Record<string, unknown>);
+  return lenient(api);
+}
+
+function fakeContext(file: string): unknown {
+  const memento = { get: () => undefined, update: async () => undefined, keys: () => [] };
+  return {
+    subscriptions: [],
+    globalState: memento,
+    workspaceState: memento,
+    secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: () => ({ dispose() {} }) },
+    extensionUri: { fsPath: resolve(file, "../../..") },
+    extensionPath: resolve(file, "../../.."),
+    globalStorageUri: { fsPath: join(tmpdir(), "faro-bench-storage") },
+    asAbsolutePath: (p: string) => resolve(file, "../../..", p),
+    extension: { packageJSON: { version: "bench" } },
+  };
+}
