@@ -34,6 +34,12 @@ export interface BackendConfig {
   configFile: string | null;
   /** Aliases from the editor's settings; they win over the config file's. */
   aliases: Record<string, string>;
+  /** Keep request/response bodies in the request log; null: config.json's `log.bodies` (default off). */
+  logBodies: boolean | null;
+  /** Delete request log rows older than this many days (0: never); null: config.json's `log.retention_days` (default 30). */
+  logRetentionDays: number | null;
+  /** false discards request log rows (FARO_REQUEST_LOG=off, for benchmarks); /metrics still counts. */
+  requestLog: boolean;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +67,9 @@ export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
     agingMs: 30_000,
     configFile: null,
     aliases: {},
+    logBodies: null,
+    logRetentionDays: null,
+    requestLog: true,
   };
 }
 
@@ -81,6 +90,8 @@ export const SERVE_OPTIONS = {
   "max-queue": { type: "string" },
   "queue-aging": { type: "string" },
   config: { type: "string" },
+  "log-bodies": { type: "boolean" },
+  "log-retention-days": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -116,6 +127,10 @@ export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { co
   config.keepAliveMs = duration("--keep-alive / FARO_KEEP_ALIVE", v["keep-alive"] ?? env.FARO_KEEP_ALIVE, config.keepAliveMs);
   config.agingMs = duration("--queue-aging / FARO_QUEUE_AGING", v["queue-aging"] ?? env.FARO_QUEUE_AGING, config.agingMs);
   if (!Number.isFinite(config.agingMs) || config.agingMs <= 0) throw new ConfigError("--queue-aging / FARO_QUEUE_AGING must be a positive duration such as 30s.");
+  config.logBodies = v["log-bodies"] ?? flag("FARO_LOG_BODIES", env.FARO_LOG_BODIES);
+  const retention = v["log-retention-days"] ?? env.FARO_LOG_RETENTION_DAYS;
+  config.logRetentionDays = retention === undefined ? null : integer("--log-retention-days / FARO_LOG_RETENTION_DAYS", retention, 30, 0, 100_000);
+  config.requestLog = flag("FARO_REQUEST_LOG", env.FARO_REQUEST_LOG) ?? true;
   return { config, help: v.help === true };
 }
 
@@ -126,6 +141,14 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not '${raw}'.`);
   }
   return n;
+}
+
+function flag(name: string, raw: string | undefined): boolean | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  const v = raw.trim().toLowerCase();
+  if (["1", "true", "on", "yes"].includes(v)) return true;
+  if (["0", "false", "off", "no"].includes(v)) return false;
+  throw new ConfigError(`${name} must be on or off, not '${raw}'.`);
 }
 
 function duration(name: string, raw: string | undefined, fallback: number): number {
