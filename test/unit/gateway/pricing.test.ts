@@ -1,0 +1,86 @@
+/** Prices and cost: dated model names, user overrides, cached input, unknown models, local models. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PRICES_TAKEN, PriceTable } from "../../../server/gateway/pricing/priceTable";
+import { costOf, estimateTokens, formatCost, maxCostOf, requestChars } from "../../../server/gateway/pricing/cost";
+import shipped from "../../../server/gateway/pricing/prices.json";
+
+const close = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${a} != ${b}`);
+const usage = (prompt: number, completion: number, cached?: number) => ({
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+  ...(cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: cached } }),
+});
+
+test("the shipped table says when it was taken and every entry is a sane price", () => {
+  assert.match(PRICES_TAKEN, /^\d{4}-\d{2}-\d{2}$/);
+  assert.match(shipped.source, /list prices/i);
+  for (const [key, p] of Object.entries(shipped.prices) as Array<[string, { input: number; cached_input?: number; output: number }]>) {
+    assert.match(key, /^[a-z]+\/[a-z0-9.-]+$/, key);
+    assert.ok(p.input >= 0 && p.output >= 0 && p.input < 100 && p.output < 200, key);
+    if (p.cached_input !== undefined) assert.ok(p.cached_input <= p.input, `${key}: cached input costs more than input`);
+  }
+});
+
+test("dated, -latest and versioned model names find the family's price", () => {
+  const t = new PriceTable();
+  assert.deepEqual(t.find("openai", "gpt-4o-2024-08-06"), t.find("openai", "gpt-4o"));
+  assert.deepEqual(t.find("openai", "gpt-4o-mini-2024-07-18"), { input: 0.15, cachedInput: 0.075, output: 0.6 });
+  assert.deepEqual(t.find("openai", "gpt-4.1-nano-2025-04-14"), t.find("openai", "gpt-4.1-nano"));
+  assert.equal(t.find("anthropic", "claude-3-5-sonnet-20241022")?.input, 3);
+  assert.equal(t.find("anthropic", "claude-3-5-haiku-latest")?.output, 4);
+  assert.equal(t.find("anthropic", "claude-opus-4-1-20250805")?.input, 15);
+  assert.equal(t.find("anthropic", "claude-sonnet-4-20250514")?.output, 15);
+  assert.equal(t.find("gemini", "gemini-1.5-pro-002")?.input, 1.25);
+  assert.equal(t.find("google", "models/gemini-2.0-flash-001")?.output, 0.4);
+  assert.equal(t.find("mistral", "mistral-large-latest")?.input, 2);
+  // A longer name is its own model, not the shorter one's: mini is not gpt-4o.
+  assert.notDeepEqual(t.find("openai", "gpt-4o-mini"), t.find("openai", "gpt-4o"));
+  // OpenRouter-style vendor/model names take the vendor's price.
+  assert.deepEqual(t.find("openrouter", "openai/gpt-4o"), t.find("openai", "gpt-4o"));
+});
+
+test("an unknown cloud model has no price and no cost, never a guess", () => {
+  const t = new PriceTable();
+  assert.equal(t.find("openai", "gpt-9-ultra"), null);
+  assert.equal(t.find("together", "some/model"), null);
+  assert.equal(costOf(t.find("openai", "gpt-9-ultra"), usage(100, 100)), null);
+});
+
+test("cost counts fresh input, cached input and output at their prices", () => {
+  const t = new PriceTable();
+  const mini = t.find("openai", "gpt-4o-mini");
+  close(costOf(mini, usage(1000, 500)), (1000 * 0.15 + 500 * 0.6) / 1e6);
+  close(costOf(mini, usage(1000, 500, 400)), (600 * 0.15 + 400 * 0.075 + 500 * 0.6) / 1e6);
+  // Without a cached price, cached tokens cost the input price.
+  close(costOf({ input: 2, output: 6 }, usage(1000, 0, 1000)), 2000 / 1e6);
+  // A cached count above the prompt (a confused provider) is capped.
+  close(costOf(mini, usage(10, 0, 50)), (10 * 0.075) / 1e6);
+  close(maxCostOf(mini, 1000, 100), (1000 * 0.15 + 100 * 0.6) / 1e6);
+  assert.equal(maxCostOf(null, 1000, 100), 0);
+});
+
+test("local models cost 0 unless the user sets a rate, globally or per model", () => {
+  assert.equal(costOf(new PriceTable().find("local", "faro-demo"), usage(1000, 1000)), 0);
+  const t = new PriceTable({ local: { input: 0.01, output: 0.02 }, "local/big-model": { input: 1, output: 2 } });
+  close(costOf(t.find("local", "faro-demo"), usage(1_000_000, 1_000_000)), 0.03);
+  close(costOf(t.find("local", "big-model"), usage(1_000_000, 0)), 1);
+});
+
+test("config.json overrides replace shipped prices and add models, forgiving dates too", () => {
+  const t = new PriceTable({ "openai/gpt-4o": { input: 1, cached_input: 0.5, output: 4 }, "together/meta-llama/llama-3-8b": { input: 0.2, output: 0.2 } });
+  assert.deepEqual(t.find("openai", "gpt-4o-2024-11-20"), { input: 1, cachedInput: 0.5, output: 4 });
+  assert.deepEqual(t.find("together", "meta-llama/llama-3-8b"), { input: 0.2, output: 0.2 });
+  assert.equal(t.find("openai", "gpt-4o-mini")?.input, 0.15, "other shipped prices stay");
+});
+
+test("the estimate counts about 4 characters per token of message text", () => {
+  assert.equal(estimateTokens(0), 0);
+  assert.equal(estimateTokens(9), 3);
+  const chars = requestChars({ model: "m", messages: [{ role: "user", content: "x".repeat(400) }, { role: "user", content: [{ type: "text", text: "y".repeat(40) }] }] });
+  assert.ok(chars >= 440 && chars < 600, String(chars));
+  assert.equal(requestChars({ input: ["abcd", "efgh"] }), 8);
+  assert.equal(formatCost(0.00042), "0.00042");
+  assert.equal(formatCost(0), "0.0");
+});
