@@ -36,6 +36,11 @@ interface Stored {
   events: ChatEvent[];
 }
 
+interface Found {
+  stored: Stored;
+  similarity: number | null;
+}
+
 const NO_TRAIL: Trail = { attempts: [], retries: 0, optionIndex: 0, optionPath: "cache" };
 
 export class ResponseCache {
@@ -65,10 +70,15 @@ export class ResponseCache {
     if (!policy) return { ...(await run()), cache: "disabled", similarity: null };
     const route = await resolveRoute(this.gateway, req.model, hints);
     const parts = keyParts(kind, req, route.id);
-    const embedding = policy.mode === "semantic" && parts.text !== null ? await this.embed(parts.text, signal) : null;
-
+    const semantic = policy.mode === "semantic" && parts.text !== null;
+    let embedding: Float32Array | null = null;
     if (!policy.forceRefresh) {
-      const found = this.lookup(parts, route.label, policy, embedding);
+      // Exact first: a repeat needs no embedding.
+      let found = this.exact(parts, policy);
+      if (!found && semantic) {
+        embedding = await this.embed(parts.text!, signal);
+        if (embedding) found = this.nearest(parts, route.label, policy, embedding);
+      }
       if (found) {
         record.cacheStatus = "hit";
         record.model = found.stored.model;
@@ -76,6 +86,7 @@ export class ResponseCache {
         return { model: found.stored.model, provider: found.stored.provider, events: replay(found.stored.events, record), trail: NO_TRAIL, cache: "hit", similarity: found.similarity };
       }
     }
+    if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal);
     const outcome = policy.forceRefresh ? "refresh" : "miss";
     record.cacheStatus = outcome;
     const gen = await run();
@@ -84,24 +95,29 @@ export class ResponseCache {
     return { ...gen, events: collect(gen.events, keep), cache: outcome, similarity: null };
   }
 
-  private lookup(parts: KeyParts, label: string, policy: CachePolicy, embedding: Float32Array | null): { stored: Stored; similarity: number | null } | null {
+  private exact(parts: KeyParts, policy: CachePolicy): Found | null {
     const now = this.now();
     const key = namespaced(policy.namespace, parts.key);
-    const exact = this.store.get(key, now);
-    if (exact !== null) {
-      this.store.hit(key, now);
-      return { stored: JSON.parse(exact) as Stored, similarity: null };
-    }
-    if (!embedding) return null;
-    let best: { key: string; response: string; similarity: number } | null = null;
+    const response = this.store.get(key, now);
+    if (response === null) return null;
+    this.store.hit(key, now);
+    return { stored: JSON.parse(response) as Stored, similarity: null };
+  }
+
+  /** The most similar live entry at or above the threshold (a linear scan of its group). */
+  private nearest(parts: KeyParts, label: string, policy: CachePolicy, embedding: Float32Array): Found | null {
+    const now = this.now();
+    let best: { key: string; similarity: number } | null = null;
     for (const c of this.store.candidates(policy.namespace, label, parts.paramsHash, now)) {
       if (c.embedding.length !== embedding.length) continue;
       const similarity = cosine(embedding, c.embedding);
-      if (similarity >= policy.similarity && (!best || similarity > best.similarity)) best = { key: c.key, response: c.response, similarity };
+      if (similarity >= policy.similarity && (!best || similarity > best.similarity)) best = { key: c.key, similarity };
     }
     if (!best) return null;
+    const response = this.store.get(best.key, now);
+    if (response === null) return null;
     this.store.hit(best.key, now);
-    return { stored: JSON.parse(best.response) as Stored, similarity: best.similarity };
+    return { stored: JSON.parse(response) as Stored, similarity: best.similarity };
   }
 
   private save(stored: Stored, parts: KeyParts, label: string, policy: CachePolicy, embedding: Float32Array | null): void {
