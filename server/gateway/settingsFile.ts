@@ -20,6 +20,8 @@ const fileSchema = z.strictObject({
   prices: z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), cached_input: z.number().nonnegative().optional(), output: z.number().nonnegative() })).optional(),
   guardrails: fileGuardrailsSchema.optional(),
   cache: cacheSettingsSchema.optional(),
+  // The request log: bodies off by default, rows kept 30 days (0: forever); flags win.
+  log: z.strictObject({ bodies: z.boolean().optional(), retention_days: z.number().int().min(0).optional() }).optional(),
 });
 
 export function loadGatewaySettings(path: string): GatewaySettings {
@@ -46,7 +48,7 @@ export function loadGatewaySettings(path: string): GatewaySettings {
     aliases[name] = typeof value === "string" ? value : parseConfig(value, `${path} aliases.${name}`);
   }
   for (const [id, value] of Object.entries(parsed.data.configs ?? {})) parseConfig(value, `${path} configs.${id}`);
-  return { aliases, configs: parsed.data.configs ?? {}, allowedHosts: parsed.data.allowed_hosts ?? [], prices: parsed.data.prices ?? {}, guardrails: parsed.data.guardrails, cache: cacheSettings(parsed.data.cache) };
+  return { aliases, configs: parsed.data.configs ?? {}, allowedHosts: parsed.data.allowed_hosts ?? [], prices: parsed.data.prices ?? {}, guardrails: parsed.data.guardrails, cache: cacheSettings(parsed.data.cache), log: parsed.data.log };
 }
 
 function invalid(message: string): FaroError {

@@ -28,6 +28,8 @@ export interface GatewaySettings {
   guardrails?: GuardrailSettings;
   /** Response cache defaults and limits (config.json `cache`); absent: off, default limits. */
   cache?: CacheSettings;
+  /** Request log settings (config.json `log`); --log-bodies / --log-retention-days win. */
+  log?: { bodies?: boolean; retention_days?: number };
 }
 
 export const EMPTY_SETTINGS: GatewaySettings = { aliases: {}, configs: {}, allowedHosts: [] };
