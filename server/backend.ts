@@ -35,6 +35,10 @@ import { ResponseCache } from "./gateway/cache/responseCache";
 import { gatewayEmbedder } from "./gateway/cache/embedder";
 import { DEFAULT_CACHE_SETTINGS } from "./gateway/cache/policy";
 import { RequestLog } from "./store/requestLog";
+import { DEFAULT_RETENTION_DAYS, Retention } from "./store/retention";
+import { Metrics } from "./http/metrics";
+import { withBodyLogging } from "./http/bodyCapture";
+import { logRoutes } from "./http/routes/logs";
 import { Settings } from "./store/settings";
 import { PriceTable } from "./gateway/pricing/priceTable";
 import { KeyAdmission } from "./gateway/virtualKeys/admission";
@@ -72,7 +76,9 @@ export class Backend {
         demoModelPath = demo.path;
         dirs = [join(config.home, "models")];
       }
-      const requestLog = new RequestLog(db, logger);
+      const requestLog = new RequestLog(db, logger, { enabled: config.requestLog });
+      const metrics = new Metrics();
+      requestLog.onRecord((row) => metrics.observe(row));
       const catalog = new Catalog(dirs, logger, demoModelPath);
       const engine = new Engine(catalog, config, logger);
       const settings = new Settings(db);
@@ -86,24 +92,34 @@ export class Backend {
       gateway.admission = new KeyAdmission(virtualKeys, gateway.prices);
       const cache = new ResponseCache(new CacheStore(db), routing.cache ?? DEFAULT_CACHE_SETTINGS, gateway, gatewayEmbedder(gateway), logger);
       const prompts = new PromptVersions(new PromptVersionStore(db));
-      const router = new Router([
-        ...healthRoutes(engine, version),
-        ...modelRoutes(gateway),
+      const apiRoutes = [
         ...chatRoutes(gateway, config.bodyLimit, config.apiKey, cache),
         ...embeddingRoutes(gateway, config.bodyLimit, config.apiKey),
         ...passthroughRoutes(gateway, config.apiKey),
-        ...queueRoutes(engine),
         ...promptRoutes(gateway, prompts, config.bodyLimit),
+      ];
+      const logBodies = config.logBodies ?? routing.log?.bodies ?? false;
+      const router = new Router([
+        ...healthRoutes(engine, version),
+        ...modelRoutes(gateway),
+        ...(logBodies ? withBodyLogging(apiRoutes) : apiRoutes),
+        ...queueRoutes(engine),
+        ...logRoutes(db, requestLog, metrics, engine, version),
       ]);
       const endpoint = new HttpEndpoint(router, requestLog, logger, gateway.admission);
       const backend = new Backend(config, db, requestLog, engine, gateway, endpoint, demoModelPath, logger, prompts, virtualKeys);
       if (config.defaultModel) await gateway.selectDefaultId(config.defaultModel);
+      backend.retention = new Retention(db, logger, { days: config.logRetentionDays ?? routing.log?.retention_days ?? DEFAULT_RETENTION_DAYS });
+      backend.retention.start();
       return backend;
     } catch (err) {
       db.close();
       throw err;
     }
   }
+
+  /** Deletes request log rows past the retention period (at start, then hourly). */
+  private retention: Retention | null = null;
 
   get demoModelId(): string | null {
     return this.demoModelPath ? DEMO_MODEL_ID : null;
@@ -128,6 +144,7 @@ export class Backend {
   async close(): Promise<void> {
     await this.endpoint.stop();
     await this.engine.dispose();
+    await this.retention?.stop();
     this.requestLog.close();
     this.db.close();
     this.logger.debug("backend closed");
