@@ -149,7 +149,8 @@ export class HttpEndpoint {
     // Logged once the handler is done (final token counts) and the response is over (status).
     await closed;
     this.settle(record);
-    if (url.pathname !== "/health" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode);
+    // Scrapes of /metrics and health checks would drown the log.
+    if (url.pathname !== "/health" && url.pathname !== "/metrics" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode);
   }
 
   private settle(record: RequestRecord): void {
