@@ -178,7 +178,8 @@ export class Gateway {
     const model = req.model === DEFAULT_MODEL_ALIAS && !hints.config ? await this.defaultId() : req.model;
     const config = hints.config ?? configForModel(model, this.routing, hints);
     // Virtual keys: budget and rate limits before anything leaves, the allowed models per target tried.
-    this.admission?.admit(ctx.requestId, model, hints.config ? null : addressed(config, model), req);
+    // A config sent with the request decides the models: the name in the body then allows nothing.
+    this.admission?.admit(ctx.requestId, hints.config ? null : model, hints.config ? null : addressed(config, model), req);
     const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
     const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown> };
     return executor.run(

@@ -55,7 +55,7 @@ export class KeyAdmission {
    * Before the request leaves. `target`: where the model name points when that is known without
    * running a routing config; each target actually tried is checked again by `atTarget`.
    */
-  admit(requestId: string, requested: string, target: Addressed | null, body: unknown): void {
+  admit(requestId: string, requested: string | null, target: Addressed | null, body: unknown): void {
     const t = this.tickets.get(requestId);
     if (!t || t.entry) return;
     const key = t.key;

@@ -1,0 +1,223 @@
+/**
+ * Virtual keys and cost end to end: keys made with the built CLI (`faro keys`) against a running
+ * `faro serve` routed to the mock OpenAI upstream, called with the official openai SDK whose
+ * apiKey is the virtual key: cost in the log and the header, 403/429/401 refusals, the secret in
+ * no file and no output.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import OpenAI from "openai";
+import Database from "better-sqlite3";
+import { CLI, serve, tempDir, type Served } from "../fixtures/serve";
+import { startOpenAIMock } from "../fixtures/mocks/openai";
+import type { MockServer } from "../fixtures/mocks/mockServer";
+
+const UPSTREAM_KEY = "test-key";
+const MASTER = "master-key-for-this-test";
+let mock: MockServer;
+let faro: Served;
+const outputs: string[] = [];
+
+const keys = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, "keys", ...args, "--home", faro.home], { encoding: "utf8", timeout: 30_000, env: { ...process.env, FARO_API_KEY: "" } });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+};
+const secretOf = (stdout: string) => stdout.match(/fk-[A-Za-z0-9_-]{43}/)?.[0] ?? assert.fail(`no secret in: ${stdout}`);
+const client = (apiKey: string) => new OpenAI({ baseURL: faro.baseURL, apiKey, maxRetries: 0 });
+const ask = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: "user" as const, content: "hello there" }], max_tokens: 10, ...extra });
+
+async function logged(id: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 50; i++) {
+    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
+    const row = db.prepare("SELECT * FROM requests WHERE id = ?").get(id) as Record<string, unknown> | undefined;
+    db.close();
+    if (row) return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no log row for ${id}`);
+}
+
+/** A response header of an SDK error (a Headers object in openai v5, a record before). */
+function header(err: InstanceType<typeof OpenAI.APIError>, name: string): string | null {
+  const h = err.headers as unknown;
+  if (h instanceof Headers) return h.get(name);
+  return ((h as Record<string, string> | undefined) ?? {})[name] ?? null;
+}
+
+async function refused(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof OpenAI.APIError, String(err));
+    return err;
+  }
+  assert.fail("expected an error");
+}
+
+before(async () => {
+  mock = await startOpenAIMock({ apiKey: UPSTREAM_KEY });
+  const home = await tempDir();
+  const target = (model: string) => ({ provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY, override_params: { model } });
+  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { "mock-mini": target("gpt-4o-mini"), "mock-4o": target("gpt-4o") } }));
+  faro = await serve([], { FARO_API_KEY: MASTER }, home);
+});
+
+after(async () => {
+  assert.equal(await faro.stop(), 0);
+  await mock.close();
+});
+
+test("faro keys: create prints the secret once; list, usage and revoke never do", () => {
+  const made = keys("create", "--name", "cli-key", "--budget", "5", "--period", "week", "--rpm", "60", "--tpm", "100000", "--models", "a,b");
+  assert.equal(made.status, 0, made.stderr);
+  const secret = secretOf(made.stdout);
+  assert.match(made.stdout, /budget \$5\.00 per week, 60 rpm, 100000 tpm, models a, b/);
+  const list = keys("list");
+  assert.equal(list.status, 0);
+  assert.match(list.stdout, new RegExp(`cli-key\\s+${secret.slice(0, 9)}\\.\\.\\.\\s+\\$0\\.00 this week`));
+  assert.match(list.stdout, /active/);
+  assert.equal(list.stdout.includes(secret), false);
+  const json = JSON.parse(keys("list", "--json").stdout) as Array<Record<string, unknown>>;
+  assert.deepEqual(json.map((k) => [k.name, k.rpm, k.tpm, k.models, k.budgetUsd, k.period]), [["cli-key", 60, 100000, ["a", "b"], 5, "week"]]);
+  const usage = keys("usage", "cli-key");
+  assert.equal(usage.status, 0);
+  assert.match(usage.stdout, /total\s+0\s+0\s+0\s+\$0\.00/);
+  const revoked = keys("revoke", "cli-key");
+  assert.match(revoked.stdout, /Revoked virtual key 'cli-key'/);
+  assert.match(keys("list").stdout, /revoked 20\d\d-/);
+  const again = keys("create", "--name", "cli-key");
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /already exists/);
+  const bad = keys("create", "--name", "x", "--rpm", "lots");
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--rpm must be a number/);
+  assert.match(keys("usage", "nobody").stderr, /No virtual key named 'nobody'/);
+});
+
+test("an allowed model passes with the virtual key; cost (with cached input) lands in the log row and the header", async () => {
+  const secret = secretOf(keys("create", "--name", "app", "--models", "mock-mini").stdout);
+  mock.reset();
+  mock.replyNext({ text: "hi back", usage: { promptTokens: 1000, completionTokens: 500, cachedTokens: 400 } });
+  const { data, response } = await client(secret).chat.completions.create(ask("mock-mini")).withResponse();
+  assert.equal(data.usage?.prompt_tokens, 1000);
+  assert.equal(data.usage?.prompt_tokens_details?.cached_tokens, 400);
+  const expected = (600 * 0.15 + 400 * 0.075 + 500 * 0.6) / 1e6; // gpt-4o-mini list prices
+  assert.equal(Number(response.headers.get("x-faro-cost-usd")), expected);
+  // The provider got Faro's upstream key, never the virtual key.
+  assert.equal(mock.requests[0]!.headers.authorization, `Bearer ${UPSTREAM_KEY}`);
+  const row = await logged(data.id);
+  assert.ok(Math.abs((row.cost_usd as number) - expected) < 1e-12);
+  assert.equal(row.cached_tokens, 400);
+  assert.match(String(row.virtual_key_id), /^vk-/);
+  const usage = keys("usage", "app");
+  assert.match(usage.stdout, /total\s+1\s+1000\s+500\s+\$0\.000420/);
+  // FARO_API_KEY still works beside virtual keys, without their limits.
+  const plain = await client(MASTER).chat.completions.create(ask("mock-4o"));
+  assert.equal(plain.choices[0]!.finish_reason, "stop");
+});
+
+test("a streamed answer: usage chunk when asked, the cost as an SSE comment before [DONE], and in the log", async () => {
+  const secret = secretOf(keys("create", "--name", "streamer").stdout);
+  mock.reset();
+  const stream = await client(secret).chat.completions.create({ ...ask("mock-mini"), stream: true, stream_options: { include_usage: true } });
+  let last: OpenAI.ChatCompletionChunk | null = null;
+  let id = "";
+  for await (const c of stream) [last, id] = [c, c.id];
+  assert.ok(last?.usage && last.usage.prompt_tokens > 0 && last.usage.completion_tokens > 0);
+  const cost = (last.usage.prompt_tokens * 0.15 + last.usage.completion_tokens * 0.6) / 1e6;
+  const row = await logged(id);
+  assert.ok(Math.abs((row.cost_usd as number) - cost) < 1e-12);
+  const raw = await fetch(`${faro.baseURL}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ ...ask("mock-mini"), stream: true }),
+  });
+  const frames = (await raw.text()).split("\n\n").filter(Boolean);
+  assert.equal(frames.at(-1), "data: [DONE]");
+  assert.match(frames.at(-2)!, /^: x-faro-cost-usd 0\.0000\d+$/);
+  assert.equal(frames.some((f) => f.includes('"usage":{')), false, "no usage chunk unless asked");
+});
+
+test("a model the key does not allow is 403 and nothing is sent", async () => {
+  const secret = secretOf(keys("create", "--name", "mini-only", "--models", "mock-mini").stdout);
+  mock.reset();
+  const err = await refused(client(secret).chat.completions.create(ask("mock-4o")));
+  assert.equal(err.status, 403);
+  assert.equal(err.code, "model_not_allowed");
+  assert.match(err.message, /may not use the model 'mock-4o'.*Allowed: mock-mini/);
+  assert.equal(mock.requests.length, 0);
+  // A routing config cannot smuggle a model past the list either.
+  const config = { provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY, override_params: { model: "gpt-4o" } };
+  const viaConfig = await refused(client(secret).chat.completions.create(ask("mock-mini"), { headers: { "x-portkey-config": JSON.stringify(config) } }));
+  assert.equal(viaConfig.status, 403);
+  assert.equal(mock.requests.length, 0);
+});
+
+test("over rpm: 429 with Retry-After and retry-after-ms", async () => {
+  const secret = secretOf(keys("create", "--name", "slow", "--rpm", "2").stdout);
+  mock.reset();
+  const c = client(secret);
+  await c.chat.completions.create(ask("mock-mini"));
+  await c.chat.completions.create(ask("mock-mini"));
+  const err = await refused(c.chat.completions.create(ask("mock-mini")));
+  assert.equal(err.status, 429);
+  assert.equal(err.code, "rate_limit_exceeded");
+  assert.match(err.message, /2 requests per minute/);
+  const after = Number(header(err, "retry-after"));
+  assert.ok(after >= 1 && after <= 60, String(after));
+  assert.ok(Number(header(err, "retry-after-ms")) > 0);
+  assert.equal(mock.requests.length, 2);
+});
+
+test("budget exhausted: 429 naming the budget, and the provider receives nothing", async () => {
+  const secret = secretOf(keys("create", "--name", "tight", "--budget", "0.0001", "--period", "day").stdout);
+  mock.reset();
+  mock.replyNext({ text: "expensive", usage: { promptTokens: 1000, completionTokens: 500 } }); // $0.00045 > $0.0001
+  await client(secret).chat.completions.create(ask("mock-mini"));
+  const err = await refused(client(secret).chat.completions.create(ask("mock-mini")));
+  assert.equal(err.status, 429);
+  assert.equal(err.code, "budget_exceeded");
+  assert.equal(err.type, "insufficient_quota");
+  assert.match(err.message, /used its budget of \$0\.000100 per day \(\$0\.000450 spent\)/);
+  assert.ok(Number(header(err, "retry-after")) > 0);
+  assert.equal(header(err, "x-should-retry"), "false");
+  assert.equal(mock.requests.length, 1);
+  assert.match(keys("list").stdout, /tight\s+fk-\S+\s+\$0\.000450 this day/);
+});
+
+test("revoked and unknown virtual keys are 401 in OpenAI's shape; an fk- key is never forwarded to a provider", async () => {
+  const secret = secretOf(keys("create", "--name", "gone").stdout);
+  await client(secret).chat.completions.create(ask("mock-mini"));
+  keys("revoke", "gone");
+  const err = await refused(client(secret).chat.completions.create(ask("mock-mini")));
+  assert.equal(err.status, 401);
+  assert.equal(err.code, "key_revoked");
+  const unknown = await refused(client("fk-" + "x".repeat(43)).models.list());
+  assert.equal(unknown.status, 401);
+  assert.equal(unknown.code, "invalid_api_key");
+  // x-portkey-provider normally forwards the bearer as the provider's key: not a virtual key.
+  const live = secretOf(keys("create", "--name", "portkey-style").stdout);
+  mock.reset();
+  await refused(
+    client(live).chat.completions.create(ask("gpt-4o-mini"), { headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": mock.url } }),
+  );
+  assert.equal(mock.requests[0]?.headers.authorization, undefined);
+});
+
+test("no secret in faro.db (or its WAL), in the server's output, or in list/usage output", async () => {
+  const secrets = outputs.join("\n").match(/fk-[A-Za-z0-9_-]{43}/g) ?? [];
+  assert.ok(secrets.length >= 6);
+  const files = ["faro.db", "faro.db-wal"].map((f) => join(faro.home, f)).filter(existsSync);
+  const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+  for (const s of secrets) {
+    assert.equal(bytes.includes(Buffer.from(s)), false, "secret in the database files");
+    assert.equal(faro.stdout().includes(s) || faro.stderr().includes(s), false, "secret in the server's output");
+  }
+  // Only `create` printed each secret: one occurrence per secret across every CLI output.
+  for (const s of new Set(secrets)) assert.equal(outputs.join("\n").split(s).length - 1, 1, `${s.slice(0, 9)} printed more than once`);
+});
