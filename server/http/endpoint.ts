@@ -17,7 +17,7 @@ import { toErrorResponse } from "./errors";
 import { checkApiKey, checkHostAndOrigin, isLoopbackHost } from "./guard";
 import { sendJson } from "./respond";
 import type { Match, Router } from "./router";
-import { sseEvent } from "./sse";
+import { endSseWithError } from "./sse";
 
 export interface EndpointOptions {
   host: string;
@@ -143,7 +143,7 @@ export class HttpEndpoint {
         sendJson(res, status, body, { ...baseHeaders, ...headers, ...close });
       } else if (!res.writableEnded) {
         // Mid-stream: OpenAI sends the error as a last event.
-        res.end(sseEvent(body));
+        endSseWithError(res, body);
       }
     }
     // Logged once the handler is done (final token counts) and the response is over (status).

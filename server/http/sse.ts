@@ -7,8 +7,52 @@ export function sseEvent(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`;
 }
 
-/** Starts an SSE response; every write goes straight to the socket (no Nagle, no proxy buffering). */
-export function startSse(res: ServerResponse, headers: Record<string, string>): void {
+const writers = new WeakMap<ServerResponse, SseWriter>();
+
+/**
+ * Writes events as they come, but the events produced in one turn of the event loop (several
+ * chunks an upstream sent in one packet, a role chunk and the first token) go out in one write:
+ * a socket write is a system call, and one per event cost more than the rest of the relay.
+ * Nothing waits beyond the current tick, so this is not buffering.
+ */
+export class SseWriter {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  send(data: unknown): void {
+    this.pending.push(sseEvent(data));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  /** Ends the stream with a last frame, after whatever is pending. */
+  end(last: string): void {
+    const text = this.take() + last;
+    this.res.end(text);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const text = this.take();
+    if (text && !this.res.writableEnded) this.res.write(text);
+  };
+
+  private take(): string {
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    this.pending = [];
+    return text;
+  }
+}
+
+/**
+ * Starts an SSE response. No Nagle, no proxy buffering; the headers go out with the first
+ * events (same tick) rather than in a write of their own.
+ */
+export function startSse(res: ServerResponse, headers: Record<string, string>): SseWriter {
   res.socket?.setNoDelay(true);
   res.writeHead(200, {
     ...headers,
@@ -17,5 +61,14 @@ export function startSse(res: ServerResponse, headers: Record<string, string>): 
     connection: "keep-alive",
     "x-accel-buffering": "no",
   });
-  res.flushHeaders();
+  const writer = new SseWriter(res);
+  writers.set(res, writer);
+  return writer;
+}
+
+/** Ends a started stream with an error frame, after the events still pending (mid-stream errors). */
+export function endSseWithError(res: ServerResponse, body: unknown): void {
+  const writer = writers.get(res);
+  if (writer) writer.end(sseEvent(body));
+  else res.end(sseEvent(body));
 }

@@ -4,8 +4,11 @@
  * direct to the mock, through a bare node:http proxy (the floor), through Faro, through
  * Portkey's open-source gateway — both gateways
  * routed with the same x-portkey-config. Non-streaming and streaming, 1 and 50 connections.
- * Also time to first streamed token, direct vs Faro. Options: --seconds N (default 5).
+ * Also time to first streamed token, direct vs Faro, and each process's CPU time per request
+ * (from /proc: robust on a shared machine where req/s moves with whatever else runs).
+ * Options: --seconds N (default 5).
  */
+import { readFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { createServer } from "node:net";
@@ -42,11 +45,25 @@ function startProcess(cmd: string[], ready: RegExp, env: NodeJS.ProcessEnv = {})
   });
 }
 
-interface Result { rps: number; p50: number; p99: number; errors: number }
+interface Result { rps: number; p50: number; p99: number; errors: number; cpuUs: number | null }
 
-async function load(url: string, headers: Record<string, string>, body: string, connections: number): Promise<Result> {
+/** User + system CPU of a process in µs (Linux /proc; null elsewhere). */
+function cpuOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
+async function load(url: string, headers: Record<string, string>, body: string, connections: number, pid?: number): Promise<Result> {
+  const before = cpuOf(pid);
   const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", ...headers }, body, connections, duration: SECONDS, pipelining: 1 });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  const after = cpuOf(pid);
+  const cpuUs = before === null || after === null || r.requests.total === 0 ? null : (after - before) / r.requests.total;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, cpuUs };
 }
 
 /** ms from sending the request to the first content chunk, median of `n` sequential streams. */
@@ -97,10 +114,10 @@ async function main() {
   );
   const config = JSON.stringify({ provider: "openai", api_key: "bench-key", custom_host: mockUrl });
   const paths = [
-    { name: "direct to mock", url: `${mockUrl}/chat/completions`, headers: {} as Record<string, string> },
-    { name: "bare node:http proxy", url: `${bare.match[1]}/chat/completions`, headers: {} as Record<string, string> },
-    { name: "Faro", url: `${faro.baseURL}/chat/completions`, headers: { "x-portkey-config": config } },
-    { name: "Portkey gateway", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: { "x-portkey-config": config } },
+    { name: "direct to mock", url: `${mockUrl}/chat/completions`, headers: {} as Record<string, string>, pid: upstream.proc.pid },
+    { name: "bare node:http proxy", url: `${bare.match[1]}/chat/completions`, headers: {} as Record<string, string>, pid: bare.proc.pid },
+    { name: "Faro", url: `${faro.baseURL}/chat/completions`, headers: { "x-portkey-config": config }, pid: faro.proc.pid },
+    { name: "Portkey gateway", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: { "x-portkey-config": config }, pid: portkey.proc.pid },
   ];
   const body = (stream: boolean) => JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hello there, how are you today" }], stream });
 
@@ -111,24 +128,29 @@ async function main() {
     const table: Array<{ mode: string; conns: number; path: string; r: Result }> = [];
     for (const stream of [false, true]) {
       for (const conns of [1, 50]) {
-        for (const p of paths) table.push({ mode: stream ? "stream" : "json", conns, path: p.name, r: await load(p.url, p.headers, body(stream), conns) });
+        for (const p of paths) table.push({ mode: stream ? "stream" : "json", conns, path: p.name, r: await load(p.url, p.headers, body(stream), conns, p.pid) });
       }
     }
     console.log(`\n${SECONDS} s per cell, autocannon in-process, mock upstream in its own process, 2-core machine\n`);
-    console.log("| mode | connections | path | req/s | p50 ms | p99 ms | errors | added ms/request (from req/s) |");
-    console.log("|---|---|---|---|---|---|---|---|");
+    console.log("| mode | connections | path | req/s | p50 ms | p99 ms | errors | added ms/request (from req/s) | CPU µs/request (that process) |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
     for (const row of table) {
       const direct = table.find((t) => t.mode === row.mode && t.conns === row.conns && t.path === "direct to mock")!;
       const added = row.path === "direct to mock" ? "" : ((row.conns * 1000) / row.r.rps - (row.conns * 1000) / direct.r.rps).toFixed(3);
-      console.log(`| ${row.mode} | ${row.conns} | ${row.path} | ${row.r.rps.toFixed(0)} | ${row.r.p50} | ${row.r.p99} | ${row.r.errors} | ${added} |`);
+      const cpu = row.r.cpuUs === null ? "n/a" : row.r.cpuUs.toFixed(0);
+      console.log(`| ${row.mode} | ${row.conns} | ${row.path} | ${row.r.rps.toFixed(0)} | ${row.r.p50} | ${row.r.p99} | ${row.r.errors} | ${added} | ${cpu} |`);
     }
     for (const mode of ["json", "stream"]) {
       const f = table.find((t) => t.mode === mode && t.conns === 50 && t.path === "Faro")!.r.rps;
       const k = table.find((t) => t.mode === mode && t.conns === 50 && t.path === "Portkey gateway")!.r.rps;
-      console.log(`\nratio Faro / Portkey at 50 connections (${mode}): ${(f / k).toFixed(1)}x`);
+      const cpu = (path: string) => table.find((t) => t.mode === mode && t.conns === 50 && t.path === path)!.r.cpuUs;
+      const [fc, kc] = [cpu("Faro"), cpu("Portkey gateway")];
+      const cpuRatio = fc && kc ? `; CPU per request Portkey / Faro ${(kc / fc).toFixed(1)}x` : "";
+      console.log(`\nratio Faro / Portkey at 50 connections (${mode}): ${(f / k).toFixed(1)}x req/s${cpuRatio}`);
     }
+    const faroPath = paths.find((p) => p.name === "Faro")!;
     const directTtft = await ttft(paths[0]!.url, {}, body(true), 200);
-    const faroTtft = await ttft(paths[1]!.url, paths[1]!.headers, body(true), 200);
+    const faroTtft = await ttft(faroPath.url, faroPath.headers, body(true), 200);
     console.log(`\ntime to first streamed token (median of 200): direct ${directTtft.toFixed(3)} ms, Faro ${faroTtft.toFixed(3)} ms, added ${(faroTtft - directTtft).toFixed(3)} ms`);
   } finally {
     await faro.stop();

@@ -10,7 +10,7 @@ import { ChoiceCollector, type ApiFinishReason, type CompletionMeta } from "../.
 import { clientGone } from "../clientGone";
 import { sendJson } from "../respond";
 import type { HttpContext } from "../router";
-import { SSE_DONE, sseEvent, startSse } from "../sse";
+import { SSE_DONE, startSse } from "../sse";
 import { formatCost } from "../../gateway/pricing/cost";
 
 type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "tool_calls" | "tool_call_delta" }>;
@@ -43,8 +43,8 @@ export async function answer({ ctx, meta, events, stream, includeUsage, shape, h
   const first = await it.next();
   if (!stream) return whole(ctx, meta, first, it, providerStart, shape, headers);
 
-  startSse(ctx.res, { ...ctx.baseHeaders, ...headers, "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) });
-  const write = (obj: unknown) => ctx.res.write(sseEvent(obj));
+  const sse = startSse(ctx.res, { ...ctx.baseHeaders, ...headers, "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) });
+  const write = (obj: unknown) => sse.send(obj);
   const opened = new Set<number>();
   const open = (index: number) => {
     if (opened.has(index)) return;
@@ -67,7 +67,7 @@ export async function answer({ ctx, meta, events, stream, includeUsage, shape, h
   }
   // Headers left long ago: the cost rides in an SSE comment, which OpenAI clients skip.
   if (ctx.record.costUsd !== null) ctx.res.write(`: x-faro-cost-usd ${formatCost(ctx.record.costUsd)}\n\n`);
-  ctx.res.end(SSE_DONE);
+  sse.end(SSE_DONE);
 }
 
 async function whole(
