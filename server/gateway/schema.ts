@@ -57,6 +57,11 @@ export const chatCompletionRequestSchema = z.looseObject({
   ...samplingFields,
   messages: z.array(message).min(1),
   max_completion_tokens: positiveInt,
+  // OpenAI's limits: 16 pairs, keys up to 64 characters, string values up to 512.
+  metadata: z
+    .record(z.string().max(64), z.string().max(512))
+    .refine((m) => Object.keys(m).length <= 16, "at most 16 key-value pairs")
+    .nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   response_format: z

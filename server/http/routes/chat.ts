@@ -46,7 +46,7 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: stri
     handler: async (ctx) => {
       const req = parseBody(schema, await readJson(ctx.req, bodyLimit));
       ctx.record.stream = req.stream === true;
-      const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
+      const hints = withBodyMetadata(routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey), req, ctx);
       const live = () => run(req, ctx, hints);
       const gen: CachedGeneration = cache
         ? await cache.generate(kind, req, ctx.req.headers, ctx.record, hints, ctx.signal, live)
@@ -60,6 +60,18 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: stri
     route("chat", "/v1/chat/completions", "chatcmpl-", chatCompletionRequestSchema, chatShape, (req, ctx, hints) => gateway.chat(req, ctx.record, requestContext(ctx), hints)),
     route("completion", "/v1/completions", "cmpl-", completionRequestSchema, textShape, (req, ctx, hints) => gateway.complete(req, ctx.record, requestContext(ctx), hints)),
   ];
+}
+
+/**
+ * The request log's tags: the body's `metadata` (OpenAI's chat field) merged under
+ * x-portkey-metadata, which wins on a clash; conditional routing sees the merged tags too.
+ */
+function withBodyMetadata(hints: RoutingHints, body: object, ctx: HttpContext): RoutingHints {
+  const tags = (body as { metadata?: Record<string, string> | null }).metadata;
+  // Validated for chat; legacy completions have no such field, so only an object counts there.
+  const metadata = tags && typeof tags === "object" && !Array.isArray(tags) ? { ...tags, ...hints.metadata } : hints.metadata;
+  if (Object.keys(metadata).length > 0) ctx.record.metadata = metadata;
+  return metadata === hints.metadata ? hints : { ...hints, metadata };
 }
 
 export function requestContext(ctx: HttpContext): RequestContext {
