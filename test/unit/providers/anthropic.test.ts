@@ -159,7 +159,7 @@ test("response: blocks become reasoning, text and tool_calls; cache reads and wr
     { type: "text", index: 0, text: "Checking." },
     { type: "tool_calls", index: 0, calls: [{ id: "toolu_1", name: "lookup", arguments: '{"q":"cat"}' }, { id: "toolu_2", name: "now", arguments: "{}" }] },
     { type: "choice_end", index: 0, finishReason: "tool_calls" },
-    { type: "usage", usage: { prompt_tokens: 18, completion_tokens: 7, total_tokens: 25 } },
+    { type: "usage", usage: { prompt_tokens: 18, completion_tokens: 7, total_tokens: 25, prompt_tokens_details: { cached_tokens: 5 } } },
   ]);
 });
 
@@ -225,7 +225,7 @@ test("stream: the event sequence becomes exact ChatEvents, tool input as deltas,
     { type: "tool_call_delta", index: 0, callIndex: 1, id: "toolu_2", name: "now", arguments: "" },
     { type: "tool_call_delta", index: 0, callIndex: 1, arguments: "{}" },
     { type: "choice_end", index: 0, finishReason: "tool_calls" },
-    { type: "usage", usage: { prompt_tokens: 35, completion_tokens: 89, total_tokens: 124 } },
+    { type: "usage", usage: { prompt_tokens: 35, completion_tokens: 89, total_tokens: 124, prompt_tokens_details: { cached_tokens: 10 } } },
   ]);
   const collector = new ChoiceCollector();
   for (const e of events) if (e.type !== "usage") collector.add(e);
