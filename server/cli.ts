@@ -8,6 +8,7 @@ import { DEMO_MODEL_NOTICE } from "./engine/demoModel";
 import { messageOf } from "./errors";
 import { stderrLogger, type LogLevel } from "./logger";
 import { RUN_USAGE, runCommand } from "./prompts/cliRun";
+import { LOGS_USAGE, logsCommand } from "./cliLogs";
 import { KEYS_USAGE, keysCommand } from "./gateway/virtualKeys/cliKeys";
 import { MANAGE_USAGE, providersCommand, pullCommand } from "./cliManage";
 
@@ -17,6 +18,7 @@ Usage:
   faro serve [options]     serve the OpenAI-compatible API on localhost
   faro models [options]    list the models Faro finds
 ${RUN_USAGE}
+${LOGS_USAGE}
 ${KEYS_USAGE}
 ${MANAGE_USAGE}
   faro --version
@@ -44,6 +46,10 @@ Options (environment variable in brackets):
                            (FARO_CONFIG, default <home>/config.json)
   --queue-aging DURATION   waiting this long raises a request's priority one level
                            (FARO_QUEUE_AGING, default 30s)
+  --log-bodies             keep request and response bodies in the request log, redacted
+                           (FARO_LOG_BODIES=on, or "log": {"bodies": true} in config.json)
+  --log-retention-days N   delete request log rows older than N days, 0 = never
+                           (FARO_LOG_RETENTION_DAYS, or log.retention_days; default 30)
   (FARO_API_KEY)           when set, requests must send 'Authorization: Bearer <key>'
 `;
 
@@ -58,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "keys") return keysCommand(rest, process.env);
+  if (command === "logs") return logsCommand(rest, process.env);
   if (command === "run") {
     // Only warnings and errors on stderr: the answer and its stats are what a run prints.
     return runCommand(rest, stderrLogger((process.env.FARO_LOG_LEVEL as LogLevel | undefined) || "warn"));
