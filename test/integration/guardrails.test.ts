@@ -159,6 +159,23 @@ describe("output guardrails", () => {
   });
 });
 
+describe("the cache and the guardrails", () => {
+  test("an answer to a request with PII is not cached (restore would put the values in the cache); one without is", async () => {
+    mock.reset();
+    const cache = { headers: { "x-portkey-cache": "simple" } };
+    for (let i = 0; i < 2; i++) {
+      const r = await client.chat.completions.create({ model: "mock-restore", messages: ask(`cache this for ${EMAIL}`) }, cache).withResponse();
+      assert.equal(r.data.choices[0]!.message.content, `cache this for ${EMAIL}`);
+      assert.equal(r.response.headers.get("x-faro-cache"), "miss", `call ${i + 1}`);
+    }
+    assert.equal(mock.requests.length, 2, "both calls reached the provider");
+    const clean = async () => (await client.chat.completions.create({ model: "mock-restore", messages: ask("nothing personal here") }, cache).withResponse()).response.headers.get("x-faro-cache");
+    assert.equal(await clean(), "miss");
+    assert.equal(await clean(), "hit");
+    assert.equal(mock.requests.length, 3);
+  });
+});
+
 describe("nothing leaks to disk", () => {
   test("the database files never contain the e-mail or the card", async () => {
     await new Promise((r) => setTimeout(r, 300)); // the log writer's batch

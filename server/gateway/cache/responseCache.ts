@@ -90,8 +90,12 @@ export class ResponseCache {
     const outcome = policy.forceRefresh ? "refresh" : "miss";
     record.cacheStatus = outcome;
     const gen = await run();
-    const keep = (events: ChatEvent[]) =>
+    const keep = (events: ChatEvent[]) => {
+      // A request that carried personal data is not kept: with restore on, its answer holds that
+      // data again, and the database must never hold what the guardrails took out.
+      if (record.guardrails.some((v) => v.check === "pii" && v.verdict === "redacted")) return;
       this.save({ model: gen.model, provider: gen.provider, events }, parts, route.label, policy, embedding);
+    };
     return { ...gen, events: collect(gen.events, keep), cache: outcome, similarity: null };
   }
 
