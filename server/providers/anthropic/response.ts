@@ -88,7 +88,7 @@ function usageOf(u: WireUsage): Usage {
   const prompt = (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
   const completion = u.output_tokens ?? 0;
   const cached = u.cache_read_input_tokens;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, ...(cached != null ? { prompt_tokens_details: { cached_tokens: cached } } : {}) };
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, ...(cached ? { prompt_tokens_details: { cached_tokens: cached } } : {}) };
 }
 
 /** A whole Message as events (one answer: Anthropic has no `n`). */
