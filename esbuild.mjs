@@ -20,12 +20,13 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: "extension/extension.ts" },
+    // languageClient.js is loaded when the backend starts, not at activation (ctx.ts).
+    entryPoints: { extension: "extension/extension.ts", languageClient: "extension/languageClient.ts" },
     outdir: "dist/extension",
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: ["vscode"],
+    external: ["vscode", "./languageClient.js"],
   },
   {
     ...common,
@@ -39,7 +40,8 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { webview: "webview/main.ts" },
+    // logs.js: the Logs dashboard (its imported logs.css is emitted beside it as logs.css).
+    entryPoints: { webview: "webview/main.ts", logs: "webview/logs/main.ts" },
     outdir: "dist/webview",
     platform: "browser",
     format: "iife",

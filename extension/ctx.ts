@@ -5,7 +5,7 @@
  */
 import * as os from "node:os";
 import * as vscode from "vscode";
-import { State, type LanguageClient } from "vscode-languageclient/node";
+import type { LanguageClient, State as ClientState } from "vscode-languageclient/node";
 import type {
   FaroNotificationMethod,
   FaroNotifications,
@@ -13,8 +13,6 @@ import type {
   ParamsOf,
   ResultOf,
 } from "../server/protocol";
-import { createClient } from "./client";
-import { crashHandler } from "./crashHandler";
 import { messageOf } from "./format";
 import { ProviderKeys } from "./providerKeys";
 import { RestartBudget } from "./restartPolicy";
@@ -22,6 +20,13 @@ import { initializationOptions, serverRuntime } from "./settings";
 import { StatusBar } from "./statusBar";
 
 const DEFAULT_MODEL_KEY = "faro.defaultModel";
+
+/**
+ * vscode-languageclient's State values. The client library (most of the bundle) is only loaded
+ * when the backend starts (createClient), so activation does not pay for it: it must not be
+ * imported for its values here.
+ */
+const State = { Stopped: 1 as ClientState.Stopped, Running: 2 as ClientState.Running, Starting: 3 as ClientState.Starting, StartFailed: 4 as ClientState.StartFailed };
 
 export class BackendNotRunningError extends Error {
   constructor() {
@@ -160,6 +165,9 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async createClient(): Promise<LanguageClient> {
+    // A separate bundle (see esbuild.mjs), so activation does not even parse the client library;
+    // a plain require keeps it in the CommonJS loader VS Code hooks to provide `vscode`.
+    const { createClient, crashHandler } = require("./languageClient.js") as typeof import("./languageClient");
     const home = this.extension.globalStorageUri.fsPath;
     await vscode.workspace.fs.createDirectory(this.extension.globalStorageUri);
     const config = vscode.workspace.getConfiguration("faro");
@@ -209,7 +217,7 @@ export class Ctx implements vscode.Disposable {
     return client;
   }
 
-  private onStateChange(client: LanguageClient, state: State): void {
+  private onStateChange(client: LanguageClient, state: ClientState): void {
     if (state === State.Starting) {
       this.status.update({ state: "starting" });
     } else if (state === State.Running) {
