@@ -26,7 +26,7 @@ export interface EndpointOptions {
   apiKey: string | null;
 }
 
-const EXPOSED_HEADERS = "x-request-id, x-faro-overhead-ms, x-faro-cost-usd";
+const EXPOSED_HEADERS = "x-request-id, x-faro-overhead-ms, x-faro-cost-usd, x-faro-provider, x-faro-retry-count, x-faro-fallback-index, x-faro-cache, x-portkey-cache-status";
 
 export class HttpEndpoint {
   private server: Server | null = null;
@@ -198,7 +198,7 @@ function preflight(res: ServerResponse, headers: Record<string, string>): void {
   res.writeHead(204, {
     ...headers,
     "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-    "access-control-allow-headers": "authorization, content-type, x-api-key, x-faro-priority, x-portkey-config, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout",
+    "access-control-allow-headers": "authorization, content-type, x-api-key, x-faro-priority, x-faro-config, x-faro-pii, x-faro-pii-restore, x-portkey-config, x-portkey-cache, x-portkey-cache-force-refresh, x-portkey-cache-namespace, x-portkey-metadata, x-portkey-trace-id, x-portkey-provider, x-portkey-retry-count, x-portkey-request-timeout, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout",
     "access-control-max-age": "600",
   });
   res.end();
