@@ -28,11 +28,22 @@ export function requestBodyText(req: IncomingMessage): string | null {
 export function captureResponse(res: ServerResponse): () => string | null {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Routes pass headers to writeHead, which getHeader() does not see: note the content type there.
+  let contentType = "";
+  const typeOf = () => contentType || String(res.getHeader("content-type") ?? "");
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const headers = args.find((a) => a !== null && typeof a === "object");
+    if (headers && !Array.isArray(headers)) {
+      for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === "content-type") contentType = String(v);
+    }
+    return writeHead(...args);
+  }) as ServerResponse["writeHead"];
   const keep = (chunk: unknown, encoding?: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === "function") return;
     const b = Buffer.isBuffer(chunk) ? chunk : typeof chunk === "string" ? Buffer.from(chunk, (typeof encoding === "string" ? encoding : "utf8") as BufferEncoding) : Buffer.from(chunk as Uint8Array);
     // SSE needs the whole stream to assemble the answer; other bodies only up to the cap.
-    if (size <= MAX_LOGGED_BODY || String(res.getHeader("content-type")).startsWith("text/event-stream")) chunks.push(b);
+    if (size <= MAX_LOGGED_BODY || typeOf().startsWith("text/event-stream")) chunks.push(b);
     size += b.length;
   };
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
@@ -47,7 +58,7 @@ export function captureResponse(res: ServerResponse): () => string | null {
   }) as ServerResponse["end"];
   return () => {
     if (size === 0) return null;
-    const type = String(res.getHeader("content-type") ?? "");
+    const type = typeOf();
     const body = Buffer.concat(chunks);
     if (type.startsWith("text/event-stream")) return cut(redact(JSON.stringify(assembleSse(body.toString("utf8")))));
     return textOf(body, type, size);

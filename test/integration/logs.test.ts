@@ -1,0 +1,129 @@
+/**
+ * The request log and metrics through `faro serve` with the demo model and the official openai
+ * SDK: metadata tags from the header and the body, /metrics counting the request, GET /v1/logs,
+ * bodies off by default and on (redacted, streams assembled) with --log-bodies, `faro logs`.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import OpenAI from "openai";
+import { CLI, serve, type Served } from "../fixtures/serve";
+import { assertPrometheusText } from "../fixtures/prometheus";
+import type { LogRow, LogRowFull } from "../../server/protocol";
+
+const run = promisify(execFile);
+const CHAT = 'faro_requests_total{route="POST /v1/chat/completions",model="faro-demo",provider="local",status_class="2xx"}';
+
+/** The row is written by the batched writer within ~200 ms: poll GET /v1/logs/{id}. */
+async function logged(s: Served, id: string): Promise<LogRowFull> {
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${s.origin}/v1/logs/${id}`);
+    if (res.status === 200) return (await res.json()) as LogRowFull;
+    assert.equal(res.status, 404);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`request ${id} never reached the log`);
+}
+
+describe("request log and metrics, bodies off (the default)", () => {
+  let server: Served;
+  let client: OpenAI;
+  before(async () => {
+    server = await serve();
+    client = new OpenAI({ baseURL: server.baseURL, apiKey: "unused", maxRetries: 0 });
+  });
+  after(async () => assert.equal(await server.stop(), 0));
+
+  test("metadata from x-portkey-metadata and the body's metadata; no bodies; /metrics counts it", async () => {
+    const before = assertPrometheusText(await (await fetch(`${server.origin}/metrics`)).text());
+    const { data, response } = await client.chat.completions
+      .create(
+        { model: "faro-demo", messages: [{ role: "user", content: "hi" }], max_tokens: 4, metadata: { env: "dev", team: "body" } },
+        { headers: { "x-portkey-metadata": JSON.stringify({ team: "search" }) } },
+      )
+      .withResponse();
+    const id = response.headers.get("x-request-id")!;
+    assert.equal(data.id, id);
+    const row = await logged(server, id);
+    assert.deepEqual(row.metadata, { env: "dev", team: "search" }, "the header wins on a clash");
+    assert.equal(row.model, "faro-demo");
+    assert.equal(row.status, 200);
+    assert.equal(row.requestBody, null, "bodies are off by default");
+    assert.equal(row.responseBody, null);
+    assert.equal(row.completionTokens, data.usage!.completion_tokens);
+
+    const res = await fetch(`${server.origin}/metrics`);
+    assert.match(res.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
+    const after = assertPrometheusText(await res.text());
+    assert.equal((after.get(CHAT) ?? 0) - (before.get(CHAT) ?? 0), 1);
+    assert.equal(after.get('faro_tokens_total{model="faro-demo",provider="local",type="completion"}'), data.usage!.completion_tokens);
+    assert.ok((after.get('faro_request_log_rows_total{outcome="committed"}') ?? 0) >= 1);
+    assert.equal(after.get('faro_engine_model_loaded{model="faro-demo"}'), 1);
+
+    const page = (await (await fetch(`${server.origin}/v1/logs?metadata.team=search&status=2xx&limit=5`)).json()) as { data: LogRow[] };
+    assert.deepEqual(page.data.map((r) => r.id), [id]);
+    const metricsLogged = (await (await fetch(`${server.origin}/v1/logs?route=${encodeURIComponent("GET /metrics")}`)).json()) as { data: LogRow[] };
+    assert.equal(metricsLogged.data.length, 0, "scrapes are not logged");
+  });
+
+  test("bad metadata and bad log queries are OpenAI-shaped 400s", async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: "faro-demo", messages: [{ role: "user", content: "hi" }], metadata: { n: 1 as unknown as string } }),
+      (e: InstanceType<typeof OpenAI.APIError>) => e.status === 400 && /metadata/.test(String(e.param)),
+    );
+    const res = await fetch(`${server.origin}/v1/logs?status=teapot`);
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { param: string; type: string } };
+    assert.deepEqual([body.error.param, body.error.type], ["status", "invalid_request_error"]);
+    assert.equal((await fetch(`${server.origin}/v1/logs?since=someday`)).status, 400);
+    assert.equal((await fetch(`${server.origin}/v1/logs/nope`)).status, 404);
+  });
+
+  test("faro logs lists rows and exports CSV from the same faro.db", async () => {
+    const { stdout } = await run(process.execPath, [CLI, "logs", "--home", server.home, "--route", "POST /v1/chat/completions"]);
+    assert.match(stdout, /\t200\t.*POST \/v1\/chat\/completions\tfaro-demo\tlocal\t/);
+    const csv = (await run(process.execPath, [CLI, "logs", "export", "--format", "csv", "--home", server.home, "--since", "1h", "--status", "ok"])).stdout;
+    const lines = csv.trimEnd().split("\r\n");
+    assert.ok(lines[0]!.startsWith("id,createdAt,route,"));
+    assert.ok(lines.slice(1).some((l) => l.includes('"{""env"":""dev"",""team"":""search""}"')));
+    await assert.rejects(run(process.execPath, [CLI, "logs", "export", "--home", server.home]), /needs --format csv or --format jsonl/);
+  });
+});
+
+describe("request log with --log-bodies", () => {
+  let server: Served;
+  let client: OpenAI;
+  before(async () => {
+    server = await serve(["--log-bodies"]);
+    client = new OpenAI({ baseURL: server.baseURL, apiKey: "unused", maxRetries: 0 });
+  });
+  after(async () => assert.equal(await server.stop(), 0));
+
+  test("a stream is logged as its assembled answer; secrets in bodies are redacted", async () => {
+    const secret = "sk-live1234567890abcdefghij";
+    const { data: stream, response } = await client.chat.completions
+      .create({
+        model: "faro-demo",
+        messages: [{ role: "user", content: `my key is ${secret}` }],
+        max_tokens: 8,
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+      .withResponse();
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    const row = await logged(server, response.headers.get("x-request-id")!);
+    assert.ok(row.requestBody!.includes('"max_tokens":8'));
+    assert.ok(!row.requestBody!.includes(secret), "the key is masked");
+    assert.ok(row.requestBody!.includes("sk-live***"));
+    const answer = JSON.parse(row.responseBody!) as { object: string; choices: { message: { content: string } }[]; usage: { completion_tokens: number } };
+    assert.equal(answer.object, "chat.completion");
+    assert.equal(answer.choices[0]!.message.content, text);
+    assert.equal(answer.usage.completion_tokens, row.completionTokens);
+
+    const plain = await client.embeddings.create({ model: "faro-demo", input: "x" }).withResponse();
+    const erow = await logged(server, plain.response.headers.get("x-request-id")!);
+    assert.equal((JSON.parse(erow.responseBody!) as { object: string }).object, "list");
+  });
+});
