@@ -1,10 +1,11 @@
 /**
  * Everyday backend commands: endpoint snippets, the local queue (cancel a request), unloading a
- * model, and removing a provider API key (adding one: modelCommands.ts).
+ * model, removing a provider API key (adding one: modelCommands.ts), and the Logs dashboard.
  */
 import * as vscode from "vscode";
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
+import { LogsPanel } from "./logsPanel";
 import { ProviderKeys } from "./providerKeys";
 import { endpointSnippets } from "./snippets";
 
@@ -76,9 +77,18 @@ const removeProviderKey = withBackend((ctx) => async () => {
   void vscode.window.showInformationMessage(`Removed the key for ${picked}.`);
 });
 
+const logsPanels = new WeakMap<Ctx, LogsPanel>();
+
+const openLogs = withBackend((ctx) => async () => {
+  let panel = logsPanels.get(ctx);
+  if (!panel) logsPanels.set(ctx, (panel = new LogsPanel(ctx)));
+  panel.show();
+});
+
 export const opsCommands: Record<string, CommandFactory> = {
   "faro.showEndpointSnippets": showEndpointSnippets,
   "faro.showQueue": showQueue,
   "faro.unloadModel": unloadModel,
   "faro.removeProviderKey": removeProviderKey,
+  "faro.openLogs": openLogs,
 };

@@ -1,0 +1,182 @@
+/**
+ * The Logs dashboard's host: one panel (strict CSP with a nonce; script and stylesheet only from
+ * dist/webview), a json-rpc-2.0 bridge over postMessage that forwards faro/logs/query, get and
+ * stats to the backend, a poller that pushes stats + the newest rows every few seconds while the
+ * panel is visible (none while hidden), and CSV/JSONL export through a save dialog.
+ */
+import { randomBytes } from "node:crypto";
+import * as vscode from "vscode";
+import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
+import type { ParamsOf } from "../server/protocol";
+import { toFilter } from "../webview/logs/filters";
+import { LIVE_NOTIFICATION, type ForwardedMethod, type PanelRequests, type WatchParams } from "../webview/logs/panelProtocol";
+import { pollOnce, type LogsApi } from "../webview/logs/poll";
+import type { Ctx } from "./ctx";
+import { messageOf } from "./format";
+
+const FORWARDED: readonly ForwardedMethod[] = ["faro/logs/query", "faro/logs/get", "faro/logs/stats"];
+export const POLL_MS = 4000;
+
+export class LogsPanel {
+  private panel: vscode.WebviewPanel | undefined;
+  private rpc: JSONRPCServerAndClient | undefined;
+  private watching: WatchParams | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  show(): void {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const root = vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview");
+    const panel = vscode.window.createWebviewPanel("faro.logs", "Faro: Logs", vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [root] });
+    this.panel = panel;
+    panel.webview.html = html(panel.webview, root);
+    const rpc = this.bridge(panel);
+    this.rpc = rpc;
+    const received = panel.webview.onDidReceiveMessage((m: unknown) => {
+      rpc.receiveAndSend(m, undefined, undefined).catch((err: unknown) => this.ctx.log.warn(`Logs view message failed: ${messageOf(err)}`));
+    });
+    // A hidden panel's webview is torn down; it calls panel/watch again with its saved filters when shown.
+    const viewState = panel.onDidChangeViewState(() => {
+      if (!panel.visible) this.stopPolling();
+    });
+    panel.onDidDispose(() => {
+      received.dispose();
+      viewState.dispose();
+      this.stopPolling();
+      rpc.rejectAllPendingRequests("The Logs panel was closed.");
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.rpc = undefined;
+        this.watching = undefined;
+      }
+    });
+  }
+
+  private readonly api: LogsApi = {
+    query: (p) => this.ctx.request("faro/logs/query", p),
+    stats: (p) => this.ctx.request("faro/logs/stats", p),
+  };
+
+  private bridge(panel: vscode.WebviewPanel): JSONRPCServerAndClient {
+    const rpc = new JSONRPCServerAndClient(new JSONRPCServer(), new JSONRPCClient((payload) => {
+      void panel.webview.postMessage(payload);
+    }));
+    for (const method of FORWARDED) {
+      rpc.addMethod(method, (params: ParamsOf<ForwardedMethod>) => this.guard(method, async () => {
+        await this.backend();
+        return this.ctx.request(method, params);
+      }));
+    }
+    rpc.addMethod("panel/watch", (p: PanelRequests["panel/watch"]["params"]) => this.guard("panel/watch", async () => {
+      await this.backend();
+      this.watching = p;
+      const first = await pollOnce(this.api, p, Date.now());
+      this.schedule();
+      return first;
+    }));
+    rpc.addMethod("panel/export", (p: PanelRequests["panel/export"]["params"]) => this.guard("panel/export", () => this.export(p)));
+    return rpc;
+  }
+
+  private async backend(): Promise<void> {
+    if (!(await this.ctx.ensureStarted())) throw new Error("The Faro backend is not running.");
+  }
+
+  /** Any failure goes back to the webview as a JSON-RPC error with the backend's message and code. */
+  private async guard<T>(method: string, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (err) {
+      const e = err as { code?: number; data?: unknown };
+      this.ctx.log.warn(`Logs view: ${method} failed: ${messageOf(err)}`);
+      throw new JSONRPCErrorException(messageOf(err), typeof e.code === "number" ? e.code : -32603, e.data);
+    }
+  }
+
+  // ---- Live updates: one poll at a time, only while visible ----
+
+  private schedule(): void {
+    if (this.timer || !this.panel?.visible) return;
+    this.timer = setInterval(() => void this.tick(), POLL_MS);
+  }
+
+  private stopPolling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    const w = this.watching;
+    if (!this.panel?.visible || !w) return this.stopPolling();
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      // A backend that went down shows as the update's error ("Not updating") until it is back.
+      const update = await pollOnce(this.api, w, Date.now());
+      if (update.error) this.ctx.log.warn(`Logs view: live update failed: ${update.error}`);
+      this.rpc?.notify(LIVE_NOTIFICATION, update, undefined);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  // ---- Export ----
+
+  private async export(p: PanelRequests["panel/export"]["params"]): Promise<{ path: string | null; rows: number }> {
+    const filter = toFilter(p.filter, Date.now());
+    if (!filter.ok) throw new Error(filter.error);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `faro-logs-${new Date().toISOString().slice(0, 10)}.${p.format}`;
+    const target = await vscode.window.showSaveDialog({
+      title: "Faro: Export request log",
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: p.format === "csv" ? { CSV: ["csv"] } : { "JSON Lines": ["jsonl"] },
+    });
+    if (!target) return { path: null, rows: 0 };
+    await this.backend();
+    let result;
+    if (target.scheme === "file") {
+      // The backend streams the rows to the file itself: no size limit, nothing held in memory here.
+      result = await this.ctx.request("faro/logs/export", { ...filter.value, format: p.format, includeBodies: p.includeBodies, path: target.fsPath });
+    } else {
+      // A remote or virtual workspace: the backend cannot write there, so the text comes back (capped) and VS Code writes it.
+      result = await this.ctx.request("faro/logs/export", { ...filter.value, format: p.format, includeBodies: p.includeBodies });
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(result.data ?? ""));
+    }
+    this.ctx.log.info(`Exported ${result.rows} request log rows to ${target.fsPath}`);
+    void vscode.window.showInformationMessage(`Exported ${result.rows} requests to ${target.fsPath}.`);
+    return { path: target.fsPath, rows: result.rows };
+  }
+}
+
+function html(webview: vscode.Webview, root: vscode.Uri): string {
+  const nonce = randomBytes(16).toString("base64");
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}`,
+  ].join("; ");
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(root, "logs.css"));
+  const js = webview.asWebviewUri(vscode.Uri.joinPath(root, "logs.js"));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css}">
+<title>Faro: Logs</title>
+</head>
+<body>
+<main id="app"></main>
+<script nonce="${nonce}" src="${js}"></script>
+</body>
+</html>`;
+}
