@@ -38,8 +38,12 @@ before(async () => {
   proc = spawn(process.execPath, [LSP_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
   proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.onNotification("faro/models/downloadProgress", (p: ModelDownloadProgress) => progress.push(p));
-  conn.onNotification("faro/models/changed", (p: (typeof changed)[number]) => changed.push(p));
+  conn.onNotification("faro/models/downloadProgress", (p: ModelDownloadProgress) => {
+    progress.push(p);
+  });
+  conn.onNotification("faro/models/changed", (p: (typeof changed)[number]) => {
+    changed.push(p);
+  });
   conn.listen();
   const init: InitializationOptions = { home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } };
   await conn.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: init });
