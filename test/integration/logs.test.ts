@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import OpenAI from "openai";
 import { CLI, serve, type Served } from "../fixtures/serve";
 import { assertPrometheusText } from "../fixtures/prometheus";
+import { startOpenAIMock } from "../fixtures/mocks/openai";
 import type { LogRow, LogRowFull } from "../../server/protocol";
 
 const run = promisify(execFile);
@@ -65,6 +66,29 @@ describe("request log and metrics, bodies off (the default)", () => {
     assert.deepEqual(page.data.map((r) => r.id), [id]);
     const metricsLogged = (await (await fetch(`${server.origin}/v1/logs?route=${encodeURIComponent("GET /metrics")}`)).json()) as { data: LogRow[] };
     assert.equal(metricsLogged.data.length, 0, "scrapes are not logged");
+  });
+
+  test("the routing trail is logged: each attempt with its provider, model and status", async () => {
+    const mock = await startOpenAIMock({ apiKey: "k" });
+    try {
+      mock.failNext({ status: 503, message: "overloaded" }, 1);
+      const config = {
+        strategy: { mode: "fallback" },
+        targets: [{ provider: "openai", custom_host: mock.url, api_key: "k", override_params: { model: "gpt-4o-mini" } }, { provider: "local", override_params: { model: "faro-demo" } }],
+      };
+      const { response } = await client.chat.completions
+        .create({ model: "x", messages: [{ role: "user", content: "hi" }], max_tokens: 2 }, { headers: { "x-portkey-config": JSON.stringify(config) } })
+        .withResponse();
+      const row = await logged(server, response.headers.get("x-request-id")!);
+      assert.deepEqual(
+        (row.attempts as { provider: string; model: string; status: number }[]).map((a) => [a.provider, a.model, a.status]),
+        [["openai", "gpt-4o-mini", 503], ["local", "faro-demo", 200]],
+      );
+      assert.equal(row.fallbackIndex, 1);
+      assert.equal(row.provider, "local");
+    } finally {
+      await mock.close();
+    }
   });
 
   test("bad metadata and bad log queries are OpenAI-shaped 400s", async () => {
