@@ -139,6 +139,28 @@ step("Compare shows two models side by side with latency and cost", "4-compare.p
   await view.locator(".history button.past", { hasText: "hello: tiny-a vs tiny-b" }).first().waitFor();
 });
 
+step("Compare keeps its state when hidden; a winner becomes the prompt's model, undoably", "4b-winner.png", async () => {
+  const view = wb.webview();
+  // Hide the panel behind another editor of its group, then show it again: a new webview
+  // document restores the columns from its saved state.
+  await wb.page.locator(".tabs-container .tab", { hasText: "hello run 1.md" }).click();
+  await view.locator("article.column").first().waitFor({ state: "detached" });
+  await wb.page.locator(".tabs-container .tab", { hasText: "Faro: Compare" }).click();
+  await view.locator("article.column").nth(1).locator(".metric-cost td", { hasText: "$0" }).waitFor();
+  assert.equal(await view.locator("article.column").count(), 2);
+
+  await view.locator('article.column[data-label="tiny-a"] vscode-button.mark-winner').click();
+  await view.locator('article.column.winner[data-label="tiny-a"] .winner-badge').waitFor();
+  await view.locator(".winner-note", { hasText: "hello.prompt now uses model: tiny-a" }).waitFor();
+  const modelLine = (model: string) => wb.page.locator(".monaco-editor .view-line", { hasText: new RegExp(`^model:\\s${model}$`) }).first();
+  await modelLine("tiny-a").waitFor();
+  await wb.screenshot("4b-winner.png");
+  // The edit is an ordinary one: Undo in the prompt's editor puts the old model back.
+  await wb.page.locator(".monaco-editor .view-line", { hasText: /^Say\shello/ }).first().click();
+  await wb.page.keyboard.press("Control+Z");
+  await modelLine("default").waitFor();
+});
+
 step("Start Local Endpoint, then the openai SDK calls it", "5-endpoint.png", async () => {
   await wb.command("Faro: Start Local Endpoint");
   const toast = await wb.waitForToast(/endpoint running at/);
