@@ -84,7 +84,7 @@ test("rows: a poll with no overlap (a burst bigger than a page, or an empty tabl
 });
 
 test("format: durations, dollars, counts, percentages, rates", () => {
-  assert.deepEqual([ms(null), ms(0.25), ms(12.4), ms(999), ms(1234), ms(12_345), ms(125_000)], ["—", "0.25 ms", "12 ms", "999 ms", "1.23 s", "12.3 s", "2 min 5 s"]);
+  assert.deepEqual([ms(null), ms(0), ms(0.25), ms(12.4), ms(999), ms(1234), ms(12_345), ms(125_000)], ["—", "0 ms", "0.25 ms", "12 ms", "999 ms", "1.23 s", "12.3 s", "2 min 5 s"]);
   assert.deepEqual([usd(null), usd(0), usd(0.000123), usd(0.0123), usd(1.5), usd(250)], ["—", "$0", "$0.00012", "$0.0123", "$1.50", "$250"]);
   assert.deepEqual([count(null), count(7), count(2.5), count(1234), count(45_600), count(3_400_000)], ["—", "7", "2.5", "1.2k", "46k", "3.4M"]);
   assert.deepEqual([percent(null), percent(0), percent(0.0512), percent(0.5)], ["—", "0%", "5.1%", "50%"]);
