@@ -95,7 +95,6 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN response_body TEXT;
       CREATE INDEX requests_model_created ON requests(model, created_at);
       CREATE INDEX requests_key_created ON requests(virtual_key_id, created_at);
-      CREATE INDEX requests_provider_created ON requests(provider, created_at);
       CREATE INDEX requests_trace ON requests(trace_id) WHERE trace_id IS NOT NULL;
       -- Per-minute rollup kept by the log writer in the same transaction as the rows, so
       -- faro/logs/stats and the dashboard never scan the raw log (store/logStats.ts).

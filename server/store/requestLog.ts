@@ -83,13 +83,11 @@ export class RequestLog {
       `INSERT INTO requests (id, created_at, route, model, provider, stream, status, latency_ms,
          ttft_ms, prompt_tokens, completion_tokens, finish_reason, error, prompt_id, prompt_version, retries, fallback_index, trace_id,
          cost_usd, cached_tokens, cache_status, metadata, virtual_key_id, guardrails, attempts, request_body, response_body)
-       VALUES (@id, @createdAt, @route, @model, @provider, @stream, @status, @latencyMs,
-         @ttftMs, @promptTokens, @completionTokens, @finishReason, @error, @promptId, @promptVersion, @retries, @fallbackIndex, @traceId,
-         @costUsd, @cachedTokens, @cacheStatus, @metadata, @virtualKeyId, @guardrails, @attempts, @requestBody, @responseBody)`,
+       VALUES (${new Array(27).fill("?").join(", ")})`,
     );
     const rollup = statsUpserter(db);
     this.insertMany = db.transaction((rows: RequestRow[]) => {
-      for (const row of rows) insert.run(toParams(row));
+      for (const row of rows) insert.run(...toParams(row));
       rollup(rows);
     });
   }
@@ -176,24 +174,35 @@ export class RequestLog {
   }
 }
 
-/** Named parameters for the insert: optional fields become NULL, JSON fields are encoded. */
-function toParams(row: RequestRow): Record<string, unknown> {
-  return {
-    ...row,
-    stream: row.stream ? 1 : 0,
-    promptId: row.promptId ?? null,
-    promptVersion: row.promptVersion ?? null,
-    retries: row.retries ?? 0,
-    fallbackIndex: row.fallbackIndex ?? null,
-    traceId: row.traceId ?? null,
-    costUsd: row.costUsd ?? null,
-    cachedTokens: row.cachedTokens ?? null,
-    cacheStatus: row.cacheStatus ?? null,
-    metadata: row.metadata && Object.keys(row.metadata).length > 0 ? JSON.stringify(row.metadata) : null,
-    virtualKeyId: row.virtualKeyId ?? null,
-    guardrails: row.guardrails && row.guardrails.length > 0 ? JSON.stringify(row.guardrails) : null,
-    attempts: row.attempts && row.attempts.length > 0 ? JSON.stringify(row.attempts) : null,
-    requestBody: row.requestBody ?? null,
-    responseBody: row.responseBody ?? null,
-  };
+/** Positional parameters for the insert (measurably cheaper than named ones): optional fields become NULL, JSON fields are encoded. */
+function toParams(row: RequestRow): unknown[] {
+  return [
+    row.id,
+    row.createdAt,
+    row.route,
+    row.model,
+    row.provider,
+    row.stream ? 1 : 0,
+    row.status,
+    row.latencyMs,
+    row.ttftMs,
+    row.promptTokens,
+    row.completionTokens,
+    row.finishReason,
+    row.error,
+    row.promptId ?? null,
+    row.promptVersion ?? null,
+    row.retries ?? 0,
+    row.fallbackIndex ?? null,
+    row.traceId ?? null,
+    row.costUsd ?? null,
+    row.cachedTokens ?? null,
+    row.cacheStatus ?? null,
+    row.metadata && Object.keys(row.metadata).length > 0 ? JSON.stringify(row.metadata) : null,
+    row.virtualKeyId ?? null,
+    row.guardrails && row.guardrails.length > 0 ? JSON.stringify(row.guardrails) : null,
+    row.attempts && row.attempts.length > 0 ? JSON.stringify(row.attempts) : null,
+    row.requestBody ?? null,
+    row.responseBody ?? null,
+  ];
 }
