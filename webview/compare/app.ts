@@ -77,8 +77,7 @@ export class CompareApp {
           value: (same ? old.get(v.name) : undefined) ?? (v.default === undefined ? "" : typeof v.default === "string" ? v.default : JSON.stringify(v.default)),
         }));
       } else this.state.variables = [];
-      const { comparisons } = await this.bridge.request("faro/compare/list", context.uri && this.state.current?.promptId ? { promptId: this.state.current.promptId, limit: 20 } : { limit: 20 });
-      this.state.history = comparisons;
+      this.state.history = (await this.bridge.request("faro/compare/list", { limit: 20 })).comparisons;
     });
     this.render();
   }
