@@ -12,7 +12,14 @@ export const SCREENSHOTS = resolve("test/e2e/screenshots");
 const TIMEOUT = 60_000;
 
 export class Workbench {
-  private constructor(readonly browser: Browser, readonly page: Page) {}
+  /** Console messages of the page and its frames (webviews included) that report a CSP violation. */
+  readonly cspViolations: string[] = [];
+
+  private constructor(readonly browser: Browser, readonly page: Page) {
+    page.on("console", (m) => {
+      if (/Content[- ]Security[- ]Policy/i.test(m.text())) this.cspViolations.push(m.text());
+    });
+  }
 
   static async open(url: string, folder: string): Promise<Workbench> {
     const browser = await chromium.launch({
