@@ -1,8 +1,10 @@
 /**
- * The request log's per-minute rollup (`request_stats`): the writer folds every batch into it in
- * the same transaction as the rows, and faro/logs/stats reads only the rollup, so aggregates
- * over millions of requests stay cheap. Latency percentiles come from a fixed log-spaced
- * histogram per bucket (interpolated within a bucket: approximate, within the bucket's width).
+ * The request log's rollups, per minute (`request_stats`) and per hour (`request_stats_hour`):
+ * the writer folds every batch into both in the same transaction as the rows, and
+ * faro/logs/stats reads only the rollups (whole hours from the hourly one, the edges of the
+ * range from the minute one), so aggregates over millions of requests stay cheap. Latency
+ * percentiles come from a fixed log-spaced histogram per bucket (interpolated within a bucket:
+ * approximate, within the bucket's width).
  */
 import type { Db } from "./db";
 import type { RequestRow } from "./requestLog";
@@ -20,9 +22,13 @@ const SUM_COLS = [
   "requests", "errors", "latency_sum", "ttft_sum", "ttft_count", "prompt_tokens", "completion_tokens", "gen_tokens", "gen_ms", "cost_usd", "cache_hits", "cache_misses",
 ] as const;
 
-export const STATS_TABLE_SQL = `
-      CREATE TABLE request_stats (
-        minute            INTEGER NOT NULL,   -- created_at floored to the minute (ms)
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+export const STATS_TABLES: Readonly<Record<number, string>> = { [MINUTE]: "request_stats", [HOUR]: "request_stats_hour" };
+
+export const STATS_TABLE_SQL = [MINUTE, HOUR].map((unit) => `
+      CREATE TABLE ${STATS_TABLES[unit]} (
+        t                 INTEGER NOT NULL,   -- created_at floored to the ${unit === MINUTE ? "minute" : "hour"} (ms)
         route             TEXT NOT NULL,
         model             TEXT NOT NULL,      -- '' when the request never reached a model
         provider          TEXT NOT NULL,      -- ''
@@ -40,9 +46,8 @@ export const STATS_TABLE_SQL = `
         cache_hits        INTEGER NOT NULL,
         cache_misses      INTEGER NOT NULL,   -- miss or refresh
         ${HIST_COLS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(", ")},
-        PRIMARY KEY (minute, route, model, provider)
-      ) WITHOUT ROWID;
-      ${backfillSql()}`;
+        PRIMARY KEY (t, route, model, provider)
+      ) WITHOUT ROWID;`).join("\n") + backfillSql();
 
 /** Rebuilds the rollup from the raw rows in SQL (the migration, and after bulk imports). */
 export function backfillSql(): string {
@@ -50,15 +55,16 @@ export function backfillSql(): string {
   const decodeMs = "(CASE WHEN ttft_ms IS NOT NULL AND latency_ms > ttft_ms THEN latency_ms - ttft_ms ELSE latency_ms END)";
   const hist = LATENCY_BOUNDS_MS.map((b, i) => `sum(latency_ms > ${i === 0 ? -1 : LATENCY_BOUNDS_MS[i - 1]} AND latency_ms <= ${b})`);
   hist.push(`sum(latency_ms > ${LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1]})`);
-  return `DELETE FROM request_stats;
-      INSERT INTO request_stats (minute, route, model, provider, ${SUM_COLS.join(", ")}, latency_max, ${HIST_COLS.join(", ")})
-      SELECT (created_at / 60000) * 60000, route, coalesce(model, ''), coalesce(provider, ''),
+  return [MINUTE, HOUR].map((unit) => `
+      DELETE FROM ${STATS_TABLES[unit]};
+      INSERT INTO ${STATS_TABLES[unit]} (t, route, model, provider, ${SUM_COLS.join(", ")}, latency_max, ${HIST_COLS.join(", ")})
+      SELECT (created_at / ${unit}) * ${unit}, route, coalesce(model, ''), coalesce(provider, ''),
         count(*), sum(status >= 400), sum(latency_ms), sum(coalesce(ttft_ms, 0)), count(ttft_ms),
         coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
         sum(CASE WHEN ${gen} THEN completion_tokens ELSE 0 END), sum(CASE WHEN ${gen} THEN ${decodeMs} ELSE 0 END),
         coalesce(sum(cost_usd), 0), sum(coalesce(cache_status, '') = 'hit'), sum(coalesce(cache_status, '') IN ('miss', 'refresh')), max(latency_ms),
         ${hist.join(", ")}
-      FROM requests GROUP BY 1, 2, 3, 4;`;
+      FROM requests GROUP BY 1, 2, 3, 4;`).join("\n");
 }
 
 export function rebuildStats(db: Db): void {
@@ -79,20 +85,29 @@ interface Agg {
 
 /** Folds a batch of rows into rollup upserts; returns a function run inside the writer's transaction. */
 export function statsUpserter(db: Db): (rows: readonly RequestRow[]) => void {
-  const cols = ["minute", "route", "model", "provider", ...SUM_COLS, "latency_max", ...HIST_COLS];
+  const byMinute = upserter(db, MINUTE);
+  const byHour = upserter(db, HOUR);
+  return (rows) => {
+    byMinute(rows);
+    byHour(rows);
+  };
+}
+
+function upserter(db: Db, unit: number): (rows: readonly RequestRow[]) => void {
+  const cols = ["t", "route", "model", "provider", ...SUM_COLS, "latency_max", ...HIST_COLS];
   const updates = [
     ...SUM_COLS.map((c) => `${c} = ${c} + excluded.${c}`),
     "latency_max = max(latency_max, excluded.latency_max)",
     ...HIST_COLS.map((c) => `${c} = ${c} + excluded.${c}`),
   ];
   const upsert = db.prepare(
-    `INSERT INTO request_stats (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})
-     ON CONFLICT (minute, route, model, provider) DO UPDATE SET ${updates.join(", ")}`,
+    `INSERT INTO ${STATS_TABLES[unit]} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})
+     ON CONFLICT (t, route, model, provider) DO UPDATE SET ${updates.join(", ")}`,
   );
   return (rows) => {
     const groups = new Map<string, Agg>();
     for (const r of rows) {
-      const minute = Math.floor(r.createdAt / 60_000) * 60_000;
+      const minute = Math.floor(r.createdAt / unit) * unit;
       const model = r.model ?? "";
       const provider = r.provider ?? "";
       const k = `${minute}\u0000${r.route}\u0000${model}\u0000${provider}`;
@@ -140,25 +155,44 @@ export interface StatsQuery {
 
 /** Aggregates over the rollup. Times are at minute resolution: `since` is floored to its minute. */
 export function queryStats(db: Db, q: StatsQuery): LogStatsResult {
-  const since = Math.floor(q.since / 60_000) * 60_000;
-  const where = ["minute >= ?", "minute < ?"];
-  const args: (string | number)[] = [since, q.until];
+  const since = Math.floor(q.since / MINUTE) * MINUTE;
+  const filters: string[] = [];
+  const filterArgs: string[] = [];
   for (const [col, v] of [["model", q.model], ["provider", q.provider], ["route", q.route]] as const) {
     if (v === undefined) continue;
-    where.push(`${col} = ?`);
-    args.push(v);
+    filters.push(` AND ${col} = ?`);
+    filterArgs.push(v);
   }
-  const w = where.join(" AND ");
+  const f = filters.join("");
+  const w = `t >= ? AND t < ?${f}`;
+  const args: (string | number)[] = [since, q.until, ...filterArgs];
+
+  // Whole hours from the hourly rollup, the minutes before the first and after the last from the minute one.
+  const hStart = Math.ceil(since / HOUR) * HOUR;
+  const hEnd = Math.floor(q.until / HOUR) * HOUR;
+  const source =
+    hEnd > hStart
+      ? {
+          sql: `(SELECT * FROM request_stats_hour WHERE t >= ? AND t < ?${f}
+                 UNION ALL SELECT * FROM request_stats WHERE ((t >= ? AND t < ?) OR (t >= ? AND t < ?))${f})`,
+          args: [hStart, hEnd, ...filterArgs, since, hStart, hEnd, q.until, ...filterArgs],
+        }
+      : { sql: `(SELECT * FROM request_stats WHERE ${w})`, args };
   const sums = [...SUM_COLS.map((c) => `sum(${c})`), "max(latency_max)", ...HIST_COLS.map((c) => `sum(${c})`)].join(", ");
-  const perModel = db.prepare(`SELECT model, provider, ${sums} FROM request_stats WHERE ${w} GROUP BY model, provider ORDER BY 3 DESC`).raw().all(...args) as (string | number)[][];
+  const perModel = db.prepare(`SELECT model, provider, ${sums} FROM ${source.sql} GROUP BY model, provider ORDER BY 3 DESC`).raw().all(...source.args) as (string | number)[][];
   const models = perModel.map((r) => modelStats(r[0] as string, r[1] as string, r.slice(2) as number[]));
-  const totalRow = db.prepare(`SELECT ${sums} FROM request_stats WHERE ${w}`).raw().get(...args) as (number | null)[];
-  const totals = modelStats(null, null, totalRow.map((v) => v ?? 0));
+  const total = new Array<number>(SUM_COLS.length + 1 + H).fill(0);
+  for (const r of perModel) {
+    r.slice(2).forEach((v, i) => {
+      total[i] = i === SUM_COLS.length ? Math.max(total[i]!, Number(v)) : total[i]! + Number(v);
+    });
+  }
+  const totals = modelStats(null, null, total);
 
   const dayMs = 86_400_000;
   const off = q.utcOffsetMinutes * 60_000;
   const daily = (db.prepare(
-    `SELECT CAST((minute + ?) / ${dayMs} AS INTEGER) AS d, sum(requests), sum(errors), sum(cost_usd), sum(prompt_tokens), sum(completion_tokens)
+    `SELECT CAST((t + ?) / ${dayMs} AS INTEGER) AS d, sum(requests), sum(errors), sum(cost_usd), sum(prompt_tokens), sum(completion_tokens)
      FROM request_stats WHERE ${w} GROUP BY d ORDER BY d`,
   ).raw().all(off, ...args) as number[][]).map(([d, requests, errors, cost, pt, ct]) => ({
     day: new Date(d! * dayMs).toISOString().slice(0, 10),
@@ -169,11 +203,11 @@ export function queryStats(db: Db, q: StatsQuery): LogStatsResult {
     completionTokens: ct!,
   }));
 
-  const span = Math.max(q.until - since, 60_000);
-  const bucketMs = Math.max(1, Math.ceil(span / 60_000 / Math.max(1, q.maxPoints))) * 60_000;
+  const span = Math.max(q.until - since, MINUTE);
+  const bucketMs = Math.max(1, Math.ceil(span / MINUTE / Math.max(1, q.maxPoints))) * MINUTE;
   const byBucket = new Map<number, number[]>();
   for (const r of db.prepare(
-    `SELECT CAST((minute - ?) / ${bucketMs} AS INTEGER) AS b, sum(requests), sum(errors), sum(cache_hits), sum(completion_tokens) FROM request_stats WHERE ${w} GROUP BY b`,
+    `SELECT CAST((t - ?) / ${bucketMs} AS INTEGER) AS b, sum(requests), sum(errors), sum(cache_hits), sum(completion_tokens) FROM request_stats WHERE ${w} GROUP BY b`,
   ).raw().all(since, ...args) as number[][]) byBucket.set(r[0]!, r.slice(1));
   const points: LogStatsResult["series"]["points"] = [];
   for (let b = 0; since + b * bucketMs < q.until; b++) {

@@ -1,5 +1,5 @@
 /**
- * Request log retention: rows (and rollup minutes) older than the retention period are deleted
+ * Request log retention: rows (and rollup buckets) older than the retention period are deleted
  * at start and then every hour, in small batches with a turn of the event loop between them,
  * so a large purge never holds the database (or a request) for long.
  */
@@ -23,6 +23,7 @@ export class Retention {
   private stopped = false;
   private readonly deleteRows;
   private readonly deleteStats;
+  private readonly deleteHourStats;
 
   constructor(
     private readonly db: Db,
@@ -31,7 +32,11 @@ export class Retention {
   ) {
     const batch = opts.batchSize ?? 500;
     this.deleteRows = db.prepare(`DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE created_at < ? LIMIT ${batch})`);
-    this.deleteStats = db.prepare(`DELETE FROM request_stats WHERE minute IN (SELECT DISTINCT minute FROM request_stats WHERE minute < ? LIMIT ${batch})`);
+    // A rollup bucket goes once it ends at or before the cutoff.
+    const stats = (table: string, unit: number) =>
+      db.prepare(`DELETE FROM ${table} WHERE t IN (SELECT DISTINCT t FROM ${table} WHERE t <= ? - ${unit} LIMIT ${batch})`);
+    this.deleteStats = stats("request_stats", 60_000);
+    this.deleteHourStats = stats("request_stats_hour", 3_600_000);
   }
 
   /** Purges now, then every interval (the timer does not keep the process alive). */
@@ -55,7 +60,7 @@ export class Retention {
   private async run(cutoff: number): Promise<number> {
     let total = 0;
     try {
-      for (const stmt of [this.deleteRows, this.deleteStats]) {
+      for (const stmt of [this.deleteRows, this.deleteStats, this.deleteHourStats]) {
         for (;;) {
           if (this.stopped || !this.db.open) return total;
           const { changes } = stmt.run(cutoff);

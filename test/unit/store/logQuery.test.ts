@@ -157,6 +157,12 @@ test("stats: per-model counts, error rate, percentiles, cost per day, cache hit 
     assert.deepEqual(s.daily.map((d) => [d.day, d.requests]), [["2026-01-10", 200]], "12:00 + 200 min stays in the day (UTC)");
     const shifted = logHandlers.stats(db, { since: T0, until: T0 + 200 * MIN, utcOffsetMinutes: 10 * 60 });
     assert.deepEqual(shifted.daily.map((d) => [d.day, d.requests]), [["2026-01-10", 120], ["2026-01-11", 80]], JSON.stringify(shifted.daily));
+    // Whole hours come from the hourly rollup, the ragged edges from the minute one.
+    const ragged = logHandlers.stats(db, { since: T0 + 30 * MIN + 5, until: T0 + 150 * MIN });
+    assert.equal(ragged.since, T0 + 30 * MIN, "floored to the minute");
+    assert.equal(ragged.totals.requests, 120);
+    assert.equal(ragged.models.find((m) => m.model === "b")!.errors, 12);
+    assert.equal(logHandlers.stats(db, { since: T0 + 61 * MIN, until: T0 + 62 * MIN }).totals.requests, 1, "inside one hour: minutes only");
     const filtered = logHandlers.stats(db, { since: T0, until: T0 + 200 * MIN, route: "POST /v1/embeddings" });
     assert.equal(filtered.totals.requests, 4);
     assert.throws(() => logHandlers.stats(db, { since: 5, until: 5 }), FaroError);

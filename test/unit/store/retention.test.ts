@@ -31,10 +31,12 @@ test("retention deletes only rows (and rollup minutes) older than the period, in
   const left = db.prepare("SELECT id FROM requests ORDER BY id").all() as { id: string }[];
   assert.equal(left.length, 51);
   assert.ok(left.every((r) => r.id.startsWith("new-") || r.id === "edge"));
-  const oldStats = db.prepare("SELECT count(*) AS n FROM request_stats WHERE minute < ?").get(NOW - 30 * DAY) as { n: number };
-  assert.equal(oldStats.n, 0);
-  const kept = db.prepare("SELECT sum(requests) AS n FROM request_stats").get() as { n: number };
-  assert.equal(kept.n, 51, "the rollup keeps the recent minutes");
+  for (const table of ["request_stats", "request_stats_hour"]) {
+    const oldStats = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE t < ?`).get(NOW - 31 * DAY) as { n: number };
+    assert.equal(oldStats.n, 0, table);
+    const kept = db.prepare(`SELECT sum(requests) AS n FROM ${table}`).get() as { n: number };
+    assert.equal(kept.n, 51, `${table} keeps the recent buckets`);
+  }
   assert.match(lines.join("\n"), /deleted 1234 rows older than 30 days/);
   assert.equal(await retention.purge(NOW), 0, "idempotent");
   await retention.stop();
