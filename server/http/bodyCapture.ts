@@ -149,9 +149,11 @@ export function withBodyLogging(routes: readonly Route[]): Route[] {
     ...route,
     handler: (ctx) => {
       const response = captureResponse(ctx.res);
-      // 'finish' comes before 'close', after which the endpoint logs the record; an error the
-      // endpoint writes after the handler threw is captured too.
-      ctx.res.once("finish", () => {
+      // The endpoint logs the record in a continuation of its own 'close' listener, so this
+      // listener (run in the same emit) is in time; 'close' also comes when the client left
+      // mid-stream (what was sent so far is kept). An error the endpoint writes after the
+      // handler threw is captured too.
+      ctx.res.once("close", () => {
         ctx.record.requestBody = requestBodyText(ctx.req);
         ctx.record.responseBody = response();
       });

@@ -146,6 +146,12 @@ describe("request log with --log-bodies", () => {
     assert.equal(answer.choices[0]!.message.content, text);
     assert.equal(answer.usage.completion_tokens, row.completionTokens);
 
+    const bad = await fetch(`${server.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"faro-demo","messages":[{"role":"user","content":"x"}],"temperature":5}' });
+    assert.equal(bad.status, 400);
+    const badRow = await logged(server, bad.headers.get("x-request-id")!);
+    assert.equal((JSON.parse(badRow.responseBody!) as { error: { param: string } }).error.param, "temperature", "an error answer is logged as sent");
+    assert.ok(badRow.requestBody!.includes('"temperature":5'));
+
     const plain = await client.embeddings.create({ model: "faro-demo", input: "x" }).withResponse();
     const erow = await logged(server, plain.response.headers.get("x-request-id")!);
     assert.equal((JSON.parse(erow.responseBody!) as { object: string }).object, "list");
