@@ -47,7 +47,7 @@ export class ResponseCache {
   constructor(
     private readonly store: CacheStore,
     readonly settings: CacheSettings,
-    private readonly gateway: Pick<Gateway, "defaultModel" | "routing">,
+    private readonly gateway: Pick<Gateway, "defaultModelId" | "routing">,
     private readonly embedder: Embedder | null,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,

@@ -19,7 +19,7 @@ export interface Route {
 
 const NOT_OUTPUT = new Set(["api_key", "virtual_key", "retry", "request_timeout", "cache"]);
 
-export async function resolveRoute(gateway: Pick<Gateway, "defaultModel" | "routing">, model: string, hints: RoutingHints): Promise<Route> {
+export async function resolveRoute(gateway: Pick<Gateway, "defaultModelId" | "routing">, model: string, hints: RoutingHints): Promise<Route> {
   if (hints.config) {
     const tree = strip(hints.config);
     const id = canonical({ config: tree, model, ...(usesConditions(tree) ? { metadata: hints.metadata } : {}) });
@@ -28,7 +28,7 @@ export async function resolveRoute(gateway: Pick<Gateway, "defaultModel" | "rout
   let name = model;
   if (model === DEFAULT_MODEL_ALIAS) {
     // An unknown default is the gateway's error to report; keep the name so the miss reaches it.
-    name = (await gateway.defaultModel())?.id ?? model;
+    name = (await gateway.defaultModelId()) ?? model;
   }
   const config = strip(configForModel(name, gateway.routing, hints));
   const target = typeof config.override_params?.model === "string" ? config.override_params.model : name;

@@ -66,7 +66,7 @@ describe("cache keys", () => {
 describe("cache routes", () => {
   const gateway = (aliases: Record<string, string> = {}) => ({
     routing: { ...EMPTY_SETTINGS, aliases },
-    defaultModel: async () => ({ id: "tiny" }) as never,
+    defaultModelId: async () => "tiny",
   });
 
   test("an alias, its target and `default` share a route; other models do not", async () => {
