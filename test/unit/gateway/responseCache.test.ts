@@ -48,7 +48,7 @@ function harness(raw: Parameters<typeof cacheSettings>[0], embedder: Embedder | 
   const db = openDatabase(file ?? join(mkdtempSync(join(tmpdir(), "faro-cache-")), "faro.db"));
   const clock = { now: 1_000_000 };
   const settings: CacheSettings = cacheSettings(raw);
-  const gateway = { routing: EMPTY_SETTINGS, defaultModel: async () => null };
+  const gateway = { routing: EMPTY_SETTINGS, defaultModelId: async () => null };
   const cache = new ResponseCache(new CacheStore(db), settings, gateway, embedder, createLogger(() => {}), () => clock.now);
   let calls = 0;
   return {
