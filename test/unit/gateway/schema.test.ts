@@ -17,9 +17,16 @@ function rejects(body: unknown): FaroError {
 }
 
 test("a minimal request passes, unknown fields pass through", () => {
-  const parsed = parseBody(chatCompletionRequestSchema, { ...ok, user: "u", metadata: { a: 1 } });
+  const parsed = parseBody(chatCompletionRequestSchema, { ...ok, user: "u", some_new_field: { a: 1 } });
   assert.equal(parsed.model, "m");
-  assert.deepEqual((parsed as Record<string, unknown>).metadata, { a: 1 });
+  assert.deepEqual((parsed as Record<string, unknown>).some_new_field, { a: 1 });
+});
+
+test("metadata (request log tags) follows OpenAI's rules: string values, at most 16 pairs", () => {
+  assert.deepEqual(parseBody(chatCompletionRequestSchema, { ...ok, metadata: { team: "search" } }).metadata, { team: "search" });
+  for (const metadata of [{ a: 1 }, Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])), { ["k".repeat(65)]: "v" }, "tags"]) {
+    assert.throws(() => parseBody(chatCompletionRequestSchema, { ...ok, metadata }), (e: unknown) => e instanceof FaroError && e.status === 400 && String(e.param).startsWith("metadata"));
+  }
 });
 
 test("missing fields are named as OpenAI names them", () => {
