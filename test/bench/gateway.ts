@@ -1,7 +1,8 @@
 /**
  * npm run bench:gateway — what a gateway costs on the request path. One run, one mock OpenAI
- * upstream (its own process), one load generator (autocannon, this process), three paths:
- * direct to the mock, through a bare node:http proxy (the floor), through Faro, through
+ * upstream (its own process), one load generator (autocannon, this process), five paths:
+ * direct to the mock, through a bare node:http proxy (the floor), through a minimal JSON proxy
+ * (the floor for any gateway that reads the request: test/bench/jsonProxy.ts), through Faro, through
  * Portkey's open-source gateway — both gateways
  * routed with the same x-portkey-config. Non-streaming and streaming, 1 and 50 connections.
  * Also time to first streamed token, direct vs Faro, and each process's CPU time per request
@@ -106,6 +107,7 @@ async function main() {
   const upstream = await startProcess([process.execPath, "--import", "tsx", "test/bench/mockUpstream.ts"], /(http:\/\/127\.0\.0\.1:\d+\/v1)/);
   const mockUrl = upstream.match[1]!;
   const bare = await startProcess([process.execPath, "--import", "tsx", "test/bench/bareProxy.ts", mockUrl], /(http:\/\/127\.0\.0\.1:\d+\/v1)/);
+  const json = await startProcess([process.execPath, "--import", "tsx", "test/bench/jsonProxy.ts", mockUrl], /(http:\/\/127\.0\.0\.1:\d+\/v1)/);
   const faro = await serve(["--models-dir", await tempDir("faro-bench-empty-")]);
   const portkeyPort = await freePort();
   const portkey = await startProcess(
@@ -116,6 +118,7 @@ async function main() {
   const paths = [
     { name: "direct to mock", url: `${mockUrl}/chat/completions`, headers: {} as Record<string, string>, pid: upstream.proc.pid },
     { name: "bare node:http proxy", url: `${bare.match[1]}/chat/completions`, headers: {} as Record<string, string>, pid: bare.proc.pid },
+    { name: "JSON proxy (parse, undici, serialize)", url: `${json.match[1]}/chat/completions`, headers: {} as Record<string, string>, pid: json.proc.pid },
     { name: "Faro", url: `${faro.baseURL}/chat/completions`, headers: { "x-portkey-config": config }, pid: faro.proc.pid },
     { name: "Portkey gateway", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: { "x-portkey-config": config }, pid: portkey.proc.pid },
   ];
@@ -157,6 +160,7 @@ async function main() {
     portkey.proc.kill("SIGTERM");
     upstream.proc.kill("SIGTERM");
     bare.proc.kill("SIGTERM");
+    json.proc.kill("SIGTERM");
   }
 }
 
