@@ -11,18 +11,27 @@ import {
   ResponseError,
   TextDocumentSyncKind,
   type Connection,
+  type MessageReader,
 } from "vscode-languageserver/node";
 import { Backend, FARO_VERSION } from "./backend";
 import { defaultConfig, type BackendConfig } from "./config";
 import { FaroError, messageOf } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { registerPromptFeatures } from "./lsp/features";
+import { consoleToClient, FramedMessageWriter } from "./lsp/stdioWriter";
 import { logHandlers } from "./store/logQuery";
 import { Downloads } from "./engine/downloads";
 import { checkProviderKey } from "./providers/keyCheck";
 import type { FaroNotifications, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "./protocol";
 
-const connection = createConnection(ProposedFeatures.all);
+// Over stdio, write each message in one piece (lsp/stdioWriter.ts); IPC (VS Code) is unchanged.
+// process.stdin stays a stream: the library wraps it in a reader itself and exits the server
+// when it ends, which it does only for a stream (its typings pair streams or readers, not both).
+const stdio = process.argv.includes("--stdio");
+const connection = stdio
+  ? createConnection(ProposedFeatures.all, process.stdin as unknown as MessageReader, new FramedMessageWriter(process.stdout))
+  : createConnection(ProposedFeatures.all);
+if (stdio) consoleToClient(connection);
 const logger: Logger = createLogger((level, line) => connection.console[level === "debug" ? "log" : level](line), "debug");
 let backend: Backend | null = null;
 

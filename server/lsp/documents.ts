@@ -4,7 +4,6 @@
  */
 import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
 import { analyzePrompt, type CheckContext, type PromptAnalysis } from "../prompts/check";
-import { LineIndex } from "../prompts/lineIndex";
 
 export interface OpenDocument {
   uri: string;
@@ -60,8 +59,24 @@ export class PromptDocuments {
 }
 
 function applyEdit(text: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }, insert: string): string {
-  const lines = new LineIndex(text);
-  const start = lines.offsetAt(range.start);
-  const end = Math.max(start, lines.offsetAt(range.end));
+  const start = offsetAt(text, range.start);
+  const end = Math.max(start, offsetAt(text, range.end));
   return text.slice(0, start) + insert + text.slice(end);
+}
+
+/**
+ * An LSP position's offset, scanning only up to its line (a keystroke near the top of a long
+ * file does not index the whole text). Line breaks and clamping as LineIndex counts them.
+ */
+export function offsetAt(text: string, pos: { line: number; character: number }): number {
+  if (pos.line < 0) return 0;
+  let i = 0;
+  for (let line = 0; line < pos.line; line++) {
+    while (i < text.length && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+    if (i >= text.length) return text.length;
+    i += text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+  }
+  let end = i;
+  while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+  return Math.min(i + Math.max(0, pos.character), end);
 }

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, parseDocument, type Document, type Node as YamlNode, type Pair } from "yaml";
 import { LineIndex, type Span } from "./lineIndex";
+import { TextMemo } from "./memo";
 import { analyzeTemplate, type TemplateInfo } from "./template";
 import type { Problem } from "./problems";
 
@@ -58,15 +59,31 @@ export function parsePromptDocument(text: string): PromptDocument {
   return { text, lines, frontmatter, body, template, problems };
 }
 
+interface ParsedYaml {
+  yaml: Document.Parsed;
+  data: unknown;
+  /** Offsets relative to the YAML text. */
+  problems: Problem[];
+}
+
+// Edits in the body leave the frontmatter as it was: parse it once. Shared and read-only.
+const parsedYaml = new TextMemo<ParsedYaml>(32);
+
 function parseFrontmatter(text: string, span: Span, block: Span, problems: Problem[]): Frontmatter {
-  const source = text.slice(span.start, span.end);
+  const { yaml, data, problems: own } = parsedYaml.get(text.slice(span.start, span.end), parseYaml);
+  for (const p of own) problems.push({ ...p, start: span.start + p.start, end: span.start + p.end });
+  return { span, block, yaml, data, hasErrors: yaml.errors.length > 0 };
+}
+
+function parseYaml(source: string): ParsedYaml {
   const yaml = parseDocument(source, { keepSourceTokens: false });
+  const problems: Problem[] = [];
   for (const [list, severity] of [[yaml.errors, "error"], [yaml.warnings, "warning"]] as const) {
     for (const e of list) {
-      const [s, en] = widen(source, e.pos[0], e.pos[1]);
+      const [start, end] = widen(source, e.pos[0], e.pos[1]);
       problems.push({
-        start: span.start + s,
-        end: span.start + en,
+        start,
+        end,
         severity,
         code: severity === "error" ? "yaml-syntax" : "yaml-warning",
         // yaml's message repeats the location and an excerpt; the range already shows both.
@@ -74,9 +91,13 @@ function parseFrontmatter(text: string, span: Span, block: Span, problems: Probl
       });
     }
   }
-  const hasErrors = yaml.errors.length > 0;
-  const data = hasErrors ? undefined : (yaml.toJS() as unknown) ?? {};
-  return { span, block, yaml, data, hasErrors };
+  const data = yaml.errors.length > 0 ? undefined : (yaml.toJS() as unknown) ?? {};
+  return { yaml, data, problems };
+}
+
+/** Forgets remembered frontmatter parses (the benchmark's cold baseline). */
+export function clearFrontmatterCache(): void {
+  parsedYaml.clear();
 }
 
 /**

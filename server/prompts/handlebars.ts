@@ -4,6 +4,7 @@
  */
 import Handlebars from "handlebars/dist/cjs/handlebars.js";
 import { Dotprompt } from "dotprompt";
+import { TextMemo } from "./memo";
 
 export type HandlebarsEnv = typeof Handlebars;
 export type Ast = hbs.AST.Program;
@@ -55,8 +56,30 @@ for (const name of DOTPROMPT_HELPERS) {
 }
 
 /** The AST with locations. Whitespace control (`~`) only trims text nodes, which no check reads: skip it. */
-export function parseTemplate(source: string): Ast {
+export function parseTemplateUncached(source: string): Ast {
   return Handlebars.parseWithoutProcessing(source);
+}
+
+// Open prompts, their partials and a few recent edits of each. A syntax error is cached too
+// (and thrown again): it is as much the parse's result as an AST is.
+const parsed = new TextMemo<{ ast: Ast } | { error: unknown }>(32);
+
+/** parseTemplateUncached, remembered by source text. The AST is shared: never modify it. */
+export function parseTemplate(source: string): Ast {
+  const r = parsed.get(source, (s) => {
+    try {
+      return { ast: parseTemplateUncached(s) };
+    } catch (error) {
+      return { error };
+    }
+  });
+  if ("error" in r) throw r.error;
+  return r.ast;
+}
+
+/** Forgets remembered parses (the benchmark's cold baseline). */
+export function clearTemplateCache(): void {
+  parsed.clear();
 }
 
 /**
