@@ -1,6 +1,10 @@
-/** Text completion (POST /v1/completions) on one context sequence with LlamaCompletion. */
-import type { LlamaContextSequence } from "node-llama-cpp";
+/**
+ * Text completion (POST /v1/completions) on one context sequence with LlamaCompletion, with the
+ * log probabilities of its tokens when asked for (logprobs.ts).
+ */
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
+import { CONTEXT_TOKENS, LogprobRecorder } from "./logprobs";
 import { samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import type { CompleteRequest, GenerateEvent } from "./types";
 
@@ -12,25 +16,46 @@ export async function complete(
   emit: (e: GenerateEvent) => void,
 ): Promise<void> {
   const { LlamaCompletion } = await import("node-llama-cpp");
-  const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+  const recorder = req.logprobs === null ? null : new LogprobRecorder(loaded.model, req.logprobs, req.temperature);
+  const completion = new LlamaCompletion({ contextSequence: recorder ? recorder.wrap(sequence) : sequence, autoDisposeSequence: false });
+  // OpenAI's text_offset counts from the start of the prompt, in characters.
+  const promptChars = [...req.prompt].length;
   try {
-    const promptTokens = loaded.model.tokenize(req.prompt).length;
-    const maxTokens = tokenBudget(sequence.contextSize, promptTokens, req.maxTokens);
+    const promptTokens = loaded.model.tokenize(req.prompt);
+    const promptTokenCount = promptTokens.length;
+    const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req.maxTokens);
     const tokenBias = await tokenBiasFor(loaded.model, req.logitBias);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
     for (let index = 0; index < req.n && !signal.aborted; index++) {
+      recorder?.reset(promptTokens);
+      let offset = promptChars;
+      // LlamaCompletion reports a chunk's tokens right before its text, which it detokenizes without
+      // the prompt: SentencePiece would drop the first token's leading space ("answer" for " answer").
+      let chunkTokens: Token[] = [];
+      let before = promptTokens.slice(-CONTEXT_TOKENS);
       const { metadata } = await completion.generateCompletionWithMeta(req.prompt, {
         signal,
         stopOnAbortSignal: true,
         maxTokens,
         ...samplingOptions(req, index, tokenBias),
-        onTextChunk: (text) => emit({ type: "text", index, text }),
+        onToken: (tokens) => (chunkTokens = tokens),
+        onTextChunk: () => {
+          const text = loaded.model.detokenize(chunkTokens, false, before);
+          before = [...before, ...chunkTokens].slice(-CONTEXT_TOKENS);
+          if (!recorder) return emit({ type: "text", index, text });
+          const logprobs = recorder.take(chunkTokens).map((lp) => {
+            const entry = { ...lp, text_offset: offset };
+            offset += [...lp.token].length;
+            return entry;
+          });
+          emit({ type: "text", index, text, logprobs });
+        },
       });
       const finishReason = signal.aborted || metadata.stopReason === "abort" ? "abort" : metadata.stopReason === "maxTokens" ? "length" : "stop";
       emit({ type: "choice_end", index, finishReason });
     }
     const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;
-    emit({ type: "usage", usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+    emit({ type: "usage", usage: { prompt_tokens: promptTokenCount, completion_tokens: completionTokens, total_tokens: promptTokenCount + completionTokens } });
   } finally {
     completion.dispose({ disposeSequence: false });
   }

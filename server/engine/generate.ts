@@ -1,11 +1,13 @@
 /**
  * Chat generation on one context sequence with node-llama-cpp's stateless LlamaChat: `n`
  * answers, JSON output by grammar, tools (auto: the model's own function calling; required or
- * named: forced by grammar), thoughts as reasoning, usage counted by the sequence's meter.
+ * named: forced by grammar), thoughts as reasoning, log probabilities of the answer's tokens when
+ * asked for (logprobs.ts), usage counted by the sequence's meter.
  */
 import { randomUUID } from "node:crypto";
 import type { ChatModelFunctions, LlamaChatResponse, LlamaChatResponseChunk, LlamaContextSequence, LlamaGrammar } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
+import { LogprobRecorder } from "./logprobs";
 import { samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import type { FinishReason, GenerateEvent, GenerateRequest, ToolCall, ToolSpec } from "./types";
 
@@ -17,7 +19,8 @@ export async function generate(
   emit: (e: GenerateEvent) => void,
 ): Promise<void> {
   const { LlamaChat } = await import("node-llama-cpp");
-  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
+  const recorder = req.logprobs === null ? null : new LogprobRecorder(loaded.model, req.logprobs, req.temperature);
+  const chat = new LlamaChat({ contextSequence: recorder ? recorder.wrap(sequence) : sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
   try {
     const forcedTools = forced(req);
     const functions = !forcedTools && req.toolChoice.type === "auto" && req.tools.length ? toFunctions(req.tools) : undefined;
@@ -30,10 +33,13 @@ export async function generate(
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
 
     for (let index = 0; index < req.n && !signal.aborted; index++) {
+      recorder?.reset();
       const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
+        // Taken even when not reported (thoughts), so that later tokens line up with their own steps.
+        const logprobs = recorder?.take(chunk.tokens);
         if (!chunk.text) return;
         if (chunk.type === "segment" && chunk.segmentType === "thought") emit({ type: "reasoning", index, text: chunk.text });
-        else if (!forcedTools) emit({ type: "text", index, text: chunk.text });
+        else if (!forcedTools) emit({ type: "text", index, text: chunk.text, ...(logprobs ? { logprobs } : {}) });
       };
       const response = await chat.generateResponse(req.history, {
         signal,

@@ -25,6 +25,8 @@ export interface SamplingParams {
   frequencyPenalty: number;
   /** OpenAI's logit_bias: token id -> value added to its logit (-100 bans it). */
   logitBias: Record<number, number> | null;
+  /** Log probabilities wanted: null for none, else how many alternatives per token (OpenAI's top_logprobs). */
+  logprobs: number | null;
 }
 
 export interface GenerateRequest extends SamplingParams {
@@ -56,10 +58,25 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** One alternative for a position, in OpenAI's shape: its text, ln p, and UTF-8 bytes. */
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
+
+/** A generated token's log probability and the most likely alternatives (OpenAI's chat shape). */
+export interface TokenLogprob extends TopLogprob {
+  top_logprobs: TopLogprob[];
+  /** Legacy completions only: where the token starts in prompt + completion, in characters. */
+  text_offset?: number;
+}
+
 export type FinishReason = "stop" | "length" | "tool_calls" | "abort";
 
 export type GenerateEvent =
-  | { type: "text"; index: number; text: string }
+  /** `logprobs`: the tokens that make up `text` (when the request asked for log probabilities). */
+  | { type: "text"; index: number; text: string; logprobs?: TokenLogprob[] }
   | { type: "reasoning"; index: number; text: string }
   | { type: "tool_calls"; index: number; calls: ToolCall[] }
   | { type: "choice_end"; index: number; finishReason: FinishReason }

@@ -206,7 +206,10 @@ async function* collect(events: AsyncIterable<ChatEvent>, keep: (events: ChatEve
 function append(kept: ChatEvent[], e: ChatEvent): void {
   const last = kept.at(-1);
   if (last && (e.type === "text" || e.type === "reasoning") && last.type === e.type && last.index === e.index) {
-    kept[kept.length - 1] = { ...last, text: last.text + e.text };
+    const merged = { ...last, text: last.text + e.text };
+    // Log probabilities go with their text: a replay carries every token's.
+    if (merged.type === "text" && e.type === "text" && (merged.logprobs || e.logprobs)) merged.logprobs = [...(merged.logprobs ?? []), ...(e.logprobs ?? [])];
+    kept[kept.length - 1] = merged;
   } else kept.push(e);
 }
 

@@ -5,7 +5,7 @@
 import { badRequest } from "../../errors";
 import type { z } from "zod";
 import type { Gateway, Generation } from "../../gateway/gateway";
-import { chatChunk, chatDelta, textChunk, usageChunk, type CompletionMeta } from "../../gateway/openaiShape";
+import { chatChunk, chatDelta, chatPieceLogprobs, textChunk, textPieceLogprobs, usageChunk, type CompletionMeta } from "../../gateway/openaiShape";
 import { chatCompletionRequestSchema, completionRequestSchema, parseBody } from "../../gateway/schema";
 import type { RequestContext } from "../../providers/types";
 import type { Trail } from "../../gateway/routing/executor";
@@ -18,7 +18,7 @@ import { answer, type Shape } from "./generation";
 const chatShape: Shape = {
   whole: (c, meta, usage) => c.chatCompletion(meta, usage),
   open: (meta, index, u) => chatChunk(meta, index, { role: "assistant", content: "" }, null, u),
-  piece: (meta, e, u) => chatChunk(meta, e.index, chatDelta(e), null, u),
+  piece: (meta, e, u) => chatChunk(meta, e.index, chatDelta(e), null, u, chatPieceLogprobs(e)),
   close: (meta, index, reason, u) => chatChunk(meta, index, {}, reason, u),
   usage: (meta, usage) => usageChunk(meta, "chat.completion.chunk", usage),
 };
@@ -26,7 +26,7 @@ const chatShape: Shape = {
 const textShape: Shape = {
   whole: (c, meta, usage) => c.textCompletion(meta, usage),
   open: () => null,
-  piece: (meta, e, u) => textChunk(meta, e.index, e.type === "text" ? e.text : "", null, u),
+  piece: (meta, e, u) => textChunk(meta, e.index, e.type === "text" ? e.text : "", null, u, textPieceLogprobs(e)),
   close: (meta, index, reason, u) => textChunk(meta, index, "", reason, u),
   usage: (meta, usage) => usageChunk(meta, "text_completion", usage),
 };

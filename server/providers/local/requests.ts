@@ -13,7 +13,7 @@ const unsupported = (param: string, what: string) => badRequest(`${what} is not 
 
 type SamplingFields = Pick<ChatCompletionRequest, "temperature" | "top_p" | "max_tokens" | "stop" | "seed" | "presence_penalty" | "frequency_penalty" | "logit_bias">;
 
-function sampling(req: SamplingFields, maxTokens: number | null): SamplingParams {
+function sampling(req: SamplingFields, maxTokens: number | null, logprobs: number | null): SamplingParams {
   const stop = req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop;
   return {
     temperature: req.temperature ?? 1,
@@ -24,26 +24,37 @@ function sampling(req: SamplingFields, maxTokens: number | null): SamplingParams
     presencePenalty: req.presence_penalty ?? 0,
     frequencyPenalty: req.frequency_penalty ?? 0,
     logitBias: req.logit_bias ? Object.fromEntries(Object.entries(req.logit_bias).map(([k, v]) => [Number(k), v])) : null,
+    logprobs,
   };
 }
 
 export function toGenerateRequest(req: ChatCompletionRequest): GenerateRequest {
-  if (req.logprobs) throw unsupported("logprobs", "logprobs (node-llama-cpp's chat API does not expose token probabilities)");
   const tools: ToolSpec[] = (req.tools ?? []).map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters }));
   const toolChoice = toolChoiceOf(req, tools);
   const format = formatOf(req);
   if (format.type !== "text" && tools.length && toolChoice.type === "auto") {
     throw badRequest("response_format and tools cannot be combined on local models: a grammar constrains one or the other.", "response_format", "unsupported_parameter");
   }
-  return { ...sampling(req, req.max_completion_tokens ?? req.max_tokens ?? null), history: toChatHistory(req.messages), n: req.n ?? 1, format, tools, toolChoice };
+  const logprobs = chatLogprobs(req, toolChoice);
+  return { ...sampling(req, req.max_completion_tokens ?? req.max_tokens ?? null, logprobs), history: toChatHistory(req.messages), n: req.n ?? 1, format, tools, toolChoice };
 }
 
 export function toCompleteRequest(req: CompletionRequest, prompt: string): CompleteRequest {
   if (req.echo) throw unsupported("echo", "echo");
-  if (req.logprobs != null) throw unsupported("logprobs", "logprobs");
   if (req.suffix) throw unsupported("suffix", "suffix (fill-in-the-middle)");
   if ((req.best_of ?? 1) > 1) throw unsupported("best_of", "best_of > 1");
-  return { ...sampling(req, req.max_tokens ?? 16), prompt, n: req.n ?? 1 };
+  return { ...sampling(req, req.max_tokens ?? 16, req.logprobs ?? null), prompt, n: req.n ?? 1 };
+}
+
+/** Chat's `logprobs: true` with `top_logprobs` alternatives (0 when absent), as OpenAI validates them. */
+function chatLogprobs(req: ChatCompletionRequest, toolChoice: ToolChoice): number | null {
+  if (!req.logprobs) {
+    if (req.top_logprobs != null) throw badRequest("top_logprobs requires logprobs to be set to true.", "top_logprobs", "invalid_value");
+    return null;
+  }
+  // Tool calls are parsed (or grammar-forced) out of the generated text, so their tokens belong to no message content.
+  if (toolChoice.type !== "none") throw unsupported("logprobs", "logprobs together with tools (tool_choice other than 'none')");
+  return req.top_logprobs ?? 0;
 }
 
 function toolChoiceOf(req: ChatCompletionRequest, tools: ToolSpec[]): ToolChoice {

@@ -41,13 +41,26 @@ test("response formats and refusals", () => {
     schema: { type: "boolean" },
   });
   assert.equal(refused(() => chat({ response_format: { type: "json_schema", json_schema: { name: "x" } } })).param, "response_format.json_schema.schema");
-  assert.equal(refused(() => chat({ logprobs: true })).param, "logprobs");
 });
 
-test("legacy completions default to 16 tokens and refuse echo, suffix, best_of", () => {
+test("logprobs: top_logprobs alternatives (0 unless given); needs logprobs; not with tools", () => {
+  assert.equal(chat({}).logprobs, null);
+  assert.equal(chat({ logprobs: false }).logprobs, null);
+  assert.equal(chat({ logprobs: true }).logprobs, 0);
+  assert.equal(chat({ logprobs: true, top_logprobs: 20 }).logprobs, 20);
+  assert.equal(chat({ logprobs: true, tools, tool_choice: "none" }).logprobs, 0);
+  assert.equal(refused(() => chat({ top_logprobs: 2 })).param, "top_logprobs");
+  assert.equal(refused(() => chat({ logprobs: true, tools })).param, "logprobs");
+  assert.equal(refused(() => chat({ logprobs: true, tools, tool_choice: "required" })).param, "logprobs");
+});
+
+test("legacy completions default to 16 tokens, take logprobs N, and refuse echo, suffix, best_of", () => {
   const body = (extra: Record<string, unknown>) => parseBody(completionRequestSchema, { model: "m", prompt: "p", ...extra });
   assert.equal(toCompleteRequest(body({}), "p").maxTokens, 16);
-  for (const [k, v] of [["echo", true], ["suffix", "s"], ["best_of", 2], ["logprobs", 1]] as const) {
+  assert.equal(toCompleteRequest(body({}), "p").logprobs, null);
+  assert.equal(toCompleteRequest(body({ logprobs: 0 }), "p").logprobs, 0);
+  assert.equal(toCompleteRequest(body({ logprobs: 5 }), "p").logprobs, 5);
+  for (const [k, v] of [["echo", true], ["suffix", "s"], ["best_of", 2]] as const) {
     assert.equal(refused(() => toCompleteRequest(body({ [k]: v }), "p")).param, k);
   }
 });
