@@ -155,11 +155,23 @@ describe("structured output and tools", () => {
 });
 
 describe("other parameters", () => {
-  test("n gives separate answers; logprobs is a clear 400", async () => {
-    const r = await client.chat.completions.create({ model: MODEL, messages: user("Hi"), n: 3, max_tokens: 12, seed: 9 });
+  test("n gives separate answers, each with the logprobs of its own tokens", async () => {
+    const r = await client.chat.completions.create({ model: MODEL, messages: user("Hi"), n: 3, max_tokens: 12, seed: 9, logprobs: true, top_logprobs: 4 });
     assert.deepEqual(r.choices.map((c) => c.index), [0, 1, 2]);
     assert.equal(new Set(r.choices.map((c) => c.message.content)).size, 3);
-    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: user("Hi"), logprobs: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "logprobs");
+    for (const c of r.choices) {
+      const entries = c.logprobs!.content!;
+      // A lone byte of a UTF-8 character is a token "bytes:\\xNN"; the bytes always add up to the text.
+      assert.equal(Buffer.from(entries.flatMap((e) => e.bytes!)).toString("utf8"), c.message.content);
+      for (const e of entries) {
+        assert.ok(e.logprob < 0 && Number.isFinite(e.logprob));
+        const top = e.top_logprobs.map((t) => t.logprob);
+        assert.equal(top.length, 4);
+        assert.deepEqual(top, [...top].sort((a, b) => b - a));
+        // Random weights: a spread-out distribution, the sampled token anywhere in it (or below the top 4).
+        assert.ok(top[0]! >= e.logprob && top[0]! < 0);
+      }
+    }
   });
 
   test("logit_bias steers sampling (+100 forces a token), and unknown token ids are a 400", async () => {
