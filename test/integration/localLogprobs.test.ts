@@ -133,6 +133,17 @@ describe("logprobs", () => {
     assert.deepEqual(streamed, [" is", " 42", "."]);
   });
 
+  test("a cached answer replays every token's logprobs", async () => {
+    const body = { model: MODEL, messages: [{ role: "user" as const, content: "cache me" }], temperature: 0, logprobs: true, top_logprobs: 1 };
+    const headers = { "x-portkey-cache": "simple" };
+    const first = await client.chat.completions.create(body, { headers }).withResponse();
+    assert.equal(first.response.headers.get("x-faro-cache"), "miss");
+    const again = await client.chat.completions.create(body, { headers }).withResponse();
+    assert.equal(again.response.headers.get("x-faro-cache"), "hit");
+    assert.deepEqual(again.data.choices[0]!.logprobs, first.data.choices[0]!.logprobs);
+    assertScripted(again.data.choices[0]!.logprobs!.content!, ANSWER, 1);
+  });
+
   test("a response_format grammar still applies with logprobs", async () => {
     const r = await client.chat.completions.create({
       model: MODEL,
