@@ -4,6 +4,7 @@
  */
 import type { TextDocumentContentChangeEvent } from "vscode-languageserver/node";
 import { analyzePrompt, type CheckContext, type PromptAnalysis } from "../prompts/check";
+import type { TokenCount } from "../prompts/tokens";
 
 export interface OpenDocument {
   uri: string;
@@ -12,7 +13,7 @@ export interface OpenDocument {
   /** Null until first asked for, and after every change. */
   analysis: PromptAnalysis | null;
   /** The last rendered token count, reused while the user types (see checkContextWindow). */
-  tokens: number | null;
+  tokens: TokenCount | null;
 }
 
 export class PromptDocuments {

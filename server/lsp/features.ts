@@ -14,6 +14,7 @@ import type { Backend } from "../backend";
 import type { Logger } from "../logger";
 import type { FaroNotifications, FaroRequestMethod, ParamsOf, ResultOf } from "../protocol";
 import type { CheckContext, PromptAnalysis } from "../prompts/check";
+import { Tokenizers } from "../prompts/tokenizers";
 import { codeActions } from "./codeActions";
 import { complete } from "./completion";
 import { hover } from "./hover";
@@ -46,7 +47,15 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
   // The closures below run only after registration, when models and ws exist.
   const documents: PromptDocuments = new PromptDocuments((uri): CheckContext => ({ models: models.models, defaultModel: models.defaultModel, partial: ws.partials(uri) }));
   const ws: LspWorkspace = new LspWorkspace(documents);
-  const diagnostics = new DiagnosticsPublisher(connection, documents, logger);
+  // Tokenizers load on the engine's Llama instance, so they exist once the backend does.
+  let tokenizers: Tokenizers | null = null;
+  const tokenizersNow = (): Tokenizers | null => {
+    const b = backend();
+    if (!b) return null;
+    tokenizers ??= new Tokenizers(() => b.engine.loader.llama(), logger, () => diagnostics.recount());
+    return tokenizers;
+  };
+  const diagnostics: DiagnosticsPublisher = new DiagnosticsPublisher(connection, documents, logger, tokenizersNow);
   const revalidateAll = () => {
     documents.invalidate();
     for (const d of documents.all()) diagnostics.update(d);
@@ -110,6 +119,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
       await compare.dispose();
       models.dispose();
       diagnostics.dispose();
+      await tokenizers?.dispose();
     },
   };
 }

@@ -9,7 +9,7 @@ import { parsePromptDocument, topPair, nodeSpan, findPair, type PromptDocument }
 import { checkFrontmatter, type FrontmatterFacts } from "./checkFrontmatter";
 import { checkTemplate, type PartialSource, type TemplateFacts } from "./checkTemplate";
 import { checkSchema, type DeclaredVariable } from "./schemaCheck";
-import { estimateTokens } from "./tokens";
+import { countTokens, renderWithDefaults, type ExactCounter, type TokenCount } from "./tokens";
 import type { Problem } from "./problems";
 
 export interface CheckContext {
@@ -34,32 +34,37 @@ export interface PromptAnalysis {
 /**
  * The rendered size against the model's context window. Rendering costs several times the
  * rest of the analysis, so the editor runs this when typing pauses, not on every keystroke.
+ * `exact` counts with the model's tokenizer when one is ready; otherwise the count is an
+ * estimate and the warning says so.
  */
-export function checkContextWindow(a: PromptAnalysis): { tokens: number | null; problems: Problem[] } {
+export function checkContextWindow(a: PromptAnalysis, exact?: ExactCounter): { tokens: TokenCount | null; problems: Problem[] } {
   const { doc } = a;
   if (!doc.template.ast || a.problems.some((p) => p.severity === "error")) return { tokens: null, problems: [] };
-  const estimate = estimateTokens(doc, a.defaults, a.template.partials);
-  if ("error" in estimate) {
+  const rendered = renderWithDefaults(doc, a.defaults, a.template.partials);
+  if ("error" in rendered) {
     const line = doc.lines.positionAt(doc.body.start).line;
-    return { tokens: null, problems: [{ start: doc.body.start, end: doc.lines.lineEnd(line), severity: "warning", code: "render-failed", message: `Rendering with the default inputs fails: ${estimate.error}` }] };
+    return { tokens: null, problems: [{ start: doc.body.start, end: doc.lines.lineEnd(line), severity: "warning", code: "render-failed", message: `Rendering with the default inputs fails: ${rendered.error}` }] };
   }
-  return { tokens: estimate.tokens, problems: contextWindowProblems(a, estimate.tokens) };
+  const tokens = countTokens(rendered.text, exact);
+  return { tokens, problems: contextWindowProblems(a, tokens) };
 }
 
 /** The warning for a known token count (also used with the last count while the user types). */
-export function contextWindowProblems(a: PromptAnalysis, tokens: number): Problem[] {
+export function contextWindowProblems(a: PromptAnalysis, count: TokenCount): Problem[] {
   const { doc, frontmatter: facts } = a;
   const model = facts.resolvedModel;
   const window = model?.faro.context_length;
+  const { tokens, exact } = count;
   if (!model || !window || tokens + (facts.maxOutputTokens ?? 0) <= window) return [];
   const fm = doc.frontmatter;
   const where = (fm && nodeSpan(fm, topPair(fm, "model")?.value)) ?? { start: 0, end: doc.lines.lineEnd(0) };
   const room = facts.maxOutputTokens ? ` plus maxOutputTokens ${facts.maxOutputTokens}` : "";
+  const size = exact ? `${tokens} tokens (counted with its tokenizer)` : `≈ ${tokens} tokens (estimate)`;
   return [{
     ...where,
     severity: "warning",
     code: "context-window",
-    message: `The prompt rendered with its default inputs is about ${tokens} tokens${room}: more than the ${window}-token context window of '${model.id}'.`,
+    message: `The prompt rendered with its default inputs is ${size}${room}: more than the ${window}-token context window of '${model.id}'.`,
   }];
 }
 

@@ -14,6 +14,7 @@ import { tempDir } from "../fixtures/serve";
 
 let lsp: LspClient;
 let ws: string;
+let modelPath: string;
 
 type Expected = [code: string, severity: number, range: [number, number, number, number], message?: RegExp];
 
@@ -44,6 +45,8 @@ const I = 3;
 before(async () => {
   const models = await tempDir("faro-models-");
   await writeTinyModel(models, { name: "lsp-model" });
+  // Only the context-window test uses this one, so its tokenizer is not loaded before that test.
+  modelPath = await writeTinyModel(models, { name: "count-model", seed: 3 });
   await writeTinyModel(models, { name: "other-model", seed: 2 });
   ws = await tempDir("faro-ws-");
   await writeFile(join(ws, "_header.prompt"), "About {{topic}}:\n");
@@ -63,7 +66,7 @@ test("a clean prompt has no diagnostics", async () => {
 
 test("model not in the catalog, with quick fixes to the nearest ids", async () => {
   const { uri, diagnostics } = await check("---\nmodel: lsp-modle\n---\nHi\n", [[
-    "model-unknown", E, [1, 7, 1, 16], /Model 'lsp-modle' is not available\. Available: lsp-model, other-model\./,
+    "model-unknown", E, [1, 7, 1, 16], /Model 'lsp-modle' is not available\. Available: count-model, lsp-model, other-model\./,
   ]]);
   const actions = (await lsp.conn.sendRequest("textDocument/codeAction", {
     textDocument: { uri },
@@ -128,13 +131,37 @@ test("frontmatter that is never closed", async () => {
   await check("---\nmodel: lsp-model\nHello\n", [["frontmatter-unclosed", E, [0, 0, 0, 3], /not closed/]]);
 });
 
-test("the rendered default prompt against the context window, once typing pauses; edits update diagnostics", async () => {
-  const big = "word ".repeat(1700);
-  const text = `---\nmodel: lsp-model\nconfig:\n  maxOutputTokens: 256\ninput:\n  schema:\n    text: string\n  default:\n    text: ${big}\n---\nSummarize: {{text}}\n`;
-  const uri = await lsp.open(join(ws, "big.prompt"), text);
-  const ds = await lsp.diagnostics(uri, 1, (d) => d.length > 0);
-  expectDiagnostics(ds, [["context-window", W, [1, 7, 1, 16], /about 2128 tokens plus maxOutputTokens 256: more than the 2048-token context window of 'lsp-model'/]]);
-  const v2 = await lsp.change(uri, text.replace("{{text}}", "{{text}} {{extra}}"));
-  const after = await lsp.diagnostics(uri, v2, (d) => d.some((x) => x.code === "variable-undeclared"));
-  assert.ok(after.some((d) => d.code === "variable-undeclared" && d.range.start.line === 10));
+test("the rendered default prompt against the context window, once typing pauses: an estimate at once, then the model's tokenizer's count; edits update diagnostics", async () => {
+  const { getLlama } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: false, build: "never" });
+  const vocab = await llama.loadModel({ modelPath, vocabOnly: true });
+  // What count-model's own tokenizer counts for a rendered text, computed here independently.
+  const counted = (rendered: string) => vocab.tokenize(rendered, false).length;
+  const promptWith = (value: string) => `---\nmodel: count-model\nconfig:\n  maxOutputTokens: 256\ninput:\n  schema:\n    text: string\n  default:\n    text: ${value}\n---\nSummarize: {{text}}\n`;
+  try {
+    // 8,500 characters of one short word: about 2128 tokens by the estimate, fewer for the tiny vocabulary.
+    const words = "word ".repeat(1700).trim();
+    const fits = counted(`Summarize: ${words}`);
+    assert.ok(fits + 256 <= 2048 && Math.ceil(`Summarize: ${words}`.length / 4) + 256 > 2048, `precondition: the estimate says too big, the tokenizer says it fits (${fits})`);
+    const uri = await lsp.open(join(ws, "big.prompt"), promptWith(words));
+    // The tokenizer of count-model is not loaded before this prompt asks for it: the first warning is an estimate...
+    const ds = await lsp.diagnostics(uri, 1, (d) => d.length > 0);
+    expectDiagnostics(ds, [["context-window", W, [1, 7, 1, 18], /is ≈ 2128 tokens \(estimate\) plus maxOutputTokens 256: more than the 2048-token context window of 'count-model'/]]);
+    // ...which the real count withdraws once the tokenizer has loaded, without an edit.
+    assert.deepEqual(await lsp.diagnostics(uri, 1, (d) => d.length === 0), []);
+
+    // Words the tiny vocabulary splits into many tokens: the exact count is far above the estimate.
+    const latin = "lorem ipsum dolor ".repeat(600).trim();
+    const expected = counted(`Summarize: ${latin}`);
+    assert.ok(expected > 2 * Math.ceil(`Summarize: ${latin}`.length / 4), `precondition: the tokenizer counts far more than the estimate (${expected})`);
+    const v2 = await lsp.change(uri, promptWith(latin));
+    const exact = await lsp.diagnostics(uri, v2, (d) => d.length > 0);
+    expectDiagnostics(exact, [["context-window", W, [1, 7, 1, 18], new RegExp(`is ${expected} tokens \\(counted with its tokenizer\\) plus maxOutputTokens 256: more than the 2048-token context window of 'count-model'`)]]);
+
+    const v3 = await lsp.change(uri, promptWith(latin).replace("{{text}}", "{{text}} {{extra}}"));
+    const after = await lsp.diagnostics(uri, v3, (d) => d.some((x) => x.code === "variable-undeclared"));
+    assert.ok(after.some((d) => d.code === "variable-undeclared" && d.range.start.line === 10));
+  } finally {
+    await vocab.dispose();
+  }
 });
