@@ -8,6 +8,11 @@ const watch = process.argv.includes("--watch");
 
 /** Native or ESM-only packages: shipped in node_modules, never bundled. */
 const natives = ["better-sqlite3", "node-llama-cpp"];
+/**
+ * Shipped in node_modules too: js-tiktoken's rank tables (3.4 MB) are loaded only when a provider
+ * reports no usage; bundled, both server entries would carry and parse them at every start.
+ */
+const lazy = ["js-tiktoken"];
 
 const common = {
   bundle: true,
@@ -35,7 +40,7 @@ const builds = [
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: natives,
+    external: [...natives, ...lazy],
     banner: { js: "#!/usr/bin/env node" },
   },
   {

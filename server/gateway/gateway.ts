@@ -12,7 +12,8 @@ import type { RawResponse, Target, Upstream } from "../providers/upstream";
 import type { Settings } from "../store/settings";
 import { RequestGuard } from "./guardrails/guard";
 import type { KeyStore } from "./keys";
-import { costOf, estimateTokens, requestChars } from "./pricing/cost";
+import { costOf } from "./pricing/cost";
+import { AnswerText, countUsage } from "./pricing/usageCount";
 import { PriceTable } from "./pricing/priceTable";
 import type { KeyAdmission } from "./virtualKeys/admission";
 import type { TargetConfig } from "./routing/config";
@@ -162,16 +163,18 @@ export class Gateway {
     // The first event is awaited inside the attempt, so a failure before the first token still
     // retries or falls back; after it, the answer is committed to that target.
     const guard = this.guard(record, hints);
+    let sentBody: Body = req;
     const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf, body) => {
       const policy = guard.policy(leaf);
       const sent = guard.input(leaf, policy, body);
+      sentBody = sent;
       return guard.answer(leaf, policy, body, () => {
         record.upstreamStartedAt ??= performance.now();
         return peek(start(this.upstream(leaf), leaf.target, sent));
       });
     });
     this.note(record, leaf, trail, hints);
-    return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record, this.prices, req), trail };
+    return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record, this.prices, sentBody), trail };
   }
 
   private async execute<T>(req: Body, hints: RoutingHints, ctx: RequestContext, call: (leaf: Leaf, body: Body) => Promise<T>) {
@@ -265,28 +268,23 @@ function addressed(config: TargetConfig, model: string): { provider: string; mod
 
 /**
  * Records TTFT, finish reason, usage and cost as events pass. A provider that reported no usage
- * gets an estimate (pricing/cost.ts) from the request's and the answer's text, which the client
- * sees too, so cost and limits never count a streamed answer as free.
+ * gets counts from what was sent (`sent`: after guardrails and override_params) and the answer's
+ * text (pricing/usageCount.ts: tiktoken for OpenAI-family models, an estimate for the others),
+ * which the client sees too, so cost and limits never count a streamed answer as free.
  */
-async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord, prices: PriceTable, req: Body): AsyncIterable<ChatEvent> {
-  let answerChars = 0;
+async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord, prices: PriceTable, sent: Body): AsyncIterable<ChatEvent> {
+  const answer = new AnswerText();
   for await (let e of events) {
     if (record.ttftMs === null && e.type !== "choice_end" && e.type !== "usage") record.ttftMs = performance.now() - record.startedAt;
-    if (e.type === "text" || e.type === "reasoning") answerChars += e.text.length;
-    else if (e.type === "tool_call_delta") answerChars += e.arguments.length + (e.name?.length ?? 0);
-    else if (e.type === "tool_calls") for (const c of e.calls) answerChars += c.name.length + c.arguments.length;
-    else if (e.type === "choice_end" && e.index === 0) record.finishReason = e.finishReason;
-    else if (e.type === "usage") {
-      if (e.unreported) {
-        const prompt = estimateTokens(requestChars(req));
-        const completion = estimateTokens(answerChars);
-        e = { type: "usage", usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
-      }
+    if (e.type === "choice_end") {
+      if (e.index === 0) record.finishReason = e.finishReason;
+    } else if (e.type === "usage") {
+      if (e.unreported) e = { type: "usage", usage: (await countUsage(record.provider, record.model, sent, answer)).usage };
       record.promptTokens = e.usage.prompt_tokens;
       record.completionTokens = e.usage.completion_tokens;
       record.cachedTokens = e.usage.prompt_tokens_details?.cached_tokens ?? null;
       record.costUsd = record.provider && record.model ? costOf(prices.find(record.provider, record.model), e.usage) : null;
-    }
+    } else answer.add(e);
     yield e;
   }
 }

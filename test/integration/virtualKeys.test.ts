@@ -143,20 +143,23 @@ test("a streamed answer: usage chunk when asked, the cost as an SSE comment befo
   assert.equal(frames.some((f) => f.includes('"usage":{')), false, "no usage chunk unless asked");
 });
 
-test("a stream whose provider sends no usage gets an estimate (~4 chars/token), returned and priced", async () => {
+test("a stream whose provider sends no usage is counted with gpt-4o-mini's tokenizer (o200k_base), returned and priced", async () => {
   mock.reset();
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
     `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-  mock.replyNext({ rawEvents: [chunk({ role: "assistant", content: "The quick brown fox" }, null), chunk({}, "stop"), "data: [DONE]\n\n"] });
+  // "quick" split across two chunks is still one token.
+  mock.replyNext({ rawEvents: [chunk({ role: "assistant", content: "The qu" }, null), chunk({ content: "ick brown fox" }, null), chunk({}, "stop"), "data: [DONE]\n\n"] });
   const stream = await client(MASTER).chat.completions.create({ ...ask("mock-mini"), stream: true, stream_options: { include_usage: true } });
   let usage: OpenAI.CompletionUsage | null | undefined = null;
   let id = "";
   for await (const c of stream) [usage, id] = [c.usage ?? usage, c.id];
-  // "hello there" + a message's overhead (16 chars) = 27 chars -> 7 tokens; 19 answer chars -> 5.
-  assert.deepEqual(usage, { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 });
+  // OpenAI's cookbook count: 3 per message + "user" (1) + "hello there" (2) + 3 priming = 9;
+  // "The quick brown fox" is 4 o200k_base tokens (The, ␣quick, ␣brown, ␣fox).
+  assert.deepEqual(usage, { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 });
   const row = await logged(id);
-  assert.equal(row.prompt_tokens, 7);
-  assert.ok(Math.abs((row.cost_usd as number) - (7 * 0.15 + 5 * 0.6) / 1e6) < 1e-12);
+  assert.equal(row.prompt_tokens, 9);
+  assert.equal(row.completion_tokens, 4);
+  assert.ok(Math.abs((row.cost_usd as number) - (9 * 0.15 + 4 * 0.6) / 1e6) < 1e-12);
 });
 
 test("a model the key does not allow is 403 and nothing is sent", async () => {
