@@ -90,8 +90,10 @@ export class VirtualKeys {
     return { ...row, spentUsd: this.store.spendSince(row.id, start), periodStart: start, periodEnd: periodEnd(row.period, now) };
   }
 
-  private named(name: string): VirtualKeyRow {
-    const row = this.store.byName(name);
+  private named(name: unknown): VirtualKeyRow {
+    // Over JSON-RPC params arrive unchecked: a missing name must not reach SQLite as `undefined`.
+    if (typeof name !== "string" || name.trim() === "") throw badRequest("name is required: the virtual key's name ('faro keys list' shows them).", "name", "invalid_value");
+    const row = this.store.byName(name.trim());
     if (!row) throw notFound(`No virtual key named '${name}'. 'faro keys list' shows them.`, "key_not_found", "name");
     return row;
   }
