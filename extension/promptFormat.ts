@@ -60,9 +60,24 @@ export interface RunEntry {
 export function runDocument(heading: string, entries: readonly RunEntry[]): string {
   const parts = [`# ${heading}`, ""];
   for (const e of entries) {
-    parts.push(`## ${e.title}`, "", statusLine(e.end), "", "```text", e.text || (e.end ? "(no text)" : "…"), "```", "");
+    const calls = e.end?.type === "done" ? e.end.toolCalls : [];
+    const text = e.text || (e.end ? (calls.length ? null : "(no text)") : "…");
+    parts.push(`## ${e.title}`, "", statusLine(e.end), "");
+    if (text !== null) parts.push("```text", text, "```", "");
+    for (const c of calls) parts.push(...toolCallBlock(c), "");
   }
   return parts.join("\n");
+}
+
+/** A tool call the model made: the tool's name and its arguments (pretty JSON when they parse). */
+export function toolCallBlock(call: { id: string; name: string; arguments: string }): string[] {
+  let args = call.arguments;
+  try {
+    args = JSON.stringify(JSON.parse(call.arguments), null, 2);
+  } catch {
+    // Not JSON (a model that broke the grammar): show what it sent, as sent.
+  }
+  return [`**Tool call** \`${call.name}\`${call.id ? ` (${call.id})` : ""}`, "", "```json", args, "```"];
 }
 
 export function statusLine(end: PromptRunEvent | null): string {

@@ -146,6 +146,8 @@ export type PromptRunEvent =
       provider: string | null;
       /** stop, length, tool_calls, or cancelled. */
       finishReason: string;
+      /** Calls of the prompt's `tools` the model made; arguments are JSON text. */
+      toolCalls: Array<{ id: string; name: string; arguments: string }>;
       usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
       latencyMs: number;
       ttftMs: number | null;

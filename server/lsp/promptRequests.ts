@@ -99,7 +99,7 @@ export class PromptRequests {
       executePromptRun(b, prepared, { promptId, version, route: "LSP faro/prompt/run" }, controller.signal, (text) => notify("faro/prompt/runEvent", { runId, type: "text", text }))
         .then((o) => {
           const finishReason = o.finishReason === "abort" ? "cancelled" : o.finishReason;
-          notify("faro/prompt/runEvent", { runId, type: "done", requestId: o.requestId, model: o.model, provider: o.provider, finishReason, usage: o.usage, latencyMs: o.latencyMs, ttftMs: o.ttftMs, costUsd: o.costUsd });
+          notify("faro/prompt/runEvent", { runId, type: "done", requestId: o.requestId, model: o.model, provider: o.provider, finishReason, toolCalls: o.toolCalls, usage: o.usage, latencyMs: o.latencyMs, ttftMs: o.ttftMs, costUsd: o.costUsd });
         })
         .catch((err: unknown) => {
           const e = err instanceof FaroError ? err : null;

@@ -7,6 +7,7 @@ import type { ModelInfo } from "../protocol";
 import { nodeSpan, topPair, type Frontmatter } from "./document";
 import { CONFIG_KEYS, FARO_KEYS, INPUT_KEYS, nearest, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "./keys";
 import type { Problem, Severity } from "./problems";
+import { checkTools } from "./tools";
 
 export interface FrontmatterFacts {
   /** The `model` value when it is a string. */
@@ -61,6 +62,7 @@ export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] |
   facts.maxOutputTokens = checkConfig(fm, facts.resolvedModel, push);
   checkSubKeys(topPair(fm, "input")?.value, "input", INPUT_KEYS, push);
   checkSubKeys(topPair(fm, "output")?.value, "output", OUTPUT_KEYS, push);
+  checkTools(fm, out);
   return facts;
 }
 

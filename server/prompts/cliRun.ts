@@ -73,6 +73,8 @@ export async function runCommand(args: string[], logger: Logger, out: NodeJS.Wri
     const runVersion = chosen?.version ?? saved.version;
     const o = await executePromptRun(backend, prepared, { promptId, version: runVersion, route: "CLI faro run" }, controller.signal, (t) => out.write(t));
     out.write("\n");
+    // Tool calls go to stdout with the answer: they are the answer when the model calls a tool.
+    for (const c of o.toolCalls) out.write(`tool call ${c.name}${c.id ? ` (${c.id})` : ""}: ${c.arguments}\n`);
     const u = o.usage;
     const stats = [
       `${promptId} v${runVersion}`,

@@ -30,7 +30,7 @@ export const TOP_LEVEL_KEYS: Record<string, KeySpec> = {
   variant: { kind: "string", description: "The variant of the prompt (a file `name.variant.prompt`)." },
   version: { kind: "string", description: "A version label for the prompt." },
   description: { kind: "string", description: "What the prompt does." },
-  tools: { kind: "string[]", description: "Names of the tools the model may call.", ignoredByFaro: "Faro does not resolve tool names to definitions yet, so prompt runs send no tools." },
+  tools: { kind: "string[]", description: "Names of the tools the model may call; Faro sends each as an OpenAI tool from its definition in `faro.tools`." },
   toolDefs: { kind: "any", description: "Tool definitions resolved by the runtime." },
   raw: { kind: "any", description: "The frontmatter as written.", computed: true },
   ext: { kind: "any", description: "Namespaced keys (`ns.key`), collected by Dotprompt.", computed: true },
@@ -65,6 +65,7 @@ export const CONFIG_KEYS: Record<string, KeySpec & { openai?: string }> = {
 export const FARO_KEYS: Record<string, KeySpec> = {
   "faro.fallbacks": { kind: "string[]", description: "Models to try, in order, when `model` is not available." },
   "faro.priority": { kind: "integer", values: [0, 1, 2], description: "Queue priority of the prompt's runs: 0 urgent, 1 normal, 2 background (an x-faro-priority header wins)." },
+  "faro.tools": { kind: "object", description: "Definitions of the tools `tools` lists: `name: {description, parameters}`, parameters in Picoschema or JSON Schema (an object). Sent as OpenAI `tools` when the prompt runs." },
   "faro.dataset": { kind: "string", description: "A JSON or JSONL file of input rows (path relative to the prompt), for runs over test inputs." },
 };
 

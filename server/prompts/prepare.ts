@@ -12,6 +12,8 @@ import { findPair, parsePromptDocument, topPair } from "./document";
 import { CONFIG_KEYS } from "./keys";
 import { renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
 import { checkSchema } from "./schemaCheck";
+import { checkTools, resolveTools } from "./tools";
+import type { Problem } from "./problems";
 
 export interface PrepareInput {
   source: string;
@@ -55,6 +57,13 @@ export async function preparePromptRun(input: PrepareInput): Promise<PreparedRun
     const schema = checkSchema(fm, findPair(inputNode, "schema")?.value);
     const bad = schema.problems[0];
     if (bad) throw badRequest(`The prompt '${input.promptId}' has an invalid input.schema: ${bad.message}`, null, "invalid_prompt");
+    const toolProblems: Problem[] = [];
+    checkTools(fm, toolProblems);
+    const badTool = toolProblems.find((p) => p.severity === "error");
+    if (badTool) {
+      const pos = doc.lines.positionAt(badTool.start);
+      throw badRequest(`The prompt '${input.promptId}' has an invalid tool at line ${pos.line + 1}, column ${pos.character + 1}: ${badTool.message}`, null, "invalid_prompt");
+    }
     for (const v of schema.variables ?? []) {
       if (!v.optional && variables[v.name] === undefined) {
         throw badRequest(`Missing variable '${v.name}' (${v.type}${v.description ? `: ${v.description}` : ""}), declared in the input.schema of '${input.promptId}'.`, `variables.${v.name}`, "missing_variable");
@@ -73,6 +82,8 @@ export async function preparePromptRun(input: PrepareInput): Promise<PreparedRun
     const schema = rendered.output?.schema as Record<string, unknown> | undefined;
     request.response_format = schema ? { type: "json_schema", json_schema: { name: safeName(input.promptId), schema } } : { type: "json_object" };
   }
+  const tools = await resolveTools(data, input.promptId);
+  if (tools) request.tools = tools;
   const p = data["faro.priority"];
   return { request: validated(request, input.promptId), rendered, priority: p === 0 || p === 1 || p === 2 ? p : null };
 }

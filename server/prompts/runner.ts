@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { FaroError, messageOf } from "../errors";
 import type { Gateway } from "../gateway/gateway";
 import { openRecord, type RequestRecord } from "../gateway/requestRecord";
-import type { Usage } from "../providers/types";
+import type { ToolCall, Usage } from "../providers/types";
 import type { RequestLog } from "../store/requestLog";
 import type { PreparedRun } from "./prepare";
 
@@ -16,6 +16,8 @@ export interface RunOutcome {
   model: string | null;
   provider: string | null;
   text: string;
+  /** The tools the model called (the prompt's `tools`), in order; their arguments are JSON text. */
+  toolCalls: ToolCall[];
   /** stop, length, tool_calls, or abort when cancelled. */
   finishReason: string;
   usage: Usage | null;
@@ -51,12 +53,21 @@ export async function executePromptRun(
   let finishReason = "stop";
   let usage: Usage | null = null;
   let status = 200;
+  // Local models send whole calls; streaming providers send pieces keyed by callIndex.
+  const toolCalls: ToolCall[] = [];
   try {
     const gen = await deps.gateway.chat(prepared.request, record, { signal, requestId: id, priority: prepared.priority });
     for await (const e of gen.events) {
       if (e.type === "text" && e.index === 0) {
         text += e.text;
         onText(e.text);
+      } else if (e.type === "tool_calls" && e.index === 0) {
+        toolCalls.push(...e.calls);
+      } else if (e.type === "tool_call_delta" && e.index === 0) {
+        const call = (toolCalls[e.callIndex] ??= { id: "", name: "", arguments: "" });
+        if (e.id) call.id = e.id;
+        if (e.name) call.name += e.name;
+        call.arguments += e.arguments;
       } else if (e.type === "choice_end" && e.index === 0) {
         finishReason = e.finishReason;
       } else if (e.type === "usage") {
@@ -97,6 +108,7 @@ export async function executePromptRun(
     model: record.model,
     provider: record.provider,
     text,
+    toolCalls: toolCalls.filter((c) => c !== undefined),
     finishReason,
     usage,
     latencyMs: performance.now() - record.startedAt,

@@ -26,9 +26,21 @@ test("typed values are JSON when they parse, text otherwise", () => {
 });
 
 test("the run document shows each model's text and stats", () => {
-  const done = { runId: "r", type: "done" as const, requestId: "x", model: "m1", provider: "local", finishReason: "length", usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }, latencyMs: 1234, ttftMs: 56.7, costUsd: 0 };
+  const done = { runId: "r", type: "done" as const, requestId: "x", model: "m1", provider: "local", finishReason: "length", toolCalls: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }, latencyMs: 1234, ttftMs: 56.7, costUsd: 0 };
   assert.equal(statusLine(done), "m1 · 1.23 s · first token 57 ms · 10 → 5 tokens · $0 (local) · length");
   assert.equal(statusLine({ runId: "r", type: "error", message: "boom", code: "model_not_found", status: 404 }), "**Error** (404 model_not_found): boom");
   const doc = runDocument("greet", [{ title: "m1", text: "Hello", end: done }, { title: "m2", text: "", end: null }]);
   assert.match(doc, /^# greet\n\n## m1\n\nm1 · 1\.23 s.*\n\n```text\nHello\n```\n\n## m2\n\n_running…_\n\n```text\n…\n```/);
+});
+
+test("the run document shows tool calls with their arguments, and no empty text block for a call-only answer", () => {
+  const done = { runId: "r", type: "done" as const, requestId: "x", model: "m1", provider: "local", finishReason: "tool_calls", usage: null, latencyMs: 10, ttftMs: null, costUsd: 0,
+    toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Oslo"}' }, { id: "", name: "broken", arguments: "{not json" }] };
+  const doc = runDocument("w", [{ title: "m1", text: "", end: done }]);
+  assert.equal(doc, [
+    "# w", "", "## m1", "", statusLine(done), "",
+    "**Tool call** `get_weather` (call_1)", "", "```json", '{\n  "city": "Oslo"\n}', "```", "",
+    "**Tool call** `broken`", "", "```json", "{not json", "```", "",
+  ].join("\n"));
+  assert.match(statusLine(done), /tool_calls$/);
 });
