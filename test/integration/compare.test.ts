@@ -141,7 +141,10 @@ test("an unknown model shows its error in its column while the other column comp
 });
 
 test("a comparison can be cancelled while it streams; it is saved as cancelled", async () => {
-  const started = await start({ message: "Write a long story.", models: ["tiny-a", "tiny-b"], maxTokens: 1900, repeats: 3 });
+  // Temperature 0: the random-weight models then answer deterministically, and at this seed
+  // neither ends the story early, so the cancel always lands while both columns stream.
+  const uri = await lsp.open(join(ws, "long-story.prompt"), "---\nconfig:\n  temperature: 0\n  maxOutputTokens: 1900\n---\nWrite a long story.\n");
+  const started = await start({ uri, models: ["tiny-a", "tiny-b"], repeats: 3 });
   await until("the first token", () => events(started.comparisonId).find((e) => e.type === "text"));
   assert.deepEqual(await lsp.conn.sendRequest("faro/compare/cancel", { comparisonId: started.comparisonId }), { cancelled: true });
   assert.deepEqual(await finished(started.comparisonId), { comparisonId: started.comparisonId, type: "finished", status: "cancelled" });
