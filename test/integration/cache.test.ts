@@ -75,6 +75,9 @@ describe("exact cache", () => {
     assert.equal(hitRow.cache_status, "hit");
     assert.equal(hitRow.status, 200);
     assert.equal(hitRow.prompt_tokens, first.data.usage!.prompt_tokens);
+    assert.ok(Number((await logged(first.data.id)).cost_usd) > 0, "the miss paid the provider's price");
+    assert.equal(hitRow.cost_usd, 0, "a hit spends nothing");
+    assert.equal(second.response.headers.get("x-faro-cost-usd"), "0.0");
   });
 
   test("a different temperature misses; another alias of the same target hits", async () => {

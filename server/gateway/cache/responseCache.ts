@@ -81,6 +81,8 @@ export class ResponseCache {
       }
       if (found) {
         record.cacheStatus = "hit";
+        // Nothing was spent: no provider was called (the usage replayed is the original's).
+        record.costUsd = 0;
         record.model = found.stored.model;
         record.provider = found.stored.provider;
         return { model: found.stored.model, provider: found.stored.provider, events: replay(found.stored.events, record), trail: NO_TRAIL, cache: "hit", similarity: found.similarity };
