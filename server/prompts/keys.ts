@@ -58,6 +58,7 @@ export const CONFIG_KEYS: Record<string, KeySpec & { openai?: string }> = {
   seed: { kind: "integer", openai: "seed", description: "Random seed, for repeatable sampling." },
   presencePenalty: { kind: "number", min: -2, max: 2, openai: "presence_penalty", description: "Penalty for tokens already present, -2 to 2." },
   frequencyPenalty: { kind: "number", min: -2, max: 2, openai: "frequency_penalty", description: "Penalty by how often a token appeared, -2 to 2." },
+  toolChoice: { kind: "string", values: ["auto", "required", "none"], openai: "tool_choice", description: "Whether the model must call one of the prompt's `tools` (`required`), may (`auto`, the default) or must not (`none`)." },
   topK: { kind: "integer", min: 1, description: "Sample from the K most likely tokens.", ignoredByFaro: "OpenAI's API has no top_k, so Faro does not apply it." },
 };
 

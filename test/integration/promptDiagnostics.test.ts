@@ -127,6 +127,47 @@ test("partials resolve from _name.prompt files; a missing one is an error; their
   ]);
 });
 
+test("tools: names without a definition, repeated or unused ones, bad names, descriptions and parameters", async () => {
+  const text = [
+    "---",
+    "model: lsp-model",
+    "tools: [get_weather, get_wether, get_weather]",
+    "faro.tools:",
+    "  get_weather:",
+    "    description: 12",
+    "    parameters:",
+    "      city: string",
+    "  bad name!:",
+    "    parameters: string",
+    "  lookup:",
+    "    parameters:",
+    "      type: array",
+    "    returns: x",
+    "---",
+    "Hi",
+    "",
+  ].join("\n");
+  const { uri, diagnostics } = await check(text, [
+    ["wrong-type", E, [5, 17, 5, 19], /^The description of the tool 'get_weather' must be a string\.$/],
+    ["tool-name", E, [8, 2, 8, 11], /'bad name!' is not a valid tool name: use 1 to 64 letters, digits, '_' or '-'/],
+    ["tool-parameters", E, [9, 16, 9, 22], /The parameters of the tool 'bad name!' must describe an object \(named fields\), not 'string'/],
+    ["unknown-key", W, [13, 4, 13, 11], /Unknown key 'returns' in the tool 'lookup'\. Known: description, parameters\./],
+    ["tool-parameters", E, [12, 6, 13, 0], /The parameters of the tool 'lookup' must describe an object \(named fields\), not 'array'/],
+    ["tool-unknown", E, [2, 21, 2, 31], /^The tool 'get_wether' has no definition in faro\.tools, so Faro cannot send it to the model\. Did you mean 'get_weather'\?/],
+    ["tool-repeated", W, [2, 33, 2, 44], /listed twice/],
+    ["tool-unused", W, [8, 2, 8, 11], /The tool 'bad name!' is defined but not listed in 'tools:', so runs do not send it\./],
+    ["tool-unused", W, [10, 2, 10, 8], /'lookup' is defined but not listed/],
+  ]);
+  assert.deepEqual(diagnostics[7]!.tags, [1], "an unused tool is marked unnecessary");
+  assert.deepEqual(diagnostics[5]!.data, { suggestions: ["get_weather"] });
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostics[5]!.range, context: { diagnostics: [diagnostics[5]] } })) as CodeAction[];
+  assert.deepEqual(actions.find((a) => a.title === "Change to 'get_weather'")?.edit?.changes?.[uri], [{ range: diagnostics[5]!.range, newText: "get_weather" }]);
+  // A Picoschema or JSON Schema error inside parameters is reported where it is.
+  const v2 = await lsp.change(uri, text.replace("      city: string", "      city: strng"));
+  const ds = await lsp.diagnostics(uri, v2);
+  assert.ok(ds.some((d) => d.code?.toString().startsWith("schema") && d.range.start.line === 7), JSON.stringify(ds.map((d) => [d.code, d.range.start])));
+});
+
 test("frontmatter that is never closed", async () => {
   await check("---\nmodel: lsp-model\nHello\n", [["frontmatter-unclosed", E, [0, 0, 0, 3], /not closed/]]);
 });
