@@ -10,11 +10,12 @@ import * as vscode from "vscode";
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
 import type { CompareStarted, Comparison, ParamsOf } from "../server/protocol";
 import { applyEvent, fromStarted, type ComparisonView } from "../webview/compare/model";
-import type { ForwardedMethod, PanelContext, PanelRequests } from "../webview/compare/panelProtocol";
+import { savedContext, type ForwardedMethod, type PanelContext, type PanelRequests } from "../webview/compare/panelProtocol";
 import type { Ctx } from "./ctx";
 import { messageOf } from "./format";
 import { modelEdit } from "./frontmatterModel";
 
+export const COMPARE_VIEW_TYPE = "faro.compare";
 const FORWARDED: readonly ForwardedMethod[] = ["faro/models/list", "faro/prompt/inputs", "faro/prompt/history", "faro/compare/start", "faro/compare/cancel", "faro/compare/list", "faro/compare/get"];
 /** Running comparisons kept for a hidden panel; finished ones are read back from SQLite. */
 const LIVE_LIMIT = 20;
@@ -46,8 +47,33 @@ export class ComparePanels {
       this.rpc?.notify("panel/context", this.context, undefined);
       return;
     }
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Beside, this.options());
+    this.attach(panel);
+  }
+
+  /**
+   * A panel VS Code brought back after a window reload (the serializer in panelSerializers.ts):
+   * the webview's saved state names the prompt and mode it was comparing, and the webview
+   * restores its choices and results from that same state.
+   */
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
+    const context = savedContext(state);
+    if (context) this.context = context;
+    if (this.panel) {
+      // Only one Compare panel is driven at a time: a second restored one is closed.
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.options();
+    this.attach(panel);
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview")] };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
     const root = vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview");
-    const panel = vscode.window.createWebviewPanel("faro.compare", title, vscode.ViewColumn.Beside, { enableScripts: true, localResourceRoots: [root] });
     this.panel = panel;
     panel.webview.html = html(panel.webview, root);
     const rpc = this.bridge(panel);

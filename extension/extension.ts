@@ -1,11 +1,13 @@
 /**
  * Entry point: builds the Ctx and commands on activation and starts the backend lazily, when a
- * `.prompt` file is open or a Faro command runs.
+ * `.prompt` file is open or a Faro command runs. Compare and Logs panels open before a window
+ * reload are restored (panelSerializers.ts).
  */
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { Ctx } from "./ctx";
 import { messageOf } from "./format";
+import { registerPanelSerializers } from "./panelSerializers";
 import { restartSettings } from "./settings";
 
 let ctx: Ctx | undefined;
@@ -14,6 +16,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   try {
     ctx = new Ctx(context);
     registerCommands(ctx);
+    registerPanelSerializers(ctx);
     watchPromptFiles(ctx);
     watchSettings(ctx);
   } catch (err) {

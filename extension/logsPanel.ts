@@ -16,6 +16,7 @@ import { messageOf } from "./format";
 
 const FORWARDED: readonly ForwardedMethod[] = ["faro/logs/query", "faro/logs/get", "faro/logs/stats"];
 export const POLL_MS = 4000;
+export const LOGS_VIEW_TYPE = "faro.logs";
 
 export class LogsPanel {
   private panel: vscode.WebviewPanel | undefined;
@@ -31,8 +32,29 @@ export class LogsPanel {
       this.panel.reveal();
       return;
     }
+    const panel = vscode.window.createWebviewPanel(LOGS_VIEW_TYPE, "Faro: Logs", vscode.ViewColumn.Active, this.options());
+    this.attach(panel);
+  }
+
+  /**
+   * A panel VS Code brought back after a window reload (the serializer in panelSerializers.ts):
+   * the webview reads its filters and selected request from its saved state and watches again.
+   */
+  restore(panel: vscode.WebviewPanel): void {
+    if (this.panel) {
+      panel.dispose(); // one Logs panel at a time
+      return;
+    }
+    panel.webview.options = this.options();
+    this.attach(panel);
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview")] };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
     const root = vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview");
-    const panel = vscode.window.createWebviewPanel("faro.logs", "Faro: Logs", vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [root] });
     this.panel = panel;
     panel.webview.html = html(panel.webview, root);
     const rpc = this.bridge(panel);

@@ -79,11 +79,14 @@ const removeProviderKey = withBackend((ctx) => async () => {
 
 const logsPanels = new WeakMap<Ctx, LogsPanel>();
 
-const openLogs = withBackend((ctx) => async () => {
+/** The Logs panel's owner for this Ctx (the serializer in panelSerializers.ts restores into it). */
+export function logsPanelFor(ctx: Ctx): LogsPanel {
   let panel = logsPanels.get(ctx);
   if (!panel) logsPanels.set(ctx, (panel = new LogsPanel(ctx)));
-  panel.show();
-});
+  return panel;
+}
+
+const openLogs = withBackend((ctx) => async () => logsPanelFor(ctx).show());
 
 export const opsCommands: Record<string, CommandFactory> = {
   "faro.showEndpointSnippets": showEndpointSnippets,

@@ -18,6 +18,9 @@ function uiFor(ctx: Ctx) {
   return u;
 }
 
+/** The Compare panel's owner for this Ctx (the serializer in panelSerializers.ts restores into it). */
+export const comparePanelsFor = (ctx: Ctx): ComparePanels => uiFor(ctx).compare;
+
 /** The CodeLens passes the URI as a string; the editor title passes a Uri; a key binding nothing. */
 function promptUri(arg: unknown): vscode.Uri {
   if (arg instanceof vscode.Uri) return arg;

@@ -1,6 +1,7 @@
 /**
  * What the Compare webview and the extension say to each other over json-rpc-2.0, besides the
- * backend's own faro/... methods that the extension forwards unchanged. Type-only.
+ * backend's own faro/... methods that the extension forwards unchanged, and how the extension
+ * reads the prompt a restored panel was comparing from the webview's saved state.
  */
 import type { Comparison, FaroRequestMethod } from "../../server/protocol";
 import type { ComparisonView } from "./model";
@@ -28,3 +29,13 @@ export type ForwardedMethod = Extract<FaroRequestMethod,
 
 /** Notifications from the extension: "panel/context" (retargeted) and the backend's "faro/compare/event". */
 export type PanelNotification = "panel/context" | "faro/compare/event";
+
+/** The PanelContext in a Compare webview's saved state (webview/compare/app.ts UiState.context), if well-formed. */
+export function savedContext(state: unknown): PanelContext | null {
+  const c = (state as { context?: unknown } | null | undefined)?.context as Partial<PanelContext> | null | undefined;
+  if (!c || typeof c !== "object") return null;
+  if (c.mode !== "models" && c.mode !== "versions") return null;
+  if (c.uri !== null && typeof c.uri !== "string") return null;
+  if (c.fileName !== null && typeof c.fileName !== "string") return null;
+  return { uri: c.uri, fileName: c.fileName, mode: c.mode };
+}

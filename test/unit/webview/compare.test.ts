@@ -1,10 +1,11 @@
-/** The Compare view's DOM-free logic: events into the model, spread of k runs, Markdown and CSV export. */
+/** The Compare view's DOM-free logic: events into the model, spread of k runs, Markdown and CSV export, the context a restored panel reads from its saved state. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { CompareRunResult, Comparison } from "../../../server/protocol";
 import { applyEvent, fromSaved, fromStarted, type ComparisonView } from "../../../webview/compare/model";
 import { columnStats, formatSpread, formatValue, spread } from "../../../webview/compare/stats";
 import { csvField, toCsv, toMarkdown } from "../../../webview/compare/exportFormat";
+import { savedContext } from "../../../webview/compare/panelProtocol";
 
 const result = (over: Partial<CompareRunResult> = {}): CompareRunResult => ({
   requestId: "r", model: "m", provider: "local", text: "hi", finishReason: "stop",
@@ -117,4 +118,14 @@ test("Markdown: a metrics table with spread, the answers fenced, errors quoted, 
   assert.match(md, /\| Errors \| 0 \| 1 \|/);
   assert.match(md, /### Run 1\n````text\nhas ``` inside\n````/);
   assert.match(md, /## b\n\n### Run 1\n> Error 404 \(model_not_found\): no such model\n$/);
+});
+
+test("a restored panel's context comes from the webview's saved state; anything malformed is ignored", () => {
+  const context = { uri: "file:///w/prompts/hello.prompt", fileName: "hello.prompt", mode: "models" as const };
+  assert.deepEqual(savedContext({ context, choices: [], selected: ["a"] }), context);
+  assert.deepEqual(savedContext({ context: { uri: null, fileName: null, mode: "versions" } }), { uri: null, fileName: null, mode: "versions" });
+  for (const bad of [undefined, null, 3, {}, { context: null }, { context: "x" }, { context: { ...context, mode: "other" } },
+    { context: { ...context, uri: 5 } }, { context: { mode: "models" } }, { context: { ...context, fileName: [] } }]) {
+    assert.equal(savedContext(bad), null, JSON.stringify(bad));
+  }
 });
