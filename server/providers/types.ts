@@ -6,7 +6,7 @@ import type { EmbedResult, GenerateEvent } from "../engine/types";
 
 // The engine's events are the shared vocabulary (providers -> engine is the allowed direction);
 // remote providers add streamed tool-call pieces.
-export type { FinishReason, ToolCall, Usage } from "../engine/types";
+export type { FinishReason, TokenLogprob, ToolCall, Usage } from "../engine/types";
 
 /** One answer's pieces carry its `index` (OpenAI's `n`); usage comes once, last. */
 export type ChatEvent =

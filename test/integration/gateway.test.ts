@@ -12,7 +12,7 @@ import { Portkey } from "portkey-ai";
 import Database from "better-sqlite3";
 import { serve, tempDir, type Served } from "../fixtures/serve";
 import { writeTinyModel } from "../fixtures/models";
-import { startOpenAIMock } from "../fixtures/mocks/openai";
+import { startOpenAIMock, tokenLogprob } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
 let mock: MockServer;
@@ -69,6 +69,23 @@ describe("routing to a provider", () => {
     let text = "";
     for await (const c of await client.chat.completions.create({ model: "mock-gpt", messages: hello, stream: true })) text += c.choices[0]?.delta.content ?? "";
     assert.equal(text, "hello from the app");
+  });
+
+  test("logprobs from an OpenAI-compatible provider reach the client: JSON, and each streamed chunk with its own tokens", async () => {
+    mock.reset();
+    const expected = ["hello ", "from ", "the ", "app"].map((t, i) => tokenLogprob(t, i, 2));
+    const json = await client.chat.completions.create({ model: "mock-gpt", messages: hello, logprobs: true, top_logprobs: 2 });
+    assert.deepEqual(json.choices[0]!.logprobs?.content, expected);
+    assert.deepEqual((mock.requests[0]!.body as { logprobs?: boolean; top_logprobs?: number }).top_logprobs, 2, "the parameters were sent on");
+    const streamed: unknown[] = [];
+    for await (const c of await client.chat.completions.create({ model: "mock-gpt", messages: hello, logprobs: true, top_logprobs: 2, stream: true })) {
+      const lp = c.choices[0]?.logprobs?.content;
+      if (lp) {
+        assert.equal(lp.map((t) => t.token).join(""), c.choices[0]!.delta.content, "a chunk carries the logprobs of its own text");
+        streamed.push(...lp);
+      }
+    }
+    assert.deepEqual(streamed, expected);
   });
 
   test("Portkey's headers work unchanged: x-portkey-provider, custom host, the provider key as Bearer", async () => {

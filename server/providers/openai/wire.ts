@@ -3,7 +3,7 @@
  * fields, with the target's model); answers and SSE chunks come back as events.
  */
 import type { ChatCompletionRequest } from "../../gateway/schema";
-import type { ChatEvent, FinishReason, Usage } from "../types";
+import type { ChatEvent, FinishReason, TokenLogprob, Usage } from "../types";
 
 const FARO_FIELDS = ["priority", "keep_alive"] as const;
 
@@ -27,6 +27,8 @@ interface WireChoice {
   message?: { content?: string | null; reasoning_content?: string | null; tool_calls?: WireToolCall[] };
   delta?: { content?: string | null; reasoning_content?: string | null; tool_calls?: WireToolCall[] };
   finish_reason?: string | null;
+  /** Present when the request asked for logprobs: the content tokens (chunks carry their own). */
+  logprobs?: { content?: TokenLogprob[] | null } | null;
 }
 export interface WireUsage {
   prompt_tokens?: number;
@@ -64,7 +66,7 @@ export function* completionEvents(body: WireCompletion): Generator<ChatEvent> {
     const index = c.index ?? i;
     const m = c.message ?? {};
     if (m.reasoning_content) yield { type: "reasoning", index, text: m.reasoning_content };
-    if (m.content) yield { type: "text", index, text: m.content };
+    if (m.content) yield text(index, m.content, c.logprobs);
     if (m.tool_calls?.length) {
       const calls = m.tool_calls.map((t) => ({ id: t.id ?? "", name: t.function?.name ?? "", arguments: t.function?.arguments ?? "" }));
       yield { type: "tool_calls", index, calls };
@@ -74,13 +76,18 @@ export function* completionEvents(body: WireCompletion): Generator<ChatEvent> {
   yield body.usage ? { type: "usage", usage: usageOf(body.usage) } : { type: "usage", usage: usageOf(null), unreported: true };
 }
 
+function text(index: number, content: string, logprobs: WireChoice["logprobs"]): ChatEvent {
+  const tokens = logprobs?.content;
+  return tokens?.length ? { type: "text", index, text: content, logprobs: tokens } : { type: "text", index, text: content };
+}
+
 /** One chat.completion.chunk as events (usage is reported by the caller once, at the end). */
 export function* chunkEvents(chunk: WireCompletion): Generator<ChatEvent> {
   for (const [i, c] of (chunk.choices ?? []).entries()) {
     const index = c.index ?? i;
     const d = c.delta ?? {};
     if (d.reasoning_content) yield { type: "reasoning", index, text: d.reasoning_content };
-    if (d.content) yield { type: "text", index, text: d.content };
+    if (d.content) yield text(index, d.content, c.logprobs);
     for (const [k, t] of (d.tool_calls ?? []).entries()) {
       yield { type: "tool_call_delta", index, callIndex: t.index ?? k, id: t.id, name: t.function?.name, arguments: t.function?.arguments ?? "" };
     }
