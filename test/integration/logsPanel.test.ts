@@ -53,7 +53,7 @@ before(async () => {
   // Five answers from the local model (two tagged team=search), a stream, and one unknown model (404).
   for (let i = 0; i < 4; i++) {
     const { data, response } = await client.chat.completions
-      .create({ model: "logs-model", messages: [{ role: "user", content: `hello ${i}` }], max_tokens: 4, metadata: i < 2 ? { team: "search" } : { team: "ads" } })
+      .create({ model: "logs-model", messages: [{ role: "user", content: `hello ${i}` }], max_tokens: 4, temperature: 0, metadata: i < 2 ? { team: "search" } : { team: "ads" } })
       .withResponse();
     assert.ok(data.choices[0]);
     ids.push(response.headers.get("x-request-id")!);
