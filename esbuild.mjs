@@ -9,8 +9,8 @@ const watch = process.argv.includes("--watch");
 /** Native or ESM-only packages: shipped in node_modules, never bundled. */
 const natives = ["better-sqlite3", "node-llama-cpp"];
 /**
- * Shipped in node_modules too: js-tiktoken's rank tables (3.4 MB) are loaded only when a provider
- * reports no usage; bundled, both server entries would carry and parse them at every start.
+ * Shipped in node_modules too: js-tiktoken's rank tables (3.4 MB) are loaded, by a worker thread,
+ * only when a provider reports no usage; bundled, both server entries would carry them.
  */
 const lazy = ["js-tiktoken"];
 

@@ -1,10 +1,12 @@
 /**
  * OpenAI's BPE tokenizers (tiktoken's o200k_base and cl100k_base, from js-tiktoken) and which one
- * a model uses. The rank tables are megabytes, so an encoding is loaded on first use only: when a
- * provider of the OpenAI family answered without reporting usage. js-tiktoken is external to the
- * server bundle (esbuild.mjs) and shipped in node_modules, so the backend never parses it otherwise.
+ * a model uses. Building an encoder from its rank table (megabytes) takes ~0.6 s of CPU and a long
+ * text takes milliseconds more, so tokenizing runs in a worker thread, started on first use (when
+ * a provider of the OpenAI family answered without reporting usage): the backend's event loop,
+ * which also relays streams and serves the editor, never waits on it. js-tiktoken is external to
+ * the server bundle (esbuild.mjs) and shipped in node_modules.
  */
-import type { Tiktoken } from "js-tiktoken/lite";
+import { Worker } from "node:worker_threads";
 
 export type EncodingName = "o200k_base" | "cl100k_base";
 
@@ -53,32 +55,93 @@ export function encodingForModel(model: string): EncodingChoice {
   return { name: "cl100k_base", exact: false };
 }
 
-export interface Encoder {
-  name: EncodingName;
-  encode(text: string): number[];
-  count(text: string): number;
+/** Token counts of each text, in order. */
+export function countTokens(encoding: EncodingName, texts: readonly string[]): Promise<number[]> {
+  return texts.length === 0 ? Promise.resolve([]) : call<number[]>(encoding, texts, false);
 }
 
-const loading = new Map<EncodingName, Promise<Encoder>>();
+/** The token ids of a text (for tests against tiktoken's vectors). */
+export async function encodeTokens(encoding: EncodingName, text: string): Promise<number[]> {
+  return (await call<number[][]>(encoding, [text], true))[0]!;
+}
 
-/** The encoder, loaded once per process (concurrent first callers share the load). */
-export function loadEncoder(name: EncodingName): Promise<Encoder> {
-  let p = loading.get(name);
-  if (!p) {
-    p = load(name);
-    loading.set(name, p);
-    // A failed load (a broken install) is reported to the caller and tried again next time.
-    p.catch(() => loading.delete(name));
+// The worker is CommonJS evaluated from this string (no file to find in the bundle or under tsx);
+// it requires js-tiktoken by the absolute paths the main thread resolved. Text that spells a
+// special token (`<|endoftext|>`) is ordinary text in a request, as OpenAI's API counts it:
+// nothing is allowed as special, nothing refused.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { Tiktoken } = require(workerData.lite);
+const encoders = new Map();
+function encoder(name) {
+  let e = encoders.get(name);
+  if (!e) encoders.set(name, (e = new Tiktoken(require(workerData.ranks[name]))));
+  return e;
+}
+parentPort.on("message", ({ id, encoding, texts, ids }) => {
+  try {
+    const enc = encoder(encoding);
+    const out = texts.map((t) => {
+      const tokens = t === "" ? [] : enc.encode(t, [], []);
+      return ids ? tokens : tokens.length;
+    });
+    parentPort.postMessage({ id, out });
+  } catch (err) {
+    parentPort.postMessage({ id, error: err && err.stack ? err.stack : String(err) });
   }
-  return p;
+});
+`;
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
 }
 
-async function load(name: EncodingName): Promise<Encoder> {
-  const { Tiktoken } = await import("js-tiktoken/lite");
-  const ranks = name === "o200k_base" ? await import("js-tiktoken/ranks/o200k_base") : await import("js-tiktoken/ranks/cl100k_base");
-  const tiktoken: Tiktoken = new Tiktoken(ranks.default);
-  // Text that spells a special token (`<|endoftext|>`) is ordinary text in a request, as
-  // OpenAI's API counts it: nothing is allowed as special, nothing refused.
-  const encode = (text: string) => (text === "" ? [] : tiktoken.encode(text, [], []));
-  return { name, encode, count: (text) => encode(text).length };
+interface Running {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+let running: Running | null = null;
+let nextId = 1;
+
+function call<T>(encoding: EncodingName, texts: readonly string[], ids: boolean): Promise<T> {
+  const r = running ?? (running = start());
+  const id = nextId++;
+  // Referenced only while it owes an answer: an idle tokenizer never keeps a process alive.
+  if (r.pending.size === 0) r.worker.ref();
+  return new Promise<T>((resolve, reject) => {
+    r.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    r.worker.postMessage({ id, encoding, texts, ids });
+  });
+}
+
+function start(): Running {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      lite: require.resolve("js-tiktoken/lite"),
+      ranks: { o200k_base: require.resolve("js-tiktoken/ranks/o200k_base"), cl100k_base: require.resolve("js-tiktoken/ranks/cl100k_base") },
+    },
+  });
+  const r: Running = { worker, pending: new Map() };
+  worker.on("message", (m: { id: number; out?: unknown; error?: string }) => {
+    const p = r.pending.get(m.id);
+    if (!p) return;
+    r.pending.delete(m.id);
+    if (r.pending.size === 0) worker.unref();
+    if (m.error !== undefined) p.reject(new Error(`The tokenizer failed: ${m.error}`));
+    else p.resolve(m.out);
+  });
+  // A worker that cannot start (js-tiktoken missing from a broken install) or dies fails what it
+  // owed; the next count starts a new one.
+  const fail = (err: Error) => {
+    if (running === r) running = null;
+    for (const p of r.pending.values()) p.reject(new Error(`The tokenizer worker stopped: ${err.message}`));
+    r.pending.clear();
+  };
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
+  worker.unref();
+  return r;
 }

@@ -8,7 +8,7 @@
 import type { ChatEvent, Usage } from "../../providers/types";
 import { familyOf } from "../targets";
 import { estimateTokens, requestChars } from "./cost";
-import { encodingForModel, loadEncoder, type Encoder, type EncodingName } from "./tokenizer";
+import { countTokens, encodingForModel, type EncodingName } from "./tokenizer";
 
 /** How the counts were made: a tokenizer (`exact` false: a stand-in for the model's own) or the estimate. */
 export type CountMethod = { kind: "tokenizer"; encoding: EncodingName; exact: boolean } | { kind: "estimate" };
@@ -70,69 +70,77 @@ export async function countUsage(provider: string | null, model: string | null, 
     return { usage: usage(prompt, completion), method: { kind: "estimate" } };
   }
   const choice = encodingForModel(model);
-  const enc = await loadEncoder(choice.name);
-  return { usage: usage(promptTokens(enc, body), answerTokens(enc, answer)), method: { kind: "tokenizer", encoding: choice.name, exact: choice.exact } };
+  const prompt = promptTally(body);
+  const answerTexts = answer.segments();
+  // One round trip to the tokenizer for the prompt's and the answer's texts.
+  const counts = await countTokens(choice.name, [...prompt.texts, ...answerTexts]);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const promptTokens = prompt.fixed + sum(counts.slice(0, prompt.texts.length));
+  const completionTokens = sum(counts.slice(prompt.texts.length));
+  return { usage: usage(promptTokens, completionTokens), method: { kind: "tokenizer", encoding: choice.name, exact: choice.exact } };
+}
+
+/** The texts to tokenize and the tokens known without tokenizing (overheads, token-id prompts). */
+export interface Tally {
+  texts: string[];
+  fixed: number;
 }
 
 /** A chat request's messages as OpenAI's cookbook counts them, or a legacy `prompt` / embeddings `input`. */
-export function promptTokens(enc: Encoder, body: unknown): number {
+export function promptTally(body: unknown): Tally {
   const b = (body ?? {}) as { messages?: unknown; prompt?: unknown; input?: unknown };
-  if (Array.isArray(b.messages)) return messagesTokens(enc, b.messages);
-  return plainTokens(enc, b.prompt ?? b.input);
+  const t: Tally = { texts: [], fixed: 0 };
+  if (Array.isArray(b.messages)) messagesTally(b.messages, t);
+  else plainTally(b.prompt ?? b.input, t);
+  return t;
 }
 
-export function messagesTokens(enc: Encoder, messages: readonly unknown[]): number {
-  let n = REPLY_PRIMING;
+/** Sums a tally's count once its texts are counted (for tests and callers that count themselves). */
+export async function countTally(encoding: EncodingName, t: Tally): Promise<number> {
+  return t.fixed + (await countTokens(encoding, t.texts)).reduce((a, b) => a + b, 0);
+}
+
+function messagesTally(messages: readonly unknown[], t: Tally): void {
+  t.fixed += REPLY_PRIMING;
   for (const m of messages) {
-    n += PER_MESSAGE;
+    t.fixed += PER_MESSAGE;
     if (!m || typeof m !== "object") continue;
     for (const [key, value] of Object.entries(m as Record<string, unknown>)) {
-      if (key === "content") n += contentTokens(enc, value);
-      else if (key === "tool_calls" && Array.isArray(value)) n += toolCallTokens(enc, value);
+      if (key === "content") contentTally(value, t);
+      else if (key === "tool_calls" && Array.isArray(value)) toolCallTally(value, t);
       else if (typeof value === "string") {
-        n += enc.count(value);
-        if (key === "name") n += PER_NAME;
+        t.texts.push(value);
+        if (key === "name") t.fixed += PER_NAME;
       }
     }
   }
-  return n;
 }
 
 /** Text content and text parts; images, audio and files are priced by the provider by other rules and are not counted. */
-function contentTokens(enc: Encoder, content: unknown): number {
-  if (typeof content === "string") return enc.count(content);
-  if (!Array.isArray(content)) return 0;
-  let n = 0;
+function contentTally(content: unknown, t: Tally): void {
+  if (typeof content === "string") t.texts.push(content);
+  if (!Array.isArray(content)) return;
   for (const part of content) {
     const p = part as { text?: unknown; refusal?: unknown };
-    if (typeof p?.text === "string") n += enc.count(p.text);
-    else if (typeof p?.refusal === "string") n += enc.count(p.refusal);
+    if (typeof p?.text === "string") t.texts.push(p.text);
+    else if (typeof p?.refusal === "string") t.texts.push(p.refusal);
   }
-  return n;
 }
 
-function toolCallTokens(enc: Encoder, calls: readonly unknown[]): number {
-  let n = 0;
+function toolCallTally(calls: readonly unknown[], t: Tally): void {
   for (const c of calls) {
     const f = (c as { function?: { name?: unknown; arguments?: unknown } })?.function;
-    if (typeof f?.name === "string") n += enc.count(f.name);
-    if (typeof f?.arguments === "string") n += enc.count(f.arguments);
+    if (typeof f?.name === "string") t.texts.push(f.name);
+    if (typeof f?.arguments === "string") t.texts.push(f.arguments);
   }
-  return n;
 }
 
-function plainTokens(enc: Encoder, v: unknown): number {
-  if (typeof v === "string") return enc.count(v);
-  if (!Array.isArray(v)) return 0;
+function plainTally(v: unknown, t: Tally): void {
+  if (typeof v === "string") t.texts.push(v);
+  if (!Array.isArray(v)) return;
   // Token ids (legacy completions and embeddings accept them) are already tokens.
-  if (v.every((x) => typeof x === "number")) return v.length;
-  return v.reduce((n: number, x) => n + plainTokens(enc, x), 0);
-}
-
-function answerTokens(enc: Encoder, answer: AnswerText): number {
-  let n = 0;
-  for (const s of answer.segments()) n += enc.count(s);
-  return n;
+  if (v.every((x) => typeof x === "number")) t.fixed += v.length;
+  else for (const x of v) plainTally(x, t);
 }
 
 function usage(prompt: number, completion: number): Usage {

@@ -6,45 +6,51 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodingForModel, loadEncoder } from "../../../server/gateway/pricing/tokenizer";
-import { AnswerText, countUsage, messagesTokens, promptTokens } from "../../../server/gateway/pricing/usageCount";
+import { countTokens, encodeTokens, encodingForModel, type EncodingName } from "../../../server/gateway/pricing/tokenizer";
+import { AnswerText, countTally, countUsage, promptTally } from "../../../server/gateway/pricing/usageCount";
+
+const encoder = (name: EncodingName) => ({ encode: (text: string) => encodeTokens(name, text) });
+const count = async (name: EncodingName, text: string) => (await countTokens(name, [text]))[0]!;
+const messagesTokens = (name: EncodingName, messages: unknown[]) => countTally(name, promptTally({ messages }));
 
 test("cl100k_base: tiktoken's test vectors", async () => {
-  const enc = await loadEncoder("cl100k_base");
-  assert.deepEqual(enc.encode("hello world"), [15339, 1917]);
-  assert.deepEqual(enc.encode("rer"), [38149]);
-  assert.deepEqual(enc.encode("'rer"), [2351, 81]);
-  assert.deepEqual(enc.encode("today\n "), [31213, 198, 220]);
-  assert.deepEqual(enc.encode("today\n \n"), [31213, 27907]);
+  const enc = encoder("cl100k_base");
+  assert.deepEqual(await enc.encode("hello world"), [15339, 1917]);
+  assert.deepEqual(await enc.encode("rer"), [38149]);
+  assert.deepEqual(await enc.encode("'rer"), [2351, 81]);
+  assert.deepEqual(await enc.encode("today\n "), [31213, 198, 220]);
+  assert.deepEqual(await enc.encode("today\n \n"), [31213, 27907]);
   // Not checked: tiktoken's " \x850" -> [220, 126, 227, 15]. js-tiktoken gives [2188, 227, 15]
   // because JavaScript's \s does not match U+0085 (NEL) and Rust's does: a one-token difference
   // on a control character that text rarely holds.
-  assert.deepEqual(enc.encode("👍"), [9468, 239, 235]);
-  assert.deepEqual(enc.encode("Hello, World! How are you today? 🌍"), [9906, 11, 4435, 0, 2650, 527, 499, 3432, 30, 11410, 234, 235]);
-  assert.deepEqual(enc.encode("こんにちは、世界！お元気ですか？"), [90115, 5486, 3574, 244, 98220, 6447, 33334, 24186, 95221, 38641, 32149, 11571]);
-  assert.deepEqual(enc.encode(""), []);
+  assert.deepEqual(await enc.encode("👍"), [9468, 239, 235]);
+  assert.deepEqual(await enc.encode("Hello, World! How are you today? 🌍"), [9906, 11, 4435, 0, 2650, 527, 499, 3432, 30, 11410, 234, 235]);
+  assert.deepEqual(await enc.encode("こんにちは、世界！お元気ですか？"), [90115, 5486, 3574, 244, 98220, 6447, 33334, 24186, 95221, 38641, 32149, 11571]);
+  assert.deepEqual(await enc.encode(""), []);
 });
 
 test("o200k_base: tiktoken-generated samples", async () => {
-  const enc = await loadEncoder("o200k_base");
-  assert.deepEqual(enc.encode("hello"), [24912]);
-  assert.deepEqual(enc.encode("a a"), [64, 261]);
-  assert.deepEqual(enc.encode("Hello, World! How are you today? 🌍"), [13225, 11, 5922, 0, 3253, 553, 481, 4044, 30, 130321, 235]);
-  assert.deepEqual(enc.encode("こんにちは、世界！お元気ですか？"), [95839, 1395, 28428, 3393, 8930, 6753, 25717, 15121, 7128, 4802]);
-  assert.deepEqual(enc.encode("The quick brown fox jumps over 13 lazy dogs. 😺"), [976, 4853, 19705, 68347, 65613, 1072, 220, 1311, 29082, 16798, 13, 22861, 118]);
+  const enc = encoder("o200k_base");
+  assert.deepEqual(await enc.encode("hello"), [24912]);
+  assert.deepEqual(await enc.encode("a a"), [64, 261]);
+  assert.deepEqual(await enc.encode("Hello, World! How are you today? 🌍"), [13225, 11, 5922, 0, 3253, 553, 481, 4044, 30, 130321, 235]);
+  assert.deepEqual(await enc.encode("こんにちは、世界！お元気ですか？"), [95839, 1395, 28428, 3393, 8930, 6753, 25717, 15121, 7128, 4802]);
+  assert.deepEqual(await enc.encode("The quick brown fox jumps over 13 lazy dogs. 😺"), [976, 4853, 19705, 68347, 65613, 1072, 220, 1311, 29082, 16798, 13, 22861, 118]);
 });
 
 test("text spelling a special token is ordinary text, not an error", async () => {
-  const enc = await loadEncoder("cl100k_base");
+  const enc = encoder("cl100k_base");
   // As plain text: "hello", " <|", "endo", "ft", "ext", "|>" (the special id 100257 is not used).
-  const ids = enc.encode("hello <|endoftext|>");
+  const ids = await enc.encode("hello <|endoftext|>");
   assert.equal(ids.includes(100257), false);
   assert.ok(ids.length > 3, String(ids));
 });
 
-test("concurrent first loads share one encoder", async () => {
-  const [a, b] = await Promise.all([loadEncoder("o200k_base"), loadEncoder("o200k_base")]);
-  assert.equal(a, b);
+test("concurrent first calls share one worker and keep their order", async () => {
+  const texts = ["hello world", "The quick brown fox", "", "a a"];
+  const [a, b] = await Promise.all([countTokens("o200k_base", texts), countTokens("cl100k_base", texts)]);
+  assert.deepEqual(a, [2, 4, 0, 2]);
+  assert.deepEqual(b, [2, 4, 0, 2]);
 });
 
 test("model names pick the encoding tiktoken's model table gives; unknown models are cl100k_base, marked inexact", () => {
@@ -69,21 +75,21 @@ const COOKBOOK = [
 ];
 
 test("chat messages count as OpenAI's cookbook counts them", async () => {
-  assert.equal(messagesTokens(await loadEncoder("cl100k_base"), COOKBOOK), 129);
-  assert.equal(messagesTokens(await loadEncoder("o200k_base"), COOKBOOK), 124);
-  const enc = await loadEncoder("o200k_base");
+  assert.equal(await messagesTokens("cl100k_base", COOKBOOK), 129);
+  assert.equal(await messagesTokens("o200k_base", COOKBOOK), 124);
   // 3 per message + "user" (1) + "hello there" (2) + 3 priming the reply.
-  assert.equal(messagesTokens(enc, [{ role: "user", content: "hello there" }]), 9);
+  assert.equal(await messagesTokens("o200k_base", [{ role: "user", content: "hello there" }]), 9);
   // Text parts count as text; an image part is not text.
   const parts = [{ role: "user", content: [{ type: "text", text: "hello there" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] }];
-  assert.equal(messagesTokens(enc, parts), 9);
+  assert.equal(await messagesTokens("o200k_base", parts), 9);
   // An assistant tool call: its function name and arguments.
   const call = { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] };
-  assert.equal(messagesTokens(enc, [call]), 3 + enc.count("assistant") + enc.count("get_weather") + enc.count('{"city":"Paris"}') + 3);
+  const parts3 = (await countTokens("o200k_base", ["assistant", "get_weather", '{"city":"Paris"}'])).reduce((a, b) => a + b, 0);
+  assert.equal(await messagesTokens("o200k_base", [call]), 3 + parts3 + 3);
   // Legacy prompts and token-id prompts.
-  assert.equal(promptTokens(enc, { prompt: "hello there" }), 2);
-  assert.equal(promptTokens(enc, { prompt: ["hello", "hello there"] }), 3);
-  assert.equal(promptTokens(enc, { input: [1, 2, 3] }), 3);
+  assert.equal(await countTally("o200k_base", promptTally({ prompt: "hello there" })), 2);
+  assert.equal(await countTally("o200k_base", promptTally({ prompt: ["hello", "hello there"] })), 3);
+  assert.equal(await countTally("o200k_base", promptTally({ input: [1, 2, 3] })), 3);
 });
 
 test("an unreported answer: tiktoken for OpenAI-family providers, the estimate for Anthropic and Gemini", async () => {
@@ -108,13 +114,13 @@ test("an unreported answer: tiktoken for OpenAI-family providers, the estimate f
 });
 
 test("choices and tool calls are counted apart", async () => {
-  const enc = await loadEncoder("o200k_base");
   const answer = new AnswerText();
   answer.add({ type: "text", index: 0, text: "hello" });
   answer.add({ type: "text", index: 1, text: "world" });
   answer.add({ type: "tool_call_delta", index: 0, callIndex: 0, id: "c", name: "get_weather", arguments: '{"ci' });
   answer.add({ type: "tool_call_delta", index: 0, callIndex: 0, arguments: 'ty":"Paris"}' });
   const { usage } = await countUsage("openai", "gpt-4o", { messages: [] }, answer);
-  assert.equal(usage.completion_tokens, enc.count("hello") + enc.count("world") + enc.count("get_weather") + enc.count('{"city":"Paris"}'));
+  const each = await countTokens("o200k_base", ["hello", "world", "get_weather", '{"city":"Paris"}']);
+  assert.equal(usage.completion_tokens, each.reduce((a, b) => a + b, 0));
   assert.equal(usage.prompt_tokens, 3, "no messages: the reply priming only");
 });
