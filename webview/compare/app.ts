@@ -34,10 +34,18 @@ export class CompareApp {
   private state: UiState;
   private readonly bridge: Bridge;
   private frame = 0;
+  /** The id of the control that last had the keyboard focus (a disabled Run button loses it while running). */
+  private lastFocus: string | null = null;
 
   constructor(private readonly root: HTMLElement) {
     this.bridge = new Bridge({ context: (c) => void this.load(c), event: (e) => this.onEvent(e) });
     this.state = { ...initial(), ...((this.bridge.api.getState() as Partial<UiState> | undefined) ?? {}) };
+    document.addEventListener("focusin", () => {
+      const id = document.activeElement?.id;
+      if (id) this.lastFocus = id;
+    });
+    // A click elsewhere is the user moving on: no focus to put back (a click on a control sets it again).
+    document.addEventListener("mousedown", () => { this.lastFocus = null; });
     document.addEventListener("keydown", (e) => {
       if ((e.ctrlKey || e.metaKey) && e.key === "Enter") void this.run();
     });
@@ -140,7 +148,10 @@ export class CompareApp {
     this.bridge.api.setState(this.state);
     const s = this.state;
     const ctx = s.context;
-    const focused = document.activeElement?.id;
+    // Everything is rebuilt: put the focus back on the same control (by id), also when it was
+    // lost to the body meanwhile (Run is disabled while a comparison runs).
+    const active = document.activeElement;
+    const focused = active && active !== document.body ? active.id : this.lastFocus;
     const heading = ctx ? `${ctx.mode === "versions" ? "Compare prompt versions" : "Compare models"}${ctx.fileName ? ` — ${ctx.fileName}` : ""}` : "Compare";
     const running = s.current?.status === "running";
     const current = s.current;
@@ -193,7 +204,7 @@ export class CompareApp {
         h("h2", {}, "Past comparisons"),
         s.history.length === 0 ? h("p", { class: "note" }, "None yet.") : null,
         h("ul", {}, ...s.history.map((c) => h("li", {},
-          h("button", { class: "link past", onclick: () => void this.open(c.id) }, c.title),
+          h("button", { id: `past-${c.id}`, class: "link past", onclick: () => void this.open(c.id) }, c.title),
           h("span", { class: "detail" }, ` ${new Date(c.createdAt).toLocaleString()} · ${c.status}${c.winner ? ` · winner ${c.winner}` : ""}`)))),
       ),
     ];

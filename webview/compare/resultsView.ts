@@ -1,7 +1,8 @@
 /**
  * Renders a comparison: one column per model or version with TTFT, latency, tokens in/out,
  * tokens/s, cost and finish reason (median with min–max over k runs), each run's answer as it
- * streams, errors in place, and a button to mark the winner.
+ * streams, errors in place, and a button to mark the winner. Every control has an id, so the
+ * view's re-render puts the keyboard focus back where it was.
  */
 import { h } from "./dom";
 import type { ColumnView, ComparisonView } from "./model";
@@ -23,9 +24,9 @@ export function renderResults(view: ComparisonView, actions: ResultsActions): HT
       h("h2", {}, view.title),
       h("span", { class: `status status-${view.status}`, role: "status" }, running ? h("vscode-progress-ring", { class: "ring" }) : null, status),
       h("span", { class: "spacer" }),
-      running ? h("vscode-button", { appearance: "secondary", class: "cancel", onclick: () => actions.cancel() }, "Cancel") : null,
-      h("vscode-button", { appearance: "secondary", class: "export-md", disabled: running, onclick: () => actions.exportAs("markdown") }, "Export Markdown"),
-      h("vscode-button", { appearance: "secondary", class: "export-csv", disabled: running, onclick: () => actions.exportAs("csv") }, "Export CSV"),
+      running ? h("vscode-button", { id: "cancel", appearance: "secondary", class: "cancel", onclick: () => actions.cancel() }, "Cancel") : null,
+      h("vscode-button", { id: "export-md", appearance: "secondary", class: "export-md", disabled: running, onclick: () => actions.exportAs("markdown") }, "Export Markdown"),
+      h("vscode-button", { id: "export-csv", appearance: "secondary", class: "export-csv", disabled: running, onclick: () => actions.exportAs("csv") }, "Export CSV"),
     ),
     h("div", { class: "columns", role: "list" }, ...view.columns.map((c) => renderColumn(view, c, actions))),
   );
@@ -44,6 +45,7 @@ function renderColumn(view: ComparisonView, col: ColumnView, actions: ResultsAct
       isWinner ? h("vscode-badge", { class: "winner-badge" }, "Winner") : null,
       h("span", { class: "spacer" }),
       view.status === "running" ? null : h("vscode-button", {
+        id: `winner-${col.index}`,
         appearance: isWinner ? "secondary" : "primary",
         class: "mark-winner",
         onclick: () => actions.markWinner(isWinner ? null : col.index),
