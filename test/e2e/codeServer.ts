@@ -1,7 +1,8 @@
 /**
  * Real VS Code for the end-to-end tests: installs Node 24 (from npm) and code-server into a
  * cache folder outside the project (reused when present), installs the built VSIX into a fresh
- * profile and starts code-server on a free loopback port with workspace trust off.
+ * profile and starts code-server on a free loopback port with workspace trust off (and extra
+ * environment variables, which the extension host and Faro's backend inherit).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -75,7 +76,7 @@ export interface CodeServer {
 }
 
 /** A fresh profile with the VSIX installed and the given user settings; then code-server on FOLDER. */
-export async function startCodeServer(opts: { vsix: string; profile: string; folder: string; settings: Record<string, unknown> }): Promise<CodeServer> {
+export async function startCodeServer(opts: { vsix: string; profile: string; folder: string; settings: Record<string, unknown>; env?: NodeJS.ProcessEnv }): Promise<CodeServer> {
   const { node, entry } = installCodeServer();
   const userDataDir = join(opts.profile, "user-data");
   const extensionsDir = join(opts.profile, "extensions");
@@ -86,7 +87,7 @@ export async function startCodeServer(opts: { vsix: string; profile: string; fol
   const port = await freePort();
   const proc = spawn(node, [entry, ...base, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", opts.folder], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PATH: `${node24Bin}:${process.env.PATH}` },
+    env: { ...process.env, ...opts.env, PATH: `${node24Bin}:${process.env.PATH}` },
   });
   let log = "";
   proc.stdout!.setEncoding("utf8").on("data", (d: string) => (log += d));

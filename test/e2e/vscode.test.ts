@@ -9,12 +9,14 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import OpenAI from "openai";
+import type { Dialog } from "playwright-core";
+import { startFileServer } from "../fixtures/fileServer";
 import { writeTinyModel } from "../fixtures/models";
 import { tempDir } from "../fixtures/serve";
-import { checkPrerequisites, freePort, startCodeServer, type CodeServer } from "./codeServer";
+import { CODE_SERVER_VERSION, checkPrerequisites, freePort, startCodeServer, type CodeServer } from "./codeServer";
 import { Workbench } from "./workbench";
 
 const BROKEN = "---\nmodel: default\ninput:\n  schema:\n    name: string\n---\n{{#if name}}Hello {{name}}\n";
@@ -22,16 +24,18 @@ const BROKEN = "---\nmodel: default\ninput:\n  schema:\n    name: string\n---\n{
 let server: CodeServer | undefined;
 let wb: Workbench;
 let endpointPort: number;
+let workspace: string;
+let modelsDir: string;
 
 before(async () => {
   checkPrerequisites();
   const { version } = JSON.parse(await readFile("package.json", "utf8")) as { version: string };
   const vsix = resolve(`faro-${version}.vsix`);
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run e2e\` (it runs \`npm run package\` first)`);
-  const ws = await tempDir("faro-e2e-ws-");
+  const ws = (workspace = await tempDir("faro-e2e-ws-"));
   await cp("prompts", join(ws, "prompts"), { recursive: true });
   await writeFile(join(ws, "prompts", "broken.prompt"), BROKEN);
-  const models = await tempDir("faro-e2e-models-");
+  const models = (modelsDir = await tempDir("faro-e2e-models-"));
   await writeTinyModel(models, { name: "tiny-a" });
   await writeTinyModel(models, { name: "tiny-b", seed: 2 });
   endpointPort = await freePort();
@@ -52,6 +56,8 @@ before(async () => {
       "extensions.autoCheckUpdates": false,
       "extensions.autoUpdate": false,
     },
+    // Puts OpenAI in Select Model's cloud group; no step sends anything to OpenAI.
+    env: { OPENAI_API_KEY: "sk-faro-e2e-not-a-real-key" },
   });
   wb = await Workbench.open(server.url, ws);
 });
@@ -87,14 +93,32 @@ step("a .prompt opens with the language server's diagnostic on a broken one", "1
   await wb.page.keyboard.press("Control+Shift+M");
 });
 
-step("Select Model from the palette changes the status bar", "2-select-model.png", async () => {
+step("Select Model from the palette shows local and cloud groups with context size and changes the status bar", "2-select-model.png", async () => {
   const before = await wb.waitForStatusBar(/tiny-a/);
   assert.doesNotMatch(before, /tiny-b/);
   await wb.command("Faro: Select Model");
+  const list = wb.page.locator(".quick-input-widget .quick-input-list");
+  // Two groups: the local GGUFs, and OpenAI's models (its key is in the environment).
+  await list.locator(".quick-input-list-separator", { hasText: "Local" }).first().waitFor();
+  await list.locator(".quick-input-list-separator", { hasText: "Cloud" }).first().waitFor();
+  const row = (label: string) => list.locator(".monaco-list-row", { has: wb.page.locator(".label-name", { hasText: label }) }).first();
+  await row("openai/gpt-4o-mini").waitFor();
+  // A local row says its context size (the tiny models' GGUF context_length).
+  assert.match(await row("tiny-b").locator(".label-description").innerText(), /^(current · )?(loaded · )?\d+(\.\d+)?[KM]? context · /);
+  assert.match(await row("openai/gpt-4o-mini").locator(".label-description").innerText(), /\bopenai\b/);
+  await wb.screenshot("2-select-model.png");
   await wb.pickRow("tiny-b");
   const after = await wb.waitForStatusBar(/tiny-b/);
   assert.match(after, /tiny-b/);
-  await wb.screenshot("2-select-model.png");
+  // A cloud model from the other group is chosen the same way (nothing is sent to OpenAI)...
+  await wb.command("Faro: Select Model");
+  await wb.pickRow("openai/gpt-4o-mini");
+  await wb.waitForStatusBar(/openai\/gpt-4o-mini/);
+  await wb.screenshot("2b-select-cloud-model.png");
+  // ...and the local one is the default again for the steps below.
+  await wb.command("Faro: Select Model");
+  await wb.pickRow("tiny-b");
+  await wb.waitForStatusBar(/tiny-b/);
 });
 
 step("Run Prompt streams the answer with latency, tokens and cost beside the prompt", "3-run-prompt.png", async () => {
@@ -166,6 +190,55 @@ step("Compare keeps its state when hidden; a winner becomes the prompt's model, 
   await modelLine("default").waitFor();
 });
 
+step("Compare works from the keyboard: choose, Run, Mark winner, Export", "4c-keyboard.png", async () => {
+  await wb.openFile("hello.prompt");
+  // The palette by keys only: it reveals the Compare panel and gives it the focus.
+  await wb.page.keyboard.press("Control+Shift+P");
+  await wb.page.keyboard.type(">Faro: Compare Models");
+  await wb.page.locator(".quick-input-widget .monaco-list-row.focused", { hasText: "Faro: Compare Models" }).waitFor();
+  await wb.page.keyboard.press("Enter");
+  const view = await wb.webviewTitled("Faro: Compare");
+  await view.locator("article.column").nth(1).waitFor();
+  const pastBefore = await view.locator(".history button.past").count();
+  // Tab reaches a model's checkbox; Space turns it off and on again.
+  const checked = () => view.locator('vscode-checkbox[data-value="tiny-a"]').evaluate((el) => (el as HTMLInputElement).checked);
+  await wb.tabTo(view, "choice-tiny-a");
+  await wb.page.keyboard.press("Space");
+  assert.equal(await checked(), false);
+  await wb.page.keyboard.press("Space");
+  assert.equal(await checked(), true);
+  // Tab reaches Run; Enter runs (two runs per column, kept from the earlier step).
+  await wb.tabTo(view, "run");
+  await wb.page.keyboard.press("Enter");
+  await view.locator(".history button.past").nth(pastBefore).waitFor();
+  await view.locator(".status-done").waitFor();
+  assert.equal(await view.locator("article.column .run-done").count(), 4);
+  // Tab reaches tiny-b's Mark winner; Space marks it, and the focus stays on it through the re-render.
+  await wb.tabTo(view, "winner-1");
+  await wb.page.keyboard.press("Space");
+  await view.locator('article.column.winner[data-label="tiny-b"] .winner-badge').waitFor();
+  await view.locator(".winner-note", { hasText: "hello.prompt now uses model: tiny-b" }).waitFor();
+  assert.equal(await wb.focusIn(view), "winner-1");
+  // Shift+Tab back to Export Markdown; Enter opens VS Code's save dialog, Enter saves.
+  await wb.tabTo(view, "export-md", { back: true });
+  await wb.page.keyboard.press("Enter");
+  const input = wb.page.locator(".quick-input-widget .quick-input-box input");
+  await input.waitFor();
+  // VS Code's simple file dialog fills in the folder first, then the suggested name.
+  await wb.page.waitForFunction(() => /\/faro-e2e-ws-[^/]+\/[^/]+\.md$/.test(document.querySelector<HTMLInputElement>(".quick-input-widget .quick-input-box input")?.value ?? ""));
+  await wb.page.keyboard.press("Enter");
+  const note = await view.locator(".winner-note", { hasText: /^Saved / }).innerText();
+  const saved = join(workspace, note.replace(/^Saved .*\//, ""));
+  const md = await readFile(saved, "utf8");
+  assert.match(md, /tiny-a/);
+  assert.match(md, /tiny-b/);
+  await wb.screenshot("4c-keyboard.png");
+  // The winner edit is an ordinary one: Ctrl+Z in the prompt's editor takes it back.
+  await wb.openFile("hello.prompt");
+  await wb.page.keyboard.press("Control+Z");
+  await wb.page.locator(".monaco-editor .view-line", { hasText: /^model:\sdefault$/ }).first().waitFor();
+});
+
 step("Start Local Endpoint, then the openai SDK calls it", "5-endpoint.png", async () => {
   await wb.command("Faro: Start Local Endpoint");
   const toast = await wb.waitForToast(/endpoint running at/);
@@ -181,3 +254,120 @@ step("Start Local Endpoint, then the openai SDK calls it", "5-endpoint.png", asy
   assert.equal(typeof reply.choices[0]?.message.content, "string");
   await wb.screenshot("5-endpoint.png");
 });
+
+step("Open Logs Dashboard: the requests made, five charts, a request's detail kept when hidden", "6-logs.png", async () => {
+  await wb.command("Faro: Open Logs Dashboard");
+  let view = await wb.webviewTitled("Faro: Logs");
+  // The endpoint step's request: model tiny-a, status 200.
+  const row = view.locator("tbody tr[data-id]", { has: view.locator("td", { hasText: /^tiny-a$/ }) }).filter({ has: view.locator("td.status", { hasText: /^200$/ }) }).first();
+  await row.waitFor();
+  await view.locator("figure svg").nth(4).waitFor();
+  assert.equal(await view.locator("figure svg").count(), 5);
+  // Keyboard: focus the row, Enter opens its detail.
+  await row.focus();
+  await wb.page.keyboard.press("Enter");
+  const detail = view.locator("aside.detail");
+  await detail.locator("dt", { hasText: "Time to first token" }).waitFor();
+  assert.match(await detail.locator("h2").innerText(), /^tiny-a · 200$/);
+  await wb.screenshot("6-logs.png");
+  // Hide the panel behind another editor of its group, show it again: the detail is still open.
+  const tab = wb.page.locator(".tabs-container .tab", { hasText: "Faro: Logs" });
+  const group = wb.page.locator(".editor-group-container", { has: tab });
+  await group.locator(".tabs-container .tab:not(.active)").first().click();
+  await tab.click();
+  view = await wb.webviewTitled("Faro: Logs");
+  await view.locator("aside.detail dt", { hasText: "Time to first token" }).waitFor();
+  assert.match(await view.locator("aside.detail h2").innerText(), /^tiny-a · 200$/);
+  await wb.screenshot("6b-logs-after-hide.png");
+});
+
+step("Download Model from a loopback server: progress, cancel, resume; then the model is in Select Model", "7-download.png", async () => {
+  const src = await tempDir("faro-e2e-dl-");
+  const body = await readFile(await writeTinyModel(src, { name: "tiny-dl", seed: 3 }));
+  // The first answer stops halfway, so the progress notification can be seen (and cancelled).
+  const files = await startFileServer({ body, stallAfter: Math.floor(body.length / 2) });
+  try {
+    const url = files.url("/tiny-dl.gguf");
+    const download = async () => {
+      await wb.command("Faro: Download Model");
+      const input = wb.page.locator(".quick-input-widget .quick-input-box input");
+      await input.waitFor();
+      await input.fill(url);
+      await wb.page.keyboard.press("Enter");
+    };
+    await download();
+    const progress = await wb.waitForToast(/Faro: downloading/);
+    const toast = wb.page.locator(".notifications-toasts .notification-toast", { hasText: /Faro: downloading/ }).first();
+    await toast.locator(".notification-list-item-message", { hasText: /of .* \(\d+%\)/ }).waitFor();
+    assert.match((await toast.innerText()).replace(/\s+/g, " "), /\d+(\.\d+)? [KM]?B of \d+(\.\d+)? [KM]?B \(\d+%\)/, progress);
+    await wb.screenshot("7-download-progress.png");
+    await toast.locator(".monaco-button", { hasText: "Cancel" }).click();
+    await wb.waitForToast(/cancelled\. The partial file is kept/);
+    // Again: the server now honours the Range request, and the download resumes where it stopped.
+    files.set({ stallAfter: undefined });
+    await download();
+    await wb.waitForToast(/Downloaded tiny-dl \(/);
+    const range = /^bytes=(\d+)-$/.exec(String(files.requests.at(-1)?.headers.range));
+    assert.ok(range && Number(range[1]) > 0 && Number(range[1]) <= body.length / 2, `resumed with ${String(files.requests.at(-1)?.headers.range)}`);
+    assert.deepEqual(await readFile(join(modelsDir, "tiny-dl.gguf")), body);
+    await wb.command("Faro: Select Model");
+    await wb.page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { has: wb.page.locator(".label-name", { hasText: "tiny-dl" }) }).first().waitFor();
+    await wb.screenshot("7-download.png");
+    await wb.page.keyboard.press("Escape");
+  } finally {
+    await files.close();
+  }
+});
+
+step("After Developer: Reload Window the Compare and Logs panels come back with their state", "8-reload.png", async () => {
+  // A "leave this page?" question (beforeunload) would be dismissed by default, which cancels the reload.
+  const accept = (d: Dialog) => void d.accept();
+  wb.page.on("dialog", accept);
+  const reloaded = wb.page.waitForEvent("framenavigated", { predicate: (f) => f === wb.page.mainFrame() });
+  await wb.command("Developer: Reload Window");
+  await reloaded;
+  wb.page.off("dialog", accept);
+  await wb.page.locator(".monaco-workbench").waitFor();
+  const compareTab = wb.page.locator(".tabs-container .tab", { hasText: "Faro: Compare" });
+  await compareTab.click();
+  const view = await wb.webviewTitled("Faro: Compare");
+  await view.locator("h1", { hasText: "Compare models — hello.prompt" }).waitFor();
+  const columns = view.locator("article.column");
+  await columns.nth(1).locator(".metric-cost td", { hasText: "$0" }).waitFor();
+  assert.equal(await columns.count(), 2);
+  assert.deepEqual(await columns.locator("h3").allInnerTexts(), ["tiny-a", "tiny-b"]);
+  await view.locator('article.column.winner[data-label="tiny-b"]').waitFor();
+  await wb.screenshot("8-reload.png");
+  await wb.page.locator(".tabs-container .tab", { hasText: "Faro: Logs" }).click();
+  const logs = await wb.webviewTitled("Faro: Logs");
+  await logs.locator("aside.detail dt", { hasText: "Time to first token" }).waitFor();
+  await wb.screenshot("8b-reload-logs.png");
+});
+
+step("Activation time in real VS Code (printed, not asserted)", "9-activation.png", async () => {
+  await wb.command("Developer: Show Running Extensions");
+  const row = wb.page.locator(".runtime-extensions-editor .monaco-list-row", { has: wb.page.locator(".name", { hasText: /^(faro\.faro|Faro)$/ }) }).first();
+  await row.waitFor();
+  const time = row.locator(".activation-time");
+  await time.waitFor();
+  const text = (await time.innerText()).trim();
+  assert.match(text, /\d+\s*ms/);
+  console.log(`Faro activation in code-server ${CODE_SERVER_VERSION} (Developer: Show Running Extensions, after the reload): ${text} (code loading + activate call)`);
+  for (const line of await activationLog(server!.userDataDir)) console.log(`log: ${line}`);
+  await wb.screenshot("9-activation.png");
+});
+
+/** From every window's logs: the extension host's "activating faro.faro" lines (with the activation event) and Faro's own "Activated in" lines. */
+async function activationLog(userDataDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(dir, e.name));
+      else if (e.name === "remoteexthost.log" || e.name === "exthost.log" || e.name === "Faro.log") {
+        for (const line of (await readFile(join(dir, e.name), "utf8")).split("\n")) if (/_doActivateExtension faro\.faro|\] Activated in /.test(line)) out.push(line.trim());
+      }
+    }
+  };
+  await walk(join(userDataDir, "logs"));
+  return out.sort();
+}

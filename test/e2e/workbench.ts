@@ -5,7 +5,10 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { chromium, type Browser, type Frame, type FrameLocator, type Page } from "playwright-core";
+
+/** A webview's content, as a frame or a frame locator: both have locator(). */
+export type View = Frame | FrameLocator;
 import { CHROMIUM } from "./codeServer";
 
 export const SCREENSHOTS = resolve("test/e2e/screenshots");
@@ -64,7 +67,8 @@ export class Workbench {
 
   async openFile(name: string): Promise<void> {
     await this.quickPick("Control+P", name, name);
-    await this.page.locator(".tabs-container .tab.active", { hasText: name }).waitFor();
+    // The file may be open in more than one editor group: any group showing it will do.
+    await this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor();
   }
 
   statusBar(): Promise<string> {
@@ -87,6 +91,45 @@ export class Workbench {
   /** The content frame of the (only) webview: code-server nests it in two iframes. */
   webview(): FrameLocator {
     return this.page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+  }
+
+  /**
+   * The content frame of the shown webview whose document title is `title` ("Faro: Compare",
+   * "Faro: Logs") among those on screen, for when more than one webview is in the page. Re-resolve it after the panel
+   * was hidden: a hidden webview's frames are torn down (the Frame is then detached).
+   */
+  async webviewTitled(title: string): Promise<Frame> {
+    const outer = this.page.locator("iframe.webview.ready");
+    const end = Date.now() + TIMEOUT;
+    while (Date.now() < end) {
+      const n = await outer.count();
+      for (let i = 0; i < n; i++) {
+        // A hidden panel's webview may linger in the page, out of sight: only a shown one counts.
+        if (!(await outer.nth(i).isVisible())) continue;
+        const frame = await (await outer.nth(i).elementHandle().catch(() => null))?.contentFrame();
+        const inner = await (await frame?.locator("#active-frame").elementHandle().catch(() => null))?.contentFrame();
+        if (inner && !inner.isDetached() && (await inner.title().catch(() => "")) === title) return inner;
+      }
+      await this.page.waitForTimeout(200); // polling for a frame that is being created: no selector to wait on
+    }
+    throw new Error(`no webview titled ${title} within ${TIMEOUT / 1000} s`);
+  }
+
+  /** Presses Tab (at most `max` times) until the element with this id has the focus in `view`; the count. */
+  async tabTo(view: View, id: string, opts: { max?: number; back?: boolean } = {}): Promise<number> {
+    const seen: string[] = [];
+    for (let i = 1; i <= (opts.max ?? 40); i++) {
+      await this.page.keyboard.press(opts.back ? "Shift+Tab" : "Tab");
+      const now = await view.locator("body").evaluate(() => document.activeElement?.id || document.activeElement?.tagName || "");
+      seen.push(now);
+      if (now === id) return i;
+    }
+    throw new Error(`Tab never reached #${id}; the focus went through: ${seen.join(", ")}`);
+  }
+
+  /** The id (or tag) of what has the focus inside `view`. */
+  focusIn(view: View): Promise<string> {
+    return view.locator("body").evaluate(() => document.activeElement?.id || document.activeElement?.tagName || "");
   }
 
   async close(): Promise<void> {

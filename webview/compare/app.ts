@@ -165,7 +165,8 @@ export class CompareApp {
             id: `choice-${c.value}`, class: "choice", "data-value": c.value, checked: s.selected.includes(c.value),
             onchange: (e: Event) => {
               const on = (e.target as HTMLInputElement).checked;
-              s.selected = on ? [...new Set([...s.selected, c.value])] : s.selected.filter((x) => x !== c.value);
+              // Columns follow the list's order, not the order the boxes were ticked in.
+              s.selected = s.choices.map((x) => x.value).filter((v) => (v === c.value ? on : s.selected.includes(v)));
               this.bridge.api.setState(s);
             },
           }, c.label, c.detail ? h("span", { class: "detail" }, ` ${c.detail}`) : null)),
