@@ -1,19 +1,26 @@
 /** Opens faro.db: better-sqlite3 in WAL mode, migrated to the latest schema. */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { FaroError, messageOf } from "../errors";
 import { migrate } from "./migrations";
+import { addonForAbi, describeAbis, shippedAbis } from "./nativeAddon";
+
+/** dist/native beside the backend bundle (dist/server): one better-sqlite3 addon per ABI. */
+const NATIVE_DIR = join(__dirname, "..", "native");
+const { version: BETTER_SQLITE3 } = require("better-sqlite3/package.json") as { version: string };
 
 export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const files = nativeFiles();
+  const nativeBinding = addonForAbi(NATIVE_DIR, files, BETTER_SQLITE3, process.versions.modules);
   let db: Db;
   try {
-    db = new Database(file);
+    db = new Database(file, nativeBinding === null ? {} : { nativeBinding });
   } catch (err) {
-    throw explainNativeError(err, file);
+    throw explainNativeError(err, file, shippedAbis(files, BETTER_SQLITE3));
   }
   try {
     db.pragma("journal_mode = WAL");
@@ -28,13 +35,25 @@ export function openDatabase(file: string): Db {
   }
 }
 
-/** The addon is built for the Node that ran `npm ci`; VS Code's runtime may differ. */
-function explainNativeError(err: unknown, file: string): unknown {
+/** Running from source or from `npm ci` there is no dist/native: better-sqlite3's own lookup. */
+function nativeFiles(): string[] {
+  try {
+    return readdirSync(NATIVE_DIR);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+/** No shipped addon fits this runtime (desktop VS Code's Electron) and the default one is built for another. */
+function explainNativeError(err: unknown, file: string, abis: string[]): unknown {
   const message = messageOf(err);
   if (!/NODE_MODULE_VERSION|invalid ELF header|Could not locate the bindings file/.test(message)) return err;
   return new FaroError(
-    `Cannot open ${file}: better-sqlite3 is not built for this runtime (Node ${process.versions.node}, ABI ${process.versions.modules}). ` +
-      "Set faro.server.runtime to the Node.js that installed Faro, or rebuild better-sqlite3 for this runtime. " +
+    `Cannot open ${file}: better-sqlite3 is not built for this runtime (Node ${process.versions.node}, ABI ${process.versions.modules}; ` +
+      `this install carries ${describeAbis(abis)}). ` +
+      (abis.length ? "Set faro.server.runtime to a Node.js executable of one of those versions" : "Set faro.server.runtime to the Node.js that installed Faro") +
+      ", or rebuild better-sqlite3 for this runtime. " +
       `(${message.split("\n")[0]})`,
     { status: 500, type: "server_error", code: "native_module_mismatch", cause: err },
   );
