@@ -347,6 +347,14 @@ step("After Developer: Reload Window the Compare and Logs panels come back with 
 step("Activation time in real VS Code (printed, not asserted)", "9-activation.png", async () => {
   await wb.command("Developer: Show Running Extensions");
   const row = wb.page.locator(".runtime-extensions-editor .monaco-list-row", { has: wb.page.locator(".name", { hasText: /^(faro\.faro|Faro)$/ }) }).first();
+  // The list is sorted by activation time and only renders the rows in view: scroll until Faro's shows.
+  const list = wb.page.locator(".runtime-extensions-editor .monaco-list").first();
+  await list.locator(".monaco-list-row").first().waitFor();
+  for (let i = 0; i < 30 && !(await row.isVisible()); i++) {
+    await list.hover();
+    await wb.page.mouse.wheel(0, 300);
+    await row.waitFor({ timeout: 500 }).catch(() => undefined); // not rendered yet: scroll on
+  }
   await row.waitFor();
   const time = row.locator(".activation-time");
   await time.waitFor();
