@@ -9,7 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { cp, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import OpenAI from "openai";
 import type { Dialog } from "playwright-core";
@@ -17,7 +17,7 @@ import { startFileServer } from "../fixtures/fileServer";
 import { writeTinyModel } from "../fixtures/models";
 import { tempDir } from "../fixtures/serve";
 import { CODE_SERVER_VERSION, checkPrerequisites, freePort, startCodeServer, type CodeServer } from "./codeServer";
-import { Workbench } from "./workbench";
+import { SCREENSHOTS, Workbench } from "./workbench";
 
 const BROKEN = "---\nmodel: default\ninput:\n  schema:\n    name: string\n---\n{{#if name}}Hello {{name}}\n";
 
@@ -29,6 +29,8 @@ let modelsDir: string;
 
 before(async () => {
   checkPrerequisites();
+  // The screenshots folder shows this run only (a failed-* picture from an earlier run would mislead).
+  await rm(SCREENSHOTS, { recursive: true, force: true });
   const { version } = JSON.parse(await readFile("package.json", "utf8")) as { version: string };
   const vsix = resolve(`faro-${version}.vsix`);
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run e2e\` (it runs \`npm run package\` first)`);
