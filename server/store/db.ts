@@ -45,15 +45,21 @@ function nativeFiles(): string[] {
   }
 }
 
-/** No shipped addon fits this runtime (desktop VS Code's Electron) and the default one is built for another. */
+/**
+ * The addon did not load: none shipped fits this runtime (desktop VS Code's Electron) and the
+ * default one is built for another ABI or absent, or the one shipped is damaged.
+ */
 function explainNativeError(err: unknown, file: string, abis: string[]): unknown {
   const message = messageOf(err);
-  if (!/NODE_MODULE_VERSION|invalid ELF header|Could not locate the bindings file/.test(message)) return err;
+  const dlopen = (err as { code?: unknown } | null)?.code === "ERR_DLOPEN_FAILED";
+  if (!dlopen && !/NODE_MODULE_VERSION|invalid ELF header|Could not locate the bindings file/.test(message)) return err;
   return new FaroError(
-    `Cannot open ${file}: better-sqlite3 is not built for this runtime (Node ${process.versions.node}, ABI ${process.versions.modules}; ` +
+    `Cannot open ${file}: better-sqlite3's native addon does not load on this runtime (Node ${process.versions.node}, ABI ${process.versions.modules}; ` +
       `this install carries ${describeAbis(abis)}). ` +
-      (abis.length ? "Set faro.server.runtime to a Node.js executable of one of those versions" : "Set faro.server.runtime to the Node.js that installed Faro") +
-      ", or rebuild better-sqlite3 for this runtime. " +
+      (abis.includes(process.versions.modules)
+        ? "The one for this ABI is damaged: reinstall Faro. "
+        : (abis.length ? "Set faro.server.runtime to a Node.js executable of one of those versions" : "Set faro.server.runtime to the Node.js that installed Faro") +
+          ", or rebuild better-sqlite3 for this runtime. ") +
       `(${message.split("\n")[0]})`,
     { status: 500, type: "server_error", code: "native_module_mismatch", cause: err },
   );
