@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import OpenAI from "openai";
-import Database from "better-sqlite3";
 import { serve, tempDir, type Served } from "../fixtures/serve";
+import { loggedRow } from "../fixtures/logRows";
 import { writeTinyModel } from "../fixtures/models";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
@@ -44,16 +44,7 @@ after(async () => {
 
 const ask = (content: string) => [{ role: "user" as const, content }];
 
-async function logged(id: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 50; i++) {
-    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
-    const row = db.prepare("SELECT * FROM requests WHERE id = ?").get(id) as Record<string, unknown> | undefined;
-    db.close();
-    if (row) return row;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no log row for ${id}`);
-}
+const logged = (id: string) => loggedRow(faro.home, id);
 
 describe("exact cache", () => {
   test("two identical requests reach the mock once; the hit carries the original answer and usage", async () => {

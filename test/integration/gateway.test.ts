@@ -11,6 +11,7 @@ import OpenAI from "openai";
 import { Portkey } from "portkey-ai";
 import Database from "better-sqlite3";
 import { serve, tempDir, type Served } from "../fixtures/serve";
+import { loggedRow } from "../fixtures/logRows";
 import { writeTinyModel } from "../fixtures/models";
 import { startOpenAIMock, tokenLogprob } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
@@ -41,17 +42,7 @@ after(async () => {
 
 const hello = [{ role: "user" as const, content: "hello from the app" }];
 
-/** The request's row in faro.db (written in batches, so poll briefly). */
-async function logged(id: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 50; i++) {
-    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
-    const row = db.prepare("SELECT * FROM requests WHERE id = ?").get(id) as Record<string, unknown> | undefined;
-    db.close();
-    if (row) return row;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no log row for ${id}`);
-}
+const logged = (id: string) => loggedRow(faro.home, id);
 const mockTarget = (extra: Record<string, unknown> = {}) => ({ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" }, ...extra });
 const withConfig = (config: unknown) => ({ headers: { "x-portkey-config": JSON.stringify(config) } });
 

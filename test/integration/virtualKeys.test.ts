@@ -11,8 +11,8 @@ import { readFileSync, existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import OpenAI from "openai";
-import Database from "better-sqlite3";
 import { CLI, serve, tempDir, type Served } from "../fixtures/serve";
+import { loggedRow } from "../fixtures/logRows";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
@@ -31,16 +31,7 @@ const secretOf = (stdout: string) => stdout.match(/fk-[A-Za-z0-9_-]{43}/)?.[0] ?
 const client = (apiKey: string) => new OpenAI({ baseURL: faro.baseURL, apiKey, maxRetries: 0 });
 const ask = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: "user" as const, content: "hello there" }], max_tokens: 10, ...extra });
 
-async function logged(id: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 50; i++) {
-    const db = new Database(join(faro.home, "faro.db"), { readonly: true });
-    const row = db.prepare("SELECT * FROM requests WHERE id = ?").get(id) as Record<string, unknown> | undefined;
-    db.close();
-    if (row) return row;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no log row for ${id}`);
-}
+const logged = (id: string) => loggedRow(faro.home, id);
 
 /** A response header of an SDK error (a Headers object in openai v5, a record before). */
 function header(err: InstanceType<typeof OpenAI.APIError>, name: string): string | null {
