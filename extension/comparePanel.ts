@@ -5,8 +5,8 @@
  * running comparison for a panel that was hidden, Markdown/CSV export through a save dialog,
  * and a winner written into the prompt's frontmatter as an undoable edit.
  */
-import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
+import { webviewHtml } from "./webviewHtml";
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
 import type { CompareStarted, Comparison, ParamsOf } from "../server/protocol";
 import { applyEvent, fromStarted, type ComparisonView } from "../webview/compare/model";
@@ -159,29 +159,4 @@ export class ComparePanels {
   }
 }
 
-function html(webview: vscode.Webview, root: vscode.Uri): string {
-  const nonce = randomBytes(16).toString("base64");
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-  ].join("; ");
-  const css = webview.asWebviewUri(vscode.Uri.joinPath(root, "index.css"));
-  const js = webview.asWebviewUri(vscode.Uri.joinPath(root, "webview.js"));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>Faro: Compare</title>
-</head>
-<body>
-<main id="app"></main>
-<script nonce="${nonce}" src="${js}"></script>
-</body>
-</html>`;
-}
+const html = (webview: vscode.Webview, root: vscode.Uri): string => webviewHtml(webview, root, { title: "Faro: Compare", css: "index.css", js: "webview.js" });

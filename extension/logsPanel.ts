@@ -4,8 +4,8 @@
  * stats to the backend, a poller that pushes stats + the newest rows every few seconds while the
  * panel is visible (none while hidden), and CSV/JSONL export through a save dialog.
  */
-import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
+import { webviewHtml } from "./webviewHtml";
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
 import type { ParamsOf } from "../server/protocol";
 import { toFilter } from "../webview/logs/filters";
@@ -176,29 +176,4 @@ export class LogsPanel {
   }
 }
 
-function html(webview: vscode.Webview, root: vscode.Uri): string {
-  const nonce = randomBytes(16).toString("base64");
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-  ].join("; ");
-  const css = webview.asWebviewUri(vscode.Uri.joinPath(root, "logs.css"));
-  const js = webview.asWebviewUri(vscode.Uri.joinPath(root, "logs.js"));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>Faro: Logs</title>
-</head>
-<body>
-<main id="app"></main>
-<script nonce="${nonce}" src="${js}"></script>
-</body>
-</html>`;
-}
+const html = (webview: vscode.Webview, root: vscode.Uri): string => webviewHtml(webview, root, { title: "Faro: Logs", css: "logs.css", js: "logs.js" });
