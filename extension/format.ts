@@ -5,19 +5,9 @@
 import { inspect } from "node:util";
 import type { EndpointStatus, ModelInfo } from "../server/protocol";
 
-/** File sizes in decimal units, as file managers show them: "470 KB", "1.3 GB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "? B";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
-}
+/** File sizes in decimal units, as file managers show them: "470 KB", "1.3 GB" (the download line's rule). */
+import { bytesText } from "../server/engine/downloadText";
+export const formatBytes = bytesText;
 
 /** Parameter counts the way model cards write them: "150M", "1.2B", "7B". */
 export function formatParameters(count: number): string {
