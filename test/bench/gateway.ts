@@ -10,11 +10,11 @@
  * Options: --seconds N (default 5).
  */
 import { readFileSync } from "node:fs";
-import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { startProcess } from "./processes";
 import { serve, tempDir } from "../fixtures/serve";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" } } });
@@ -27,22 +27,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
     s.on("error", reject);
-  });
-}
-
-function startProcess(cmd: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-    let out = "";
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) resolve({ proc, match: m });
-    };
-    proc.stdout!.on("data", onData);
-    proc.stderr!.on("data", onData);
-    proc.once("exit", (code) => reject(new Error(`${cmd.join(" ")} exited ${code}: ${out}`)));
-    setTimeout(() => reject(new Error(`${cmd.join(" ")} did not start: ${out}`)), 30_000).unref();
   });
 }
 

@@ -8,12 +8,12 @@
  *   4. cache-hit latency at the HTTP layer (test/bench/observability/cache.ts).
  * Options: --seconds N (load per gateway run, default 5), --rows N (default 1000000).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { startProcess } from "./processes";
 import { serve, tempDir } from "../fixtures/serve";
 import { openDatabase } from "../../server/store/db";
 import { RequestLog, type RequestRow } from "../../server/store/requestLog";
@@ -74,21 +74,6 @@ function writerThroughput(n: number, batchSize: number): number {
 }
 
 // ---- 2. gateway with logging on vs off ----
-
-function startProcess(cmd: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) resolve({ proc, match: m });
-    };
-    proc.stdout!.on("data", onData);
-    proc.stderr!.on("data", onData);
-    proc.once("exit", (code) => reject(new Error(`${cmd.join(" ")} exited ${code}: ${out}`)));
-  });
-}
 
 async function gatewayLoad(mockUrl: string, logging: boolean): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   const home = await tempDir("faro-bench-obs-");
