@@ -88,6 +88,85 @@ export class Workbench {
     return toast.innerText();
   }
 
+  /**
+   * The webview panels in the editor layout VS Code has saved (viewType without its
+   * "mainThreadWebview-" prefix, and the state the webview last gave setState), which is what a
+   * reload brings back.
+   */
+  async savedWebviews(): Promise<{ viewType: string; state: unknown }[]> {
+    const found: { viewType: string; state: unknown }[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === "object") {
+        const n = node as { id?: unknown; value?: unknown };
+        if (n.id === "workbench.editors.webviewInput" && typeof n.value === "string") {
+          const input = JSON.parse(n.value) as { viewType: string; state?: string };
+          found.push({ viewType: input.viewType.replace(/^mainThreadWebview-/, ""), state: input.state ? JSON.parse(input.state) : undefined });
+        } else Object.values(node).forEach(walk);
+      }
+    };
+    for (const value of (await this.savedState()).split("\n")) {
+      if (value.includes("editorpart.state")) {
+        const table = JSON.parse(value) as Record<string, unknown>;
+        const part = table["editorpart.state"];
+        walk(typeof part === "string" ? JSON.parse(part) : part);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Makes VS Code write its state now, the way it does when the user switches to another window
+   * (the workbench flushes its storage when the window loses focus), and waits until the saved
+   * state satisfies `ready`. A reload only waits for nothing: in the browser, VS Code cannot
+   * finish writing IndexedDB while the page unloads, so what comes back is the last state written.
+   */
+  async persistState(ready: (webviews: { viewType: string; state: unknown }[]) => boolean): Promise<void> {
+    const end = Date.now() + TIMEOUT;
+    for (;;) {
+      await this.page.evaluate(async () => {
+        const doc = document;
+        const hasFocus = doc.hasFocus.bind(doc);
+        doc.hasFocus = () => false;
+        doc.dispatchEvent(new Event("visibilitychange"));
+        await new Promise((r) => setTimeout(r, 50));
+        doc.hasFocus = hasFocus;
+        doc.dispatchEvent(new Event("visibilitychange"));
+      });
+      if (ready(await this.savedWebviews())) return;
+      if (Date.now() > end) throw new Error(`VS Code's saved state never had what the reload needs: ${JSON.stringify(await this.savedWebviews())}`);
+      await this.page.waitForTimeout(250); // the write to IndexedDB is asynchronous: nothing to wait on
+    }
+  }
+
+  /**
+   * The workbench state VS Code for the web has written to IndexedDB (every value of its
+   * vscode-web-state-db-* stores, one per line), which is what a reload restores from.
+   */
+  savedState(): Promise<string> {
+    return this.page.evaluate(async () => {
+      const values: string[] = [];
+      for (const { name } of await indexedDB.databases()) {
+        if (!name?.startsWith("vscode-web-state-db")) continue;
+        const db = await new Promise<IDBDatabase>((ok, fail) => {
+          const r = indexedDB.open(name);
+          r.onsuccess = () => ok(r.result);
+          r.onerror = () => fail(r.error);
+        });
+        for (const store of Array.from(db.objectStoreNames)) {
+          const all = await new Promise<unknown[]>((ok, fail) => {
+            const r = db.transaction(store).objectStore(store).getAll();
+            r.onsuccess = () => ok(r.result);
+            r.onerror = () => fail(r.error);
+          });
+          for (const v of all) values.push(typeof v === "string" ? v : JSON.stringify(v));
+        }
+        db.close();
+      }
+      return values.join("\n");
+    });
+  }
+
   /** The content frame of the (only) webview: code-server nests it in two iframes. */
   webview(): FrameLocator {
     return this.page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
