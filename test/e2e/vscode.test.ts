@@ -272,7 +272,6 @@ step("Open Logs Dashboard: the requests made, five charts, a request's detail ke
   await detail.locator("dt", { hasText: "Time to first token" }).waitFor();
   assert.match(await detail.locator("h2").innerText(), /^tiny-a · 200$/);
   await wb.screenshot("6-logs.png");
-
   // Hide the panel behind another editor of its group, show it again: the detail is still open.
   const tab = wb.page.locator(".tabs-container .tab", { hasText: "Faro: Logs" });
   const group = wb.page.locator(".editor-group-container", { has: tab });
@@ -323,12 +322,12 @@ step("Download Model from a loopback server: progress, cancel, resume; then the 
 });
 
 step("After Developer: Reload Window the Compare and Logs panels come back with their state", "8-reload.png", async () => {
-  // A "leave this page?" question (beforeunload) would be dismissed by default, which cancels the reload.
   // What comes back is what VS Code last wrote (see persistState): the Compare panel with its
   // winner and the Logs panel with its open request.
   await wb.persistState((views) =>
     views.some((v) => v.viewType === "faro.compare" && (v.state as { current?: { winner?: unknown } } | undefined)?.current?.winner === "tiny-b") &&
     views.some((v) => v.viewType === "faro.logs" && typeof (v.state as { selectedId?: unknown } | undefined)?.selectedId === "string"));
+  // A "leave this page?" question (beforeunload) would be dismissed by default, which cancels the reload.
   const accept = (d: Dialog) => void d.accept();
   wb.page.on("dialog", accept);
   // What "Developer: Reload Window" does in VS Code for the web is a page reload; doing it
