@@ -39,7 +39,7 @@ export interface PromptAnalysis {
  */
 export function checkContextWindow(a: PromptAnalysis, exact?: ExactCounter): { tokens: TokenCount | null; problems: Problem[] } {
   const { doc } = a;
-  if (!doc.template.ast || a.problems.some((p) => p.severity === "error")) return { tokens: null, problems: [] };
+  if (!doc.template.parsed || a.problems.some((p) => p.severity === "error")) return { tokens: null, problems: [] };
   const rendered = renderWithDefaults(doc, a.defaults, a.template.partials);
   if ("error" in rendered) {
     const line = doc.lines.positionAt(doc.body.start).line;

@@ -24,7 +24,7 @@ export interface TemplateFacts {
 export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] | null, hasDefaults: Set<string>, schemaDeclared: boolean, partial: PartialSource, out: Problem[]): TemplateFacts {
   const t = doc.template;
   const facts: TemplateFacts = { used: new Set(t.variables.map((v) => v.name)), partials: new Map() };
-  if (!t.ast) return facts;
+  if (!t.parsed) return facts;
 
   for (const h of t.helpers) checkHelper(h, out);
   const histories = t.helpers.filter((h) => h.name === "history");

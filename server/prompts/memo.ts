@@ -7,7 +7,15 @@
 export class TextMemo<V> {
   private readonly entries = new Map<string, V>();
 
-  constructor(private readonly max: number) {}
+  /**
+   * `ownKeys`: keep a copy of each key text, for keys sliced from longer texts. V8 keeps the
+   * whole text a slice was cut from alive, so remembering one line of a document would keep
+   * that version of the document too (and the values parsed from the slice hold slices of it).
+   */
+  constructor(
+    private readonly max: number,
+    private readonly ownKeys = false,
+  ) {}
 
   get(text: string, make: (text: string) => V): V {
     const hit = this.entries.get(text);
@@ -17,8 +25,10 @@ export class TextMemo<V> {
       this.entries.set(text, hit);
       return hit;
     }
-    const value = make(text);
-    this.entries.set(text, value);
+    // A concatenation flattened into a new string: the slice of it refers to that copy only.
+    const key = this.ownKeys ? (" " + text).slice(1) : text;
+    const value = make(key);
+    this.entries.set(key, value);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     return value;
   }

@@ -4,9 +4,11 @@
  * offsets in the document. Mirrors how Handlebars compiles with Dotprompt's options
  * (knownHelpersOnly): a call with arguments to a helper it does not know fails to compile.
  */
-import { KNOWN_HELPERS, parseTemplate, TemplateSyntaxError, type Ast } from "./handlebars";
-import type { LineIndex, Span } from "./lineIndex";
+import { KNOWN_HELPERS, parseTemplate, parseTemplateUncached, TemplateSyntaxError } from "./handlebars";
+import { LineIndex, type Span } from "./lineIndex";
+import { TextMemo } from "./memo";
 import type { Problem } from "./problems";
+import { segmentStarts } from "./segments";
 import { syntaxProblem } from "./templateErrors";
 
 export interface VariableRef extends Span {
@@ -36,7 +38,8 @@ export interface BlockRange extends Span {
 }
 
 export interface TemplateInfo {
-  ast: Ast | null;
+  /** False when the body has a syntax error (then the lists are empty and `problems` says why). */
+  parsed: boolean;
   variables: VariableRef[];
   helpers: HelperUse[];
   partials: PartialUse[];
@@ -54,24 +57,106 @@ interface Scope {
   blockParams: string[];
 }
 
+/**
+ * The body's analysis. A body that cuts into top-level pieces (segments.ts) is analyzed piece
+ * by piece, each piece remembered by its text, so a keystroke re-parses one line instead of the
+ * whole body; the result is the one the whole body gives (test/unit/prompts/segments.test.ts).
+ * A syntax error anywhere, or a body the cut is not sure about, is parsed whole: the error's
+ * position and message come from the parse of the whole body.
+ */
 export function analyzeTemplate(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo {
-  const info: TemplateInfo = { ast: null, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
+  const inPieces = segmenting ? analyzeInPieces(body, bodyOffset, lines) : null;
+  if (inPieces) {
+    analyzedInPieces++;
+    return inPieces;
+  }
+  return analyzeWhole(body, bodyOffset, lines);
+}
+
+let segmenting = true;
+let analyzedInPieces = 0;
+
+/** How many bodies were analyzed piece by piece so far (tests check the pieces were used). */
+export function piecewiseCount(): number {
+  return analyzedInPieces;
+}
+
+/** Off: every body is parsed whole (the reference the equivalence test and the benchmark compare with). */
+export function setTemplateSegmenting(on: boolean): void {
+  segmenting = on;
+}
+
+/** One piece's analysis with offsets from the piece's start; null when the piece alone does not parse. */
+type PieceInfo = Omit<TemplateInfo, "parsed" | "problems"> | null;
+
+// The lines of the open prompts and their partials and of their recent edits, each parsed once
+// (about 2 KB an entry). A body with more lines than half of this is parsed whole instead of
+// thrashing the cache.
+const MAX_PIECES = 10_000;
+const pieces = new TextMemo<PieceInfo>(MAX_PIECES, true);
+
+function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo | null {
+  const starts = segmentStarts(body);
+  // A piece's line numbers start at its own first line: the body must start a line too.
+  if (!starts || starts.length < 2 || starts.length > MAX_PIECES / 2 || lines.starts[lines.positionAt(bodyOffset).line] !== bodyOffset) return null;
+  const parts: PieceInfo[] = [];
+  for (let k = 0; k < starts.length; k++) {
+    const part = pieces.get(body.slice(starts[k], starts[k + 1]), analyzePiece);
+    if (!part) return null;
+    parts.push(part);
+  }
+  const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    const d = bodyOffset + starts[k]!;
+    for (const v of part.variables) info.variables.push({ ...v, start: v.start + d, end: v.end + d });
+    for (const h of part.helpers) info.helpers.push({ ...h, start: h.start + d, end: h.end + d });
+    for (const p of part.partials) info.partials.push({ ...p, start: p.start + d, end: p.end + d });
+    for (const b of part.blocks) info.blocks.push({ ...b, start: b.start + d, end: b.end + d, open: { start: b.open.start + d, end: b.open.end + d } });
+  }
+  return info;
+}
+
+function analyzePiece(piece: string): PieceInfo {
+  let ast: hbs.AST.Program;
+  try {
+    ast = parseTemplateUncached(piece);
+  } catch {
+    return null; // reported by the parse of the whole body
+  }
+  const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
+  new Walker(info, spanMapper(0, new LineIndex(piece))).program(ast, { depth: 0, blockParams: [] });
+  const { variables, helpers, partials, blocks } = info;
+  return { variables, helpers, partials, blocks };
+}
+
+function analyzeWhole(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo {
+  const info: TemplateInfo = { parsed: false, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
+  let ast: hbs.AST.Program;
+  try {
+    ast = parseTemplate(body);
+  } catch (err) {
+    info.problems.push(syntaxProblem(err, body, bodyOffset, lines));
+    return info;
+  }
+  info.parsed = true;
+  new Walker(info, spanMapper(bodyOffset, lines)).program(ast, { depth: 0, blockParams: [] });
+  return info;
+}
+
+/** Handlebars' locations (1-based lines from the body's first) as offsets in the document. */
+function spanMapper(bodyOffset: number, lines: LineIndex): (loc: hbs.AST.SourceLocation | undefined) => Span {
   const bodyLine = lines.positionAt(bodyOffset).line;
   const toOffset = (p: hbs.AST.Position) => {
     const start = lines.starts[bodyLine + p.line - 1];
     return start === undefined ? lines.text.length : Math.min(start + p.column, lines.text.length);
   };
-  const spanOf = (loc: hbs.AST.SourceLocation | undefined): Span =>
-    loc ? { start: toOffset(loc.start), end: Math.max(toOffset(loc.end), toOffset(loc.start)) } : { start: bodyOffset, end: bodyOffset };
-  try {
-    info.ast = parseTemplate(body);
-  } catch (err) {
-    info.problems.push(syntaxProblem(err, body, bodyOffset, lines));
-    return info;
-  }
-  const walker = new Walker(info, spanOf);
-  walker.program(info.ast, { depth: 0, blockParams: [] });
-  return info;
+  return (loc) => (loc ? { start: toOffset(loc.start), end: Math.max(toOffset(loc.end), toOffset(loc.start)) } : { start: bodyOffset, end: bodyOffset });
+}
+
+/** Forgets remembered pieces (the benchmark's cold baseline). */
+export function clearPieceCache(): void {
+  pieces.clear();
 }
 
 class Walker {

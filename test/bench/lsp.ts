@@ -20,76 +20,14 @@ import { clearTemplateCache, parseTemplateUncached } from "../../server/prompts/
 import { LineIndex } from "../../server/prompts/lineIndex";
 import { diskPartials } from "../../server/prompts/workspace";
 import type { ModelInfo } from "../../server/protocol";
+import { benchDocument, typing, type Keystroke } from "../fixtures/benchPrompt";
 import { startLsp, type LspClient } from "../fixtures/lspClient";
 import { tempDir } from "../fixtures/serve";
 
 const { values } = parseArgs({ options: { edits: { type: "string", default: "400" } } });
 const EDITS = Number(values.edits);
-/** A realistic 300-line prompt: frontmatter with schemas, prose with variables, blocks, roles, a partial. */
-export function benchDocument(): string {
-  const head = [
-    "---", "description: A long support-agent prompt used to measure the language server.", "model: bench-model",
-    "config:", "  temperature: 0.4", "  maxOutputTokens: 512", "  topP: 0.9", "  stopSequences: [\"END\"]",
-    "faro.fallbacks: [default]", "input:", "  schema:", "    customer: string, the customer's name", "    product: string, what they bought",
-    "    plan(enum, their plan): [free, pro, team]", "    issues(array, open tickets):", "      title: string", "      severity: integer",
-    "    history?: string, earlier conversation", "    tone?: string, how to sound", "  default:", "    customer: Ana", "    product: Faro",
-    "    plan: pro", "    issues: [{title: Slow start, severity: 2}]", "output:", "  format: text", "---",
-  ];
-  const body: string[] = ['{{role "system"}}', "You are a support agent for {{product}}. Be {{#if tone}}{{tone}}{{else}}friendly{{/if}} and exact.", "{{> policy}}"];
-  const sentences = [
-    "Greet {{customer}} by name and thank them for using {{product}}.",
-    "Never promise features that are not on the public roadmap; say what exists today instead.",
-    "When the customer is on the {{plan}} plan, mention the limits that apply to it only if relevant.",
-    "Quote error messages exactly as the customer wrote them, in a code span.",
-    "Prefer short paragraphs. Use a list when there are three or more steps.",
-    "If you are unsure, ask one clarifying question rather than guessing.",
-  ];
-  while (head.length + body.length < 296) {
-    const i = body.length;
-    if (i % 40 === 0) body.push("{{#each issues}}", "- {{title}} (severity {{severity}}, ticket {{@index}})", "{{/each}}");
-    else if (i % 57 === 0) body.push("{{#ifEquals plan \"team\"}}", "Team plans have a shared admin: mention them for billing questions.", "{{/ifEquals}}");
-    else body.push(sentences[i % sentences.length]!);
-  }
-  body.push('{{role "user"}}', "{{#if history}}Earlier: {{history}}{{/if}}", "Help {{customer}} with their open issues.", "{{json issues}}");
-  return [...head, ...body, ""].join("\n");
-}
-
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const row = (name: string, xs: number[]) => `| ${name.padEnd(52)} | ${pct(xs, 50).toFixed(2).padStart(7)} | ${pct(xs, 95).toFixed(2).padStart(7)} | ${Math.max(...xs).toFixed(2).padStart(7)} |`;
-
-interface Keystroke {
-  /** The text after the keystroke. */
-  text: string;
-  offset: number;
-  char: string;
-}
-
-/** `n` keystrokes from `base`: runs of 12 characters at one spot of the body, every fifth before `temperature`. */
-export function typing(base: string, n: number): Keystroke[] {
-  const out: Keystroke[] = [];
-  let text = base;
-  let fmCursor = base.indexOf("temperature");
-  const bodyStart = base.indexOf("---\n", 4) + 4;
-  let bodyCursor = 0;
-  for (let i = 0; i < n; i++) {
-    const char = "abcdefghij"[i % 10]!;
-    let offset: number;
-    if (i % 5 === 0) {
-      offset = fmCursor++;
-      bodyCursor++;
-    } else {
-      if (i % 60 === 1) {
-        // Jump to the end of a line somewhere in the body.
-        const from = bodyStart + ((i * 7919) % (text.length - bodyStart - 1));
-        bodyCursor = text.indexOf("\n", from);
-      }
-      offset = bodyCursor++;
-    }
-    text = text.slice(0, offset) + char + text.slice(offset);
-    out.push({ text, offset, char });
-  }
-  return out;
-}
 
 async function main() {
   const ws = await tempDir("faro-bench-lsp-");
