@@ -78,15 +78,25 @@ function toFunctions(tools: readonly ToolSpec[]): ChatModelFunctions {
   return Object.fromEntries(tools.map((t) => [t.name, { description: t.description, params: t.parameters as never }]));
 }
 
-/** Turns grammar-constrained output into a tool call; a cut-off output keeps its raw text. */
-function forcedCall(tools: readonly ToolSpec[], text: string): ToolCall {
+/**
+ * Turns grammar-constrained output into a tool call. With several tools the grammar writes
+ * `{"name": ..., "arguments": ...}` in that order; when max_tokens cut it short (finish_reason
+ * "length"), the call keeps the name already written and the partial arguments text, as OpenAI
+ * returns a cut-off call.
+ */
+export function forcedCall(tools: readonly ToolSpec[], text: string): ToolCall {
   if (tools.length === 1) return { id: callId(), name: tools[0]!.name, arguments: text.trim() };
   try {
     const parsed = JSON.parse(text) as { name: string; arguments: unknown };
     return { id: callId(), name: parsed.name, arguments: JSON.stringify(parsed.arguments) };
   } catch {
-    // Only when the budget ran out mid-JSON (finish_reason "length"): OpenAI also returns the partial text.
-    return { id: callId(), name: tools[0]!.name, arguments: text };
+    // Tool names are letters, digits, _ and - (OpenAI's rule): no escapes to undo.
+    const head = /^\s*\{\s*"name"\s*:\s*"([^"]*)("?)/.exec(text);
+    const written = head?.[1] ?? "";
+    // A name cut mid-way becomes the first tool it can still be (the grammar allows no other).
+    const tool = tools.find((t) => (head?.[2] ? t.name === written : t.name.startsWith(written))) ?? tools[0]!;
+    const args = /"arguments"\s*:\s*/.exec(text);
+    return { id: callId(), name: tool.name, arguments: args ? text.slice(args.index + args[0].length) : "" };
   }
 }
 
