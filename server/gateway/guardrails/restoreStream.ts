@@ -4,8 +4,10 @@
  * arguments) holds back only a tail that could still become a placeholder; everything else is
  * passed on at once, and the tail is released at the choice's end. Non-streamed answers go
  * through the same path (their events arrive whole).
+ * Log probabilities stay as the model produced them (the placeholder's tokens, not the restored
+ * value's): they go out with the next text that goes out, so none is lost or duplicated.
  */
-import type { ChatEvent } from "../../providers/types";
+import type { ChatEvent, TokenLogprob } from "../../providers/types";
 import { heldBack, type Redactor } from "./redactor";
 
 type Delta = Extract<ChatEvent, { type: "tool_call_delta" }>;
@@ -20,20 +22,34 @@ export async function* restoreEvents(events: AsyncIterable<ChatEvent>, redactor:
     const out = buf.slice(0, buf.length - keep);
     return out.length > 0 ? redactor.restore(out, escape) : "";
   };
+  /** Log probabilities of text that is held back, by channel key. */
+  const logprobs = new Map<string, TokenLogprob[]>();
   const flush = function* (index: number | null): Iterable<ChatEvent> {
     for (const [key, h] of held) {
       if (index !== null && h.index !== index) continue;
       held.delete(key);
-      if (h.text.length > 0) yield h.make(redactor.restore(h.text, h.escape));
+      if (h.text.length > 0 || logprobs.has(key)) yield h.make(redactor.restore(h.text, h.escape));
     }
   };
   for await (const e of events) {
     switch (e.type) {
-      case "text":
+      case "text": {
+        const { index } = e;
+        const key = `text:${index}`;
+        if (e.logprobs) logprobs.set(key, [...(logprobs.get(key) ?? []), ...e.logprobs]);
+        const withLogprobs = (t: string): ChatEvent => {
+          const lp = logprobs.get(key);
+          logprobs.delete(key);
+          return lp ? { type: "text", index, text: t, logprobs: lp } : { type: "text", index, text: t };
+        };
+        const text = take(key, index, e.text, withLogprobs, false);
+        if (text) yield withLogprobs(text);
+        break;
+      }
       case "reasoning": {
-        const { type, index } = e;
-        const text = take(`${type}:${index}`, index, e.text, (t) => ({ type, index, text: t }), false);
-        if (text) yield { type, index, text };
+        const { index } = e;
+        const text = take(`reasoning:${index}`, index, e.text, (t) => ({ type: "reasoning", index, text: t }), false);
+        if (text) yield { type: "reasoning", index, text };
         break;
       }
       case "tool_call_delta": {

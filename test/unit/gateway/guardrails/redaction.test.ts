@@ -62,6 +62,19 @@ describe("restoring a stream", () => {
     assert.deepEqual(texts(plain), ["no brackets here"]);
   });
 
+  test("log probabilities pass through with the restored text, each token once and in order", async () => {
+    const r = new Redactor();
+    r.redact("ana@x.io", {});
+    const lp = (token: string) => ({ token, logprob: -0.5, bytes: [...Buffer.from(token)], top_logprobs: [] });
+    const pieces = ["Hi ", "[EMA", "IL_1]", " ok"];
+    const out = await collect(
+      restoreEvents(from([...pieces.map((text): ChatEvent => ({ type: "text", index: 0, text, logprobs: [lp(text)] })), { type: "choice_end", index: 0, finishReason: "stop" }]), r),
+    );
+    assert.equal(texts(out).join(""), "Hi ana@x.io ok");
+    const tokens = out.flatMap((e) => (e.type === "text" ? (e.logprobs ?? []).map((l) => l.token) : []));
+    assert.deepEqual(tokens, pieces);
+  });
+
   test("choices are kept apart and a held tail is released at its choice's end", async () => {
     const r = new Redactor();
     r.redact("ana@x.io", {});
