@@ -78,15 +78,16 @@ export class LogprobRecorder {
       const before = [...this.context, ...this.steps.slice(Math.max(0, j - CONTEXT_TOKENS), j).map((s) => s.token)].slice(-CONTEXT_TOKENS);
       this.cursor = j + 1;
       out.push({
-        ...this.piece(step.token, step.logprob, before),
+        // The chosen token as the answer's text has it (a special token adds no text there).
+        ...this.piece(step.token, step.logprob, before, false),
         top_logprobs: step.top.map(([t, lp]) => this.piece(t, lp, before)),
       });
     }
     return out;
   }
 
-  private piece(token: Token, logprob: number, before: Token[]): TopLogprob {
-    const text = this.model.detokenize([token], true, before);
+  private piece(token: Token, logprob: number, before: Token[], specialTokens = true): TopLogprob {
+    const text = this.model.detokenize([token], specialTokens, before);
     // A byte-fallback token alone is part of a UTF-8 character: report its byte, as OpenAI does.
     const byte = /^<0x([0-9A-F]{2})>$/.exec(this.byteTokens[token] ?? "");
     if (byte && text.includes("\uFFFD")) {

@@ -86,6 +86,28 @@ test("stream: true answers chat.completion.chunk events the SDK reads", async ()
   assert.equal(chunks.at(-1)?.usage?.completion_tokens, 6);
 });
 
+test("stream: true with logprobs: each content chunk carries its tokens' log probabilities", async () => {
+  const stream = await client.post<Stream<ChatCompletionChunk>>("/prompts/greet/completions", {
+    body: { variables: { name: "Ada" }, stream: true, logprobs: true, top_logprobs: 2 },
+    stream: true,
+  });
+  const content: string[] = [];
+  const bytes: number[] = [];
+  for await (const c of stream) {
+    const choice = c.choices[0];
+    if (!choice?.delta.content) continue;
+    content.push(choice.delta.content);
+    for (const lp of choice.logprobs?.content ?? []) {
+      assert.ok(lp.logprob <= 0);
+      assert.equal(lp.top_logprobs.length, 2);
+      bytes.push(...(lp.bytes ?? []));
+    }
+  }
+  assert.ok(content.length > 0);
+  // A lone byte of a UTF-8 character is a token "bytes:\\xNN"; the bytes always add up to the text.
+  assert.equal(Buffer.from(bytes).toString("utf8"), content.join(""), "the tokens spell the streamed content");
+});
+
 test("unknown ids, path traversal, missing variables and bad versions get clear 4xx errors", async () => {
   const fail = async (path: string, body: unknown, status: number, code: string, param: string | null, message: RegExp) => {
     const res = await fetch(`${server.baseURL}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

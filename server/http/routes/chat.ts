@@ -15,7 +15,8 @@ import { readJson } from "../body";
 import type { HttpContext, Route } from "../router";
 import { answer, type Shape } from "./generation";
 
-const chatShape: Shape = {
+/** Chat answers in OpenAI's shapes; /v1/prompts/{id}/completions answers the same way. */
+export const chatShape: Shape = {
   whole: (c, meta, usage) => c.chatCompletion(meta, usage),
   open: (meta, index, u) => chatChunk(meta, index, { role: "assistant", content: "" }, null, u),
   piece: (meta, e, u) => chatChunk(meta, e.index, chatDelta(e), null, u, chatPieceLogprobs(e)),

@@ -6,7 +6,6 @@
 import { z } from "zod";
 import { FaroError } from "../../errors";
 import type { Gateway } from "../../gateway/gateway";
-import { chatChunk, chatDelta, usageChunk } from "../../gateway/openaiShape";
 import { chatCompletionRequestSchema, parseBody } from "../../gateway/schema";
 import { preparePromptRun } from "../../prompts/prepare";
 import type { PromptVersions } from "../../prompts/versions";
@@ -14,16 +13,8 @@ import { validatePromptId } from "../../prompts/workspace";
 import { readJson } from "../body";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
-import { requestContext } from "./chat";
-import { answer, type Shape } from "./generation";
-
-const shape: Shape = {
-  whole: (c, meta, usage) => c.chatCompletion(meta, usage),
-  open: (meta, index, u) => chatChunk(meta, index, { role: "assistant", content: "" }, null, u),
-  piece: (meta, e, u) => chatChunk(meta, e.index, chatDelta(e), null, u),
-  close: (meta, index, reason, u) => chatChunk(meta, index, {}, reason, u),
-  usage: (meta, usage) => usageChunk(meta, "chat.completion.chunk", usage),
-};
+import { chatShape, requestContext } from "./chat";
+import { answer } from "./generation";
 
 /** The body: which version, the variables, and any chat parameter to override (but messages). */
 const bodySchema = z.looseObject({
@@ -103,7 +94,7 @@ export function promptRoutes(gateway: Gateway, versions: PromptVersions, bodyLim
           events: gen.events,
           stream: req.stream === true,
           includeUsage: req.stream_options?.include_usage === true,
-          shape,
+          shape: chatShape,
           headers: { "x-faro-provider": gen.provider, "x-faro-prompt-id": promptId, "x-faro-prompt-version": String(stored.version) },
         });
       },
