@@ -237,6 +237,8 @@ step("Compare works from the keyboard: choose, Run, Mark winner, Export", "4c-ke
   await wb.screenshot("4c-keyboard.png");
   // The winner edit is an ordinary one: Ctrl+Z in the prompt's editor takes it back.
   await wb.openFile("hello.prompt");
+  // Focus the text first (as the earlier undo does): once, under load, the key went nowhere.
+  await wb.page.locator(".monaco-editor .view-line", { hasText: /^Say\shello/ }).first().click();
   await wb.page.keyboard.press("Control+Z");
   await wb.page.locator(".monaco-editor .view-line", { hasText: /^model:\sdefault$/ }).first().waitFor();
 });
