@@ -3,12 +3,12 @@
  * template) and the facts editor features need (declared variables, the model). Synchronous
  * and free of I/O but for reading partial files, so it runs on every keystroke.
  */
-import { isMap, isScalar } from "yaml";
 import type { ModelInfo } from "../protocol";
-import { parsePromptDocument, topPair, nodeSpan, findPair, type PromptDocument } from "./document";
-import { checkFrontmatter, type FrontmatterFacts } from "./checkFrontmatter";
+import { parsePromptDocument, topPair, nodeSpan, type PromptDocument } from "./document";
+import type { FrontmatterFacts } from "./checkFrontmatter";
 import { checkTemplate, type PartialSource, type TemplateFacts } from "./checkTemplate";
-import { checkSchema, type DeclaredVariable } from "./schemaCheck";
+import { frontmatterReport } from "./frontmatterReport";
+import type { DeclaredVariable } from "./schemaCheck";
 import { countTokens, renderWithDefaults, type ExactCounter, type TokenCount } from "./tokens";
 import type { Problem } from "./problems";
 
@@ -72,26 +72,11 @@ export function analyzePrompt(text: string, ctx: CheckContext): PromptAnalysis {
   const doc = parsePromptDocument(text);
   const problems = [...doc.problems];
   const fm = doc.frontmatter;
-  let facts: FrontmatterFacts = { model: null, resolvedModel: null, maxOutputTokens: null };
-  let declared: DeclaredVariable[] | null = null;
-  let schemaDeclared = false;
-  const defaults = new Set<string>();
-  let defaultValues: Record<string, unknown> = {};
-  if (fm && !fm.hasErrors) {
-    facts = checkFrontmatter(fm, ctx.models, ctx.defaultModel, problems);
-    const input = topPair(fm, "input")?.value;
-    const schemaNode = findPair(input, "schema")?.value;
-    schemaDeclared = Boolean(schemaNode && !(isScalar(schemaNode) && schemaNode.value === null));
-    const input_ = checkSchema(fm, schemaNode);
-    problems.push(...input_.problems);
-    declared = input_.variables;
-    problems.push(...checkSchema(fm, findPair(topPair(fm, "output")?.value, "schema")?.value).problems);
-    const def = findPair(input, "default")?.value;
-    if (isMap(def)) {
-      defaultValues = def.toJSON() as Record<string, unknown>;
-      for (const k of Object.keys(defaultValues)) defaults.add(k);
-    }
-  }
-  const template = checkTemplate(doc, declared, defaults, schemaDeclared, ctx.partial, problems);
-  return { doc, problems, declared, frontmatter: facts, template, defaults: defaultValues };
+  const report = fm && !fm.hasErrors ? frontmatterReport(fm, ctx.models, ctx.defaultModel) : null;
+  if (report) problems.push(...report.problems);
+  const facts = report?.facts ?? { model: null, resolvedModel: null, maxOutputTokens: null };
+  const declared = report?.declared ?? null;
+  const defaults = report?.defaults ?? {};
+  const template = checkTemplate(doc, declared, new Set(Object.keys(defaults)), report?.schemaDeclared ?? false, ctx.partial, problems);
+  return { doc, problems, declared, frontmatter: facts, template, defaults };
 }

@@ -22,13 +22,14 @@ const UNSURE = /\{\{\{\{|\}\}\}\}|\\\{\{|[\u2028\u2029]/;
  */
 export function segmentStarts(body: string): number[] | null {
   if (UNSURE.test(body)) return null;
+  const crs = body.includes("\r");
   const starts = [0];
   let depth = 0;
   let i = 0;
   for (;;) {
     const open = body.indexOf("{{", i);
     const contentEnd = open < 0 ? body.length : open;
-    if (depth === 0) lineBreaks(body, i, contentEnd, starts);
+    if (depth === 0) lineBreaks(body, i, contentEnd, starts, crs);
     if (open < 0) break;
     let p = open + 2;
     if (body.charCodeAt(p) === 126 /* ~ */) p++;
@@ -61,7 +62,12 @@ export function segmentStarts(body: string): number[] | null {
 }
 
 /** Records the offset after each line break in body[from, to) (`\r\n` is one break). */
-function lineBreaks(body: string, from: number, to: number, starts: number[]): void {
+function lineBreaks(body: string, from: number, to: number, starts: number[], crs: boolean): void {
+  if (!crs) {
+    // indexOf runs natively: several times faster than a loop over the characters.
+    for (let j = body.indexOf("\n", from); j >= 0 && j < to; j = body.indexOf("\n", j + 1)) starts.push(j + 1);
+    return;
+  }
   for (let j = from; j < to; j++) {
     const ch = body.charCodeAt(j);
     if (ch === 10 || (ch === 13 && body.charCodeAt(j + 1) !== 10)) starts.push(j + 1);

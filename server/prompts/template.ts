@@ -6,7 +6,7 @@
  */
 import { KNOWN_HELPERS, parseTemplate, parseTemplateUncached, TemplateSyntaxError } from "./handlebars";
 import { LineIndex, type Span } from "./lineIndex";
-import { TextMemo } from "./memo";
+import { PieceCache } from "./pieceCache";
 import type { Problem } from "./problems";
 import { segmentStarts } from "./segments";
 import { syntaxProblem } from "./templateErrors";
@@ -93,7 +93,7 @@ type PieceInfo = Omit<TemplateInfo, "parsed" | "problems"> | null;
 // (about 2 KB an entry). A body with more lines than half of this is parsed whole instead of
 // thrashing the cache.
 const MAX_PIECES = 10_000;
-const pieces = new TextMemo<PieceInfo>(MAX_PIECES, true);
+const pieces = new PieceCache<PieceInfo>(MAX_PIECES);
 
 function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo | null {
   const starts = segmentStarts(body);
