@@ -7,15 +7,7 @@
 export class TextMemo<V> {
   private readonly entries = new Map<string, V>();
 
-  /**
-   * `ownKeys`: keep a copy of each key text, for keys sliced from longer texts. V8 keeps the
-   * whole text a slice was cut from alive, so remembering one line of a document would keep
-   * that version of the document too (and the values parsed from the slice hold slices of it).
-   */
-  constructor(
-    private readonly max: number,
-    private readonly ownKeys = false,
-  ) {}
+  constructor(private readonly max: number) {}
 
   get(text: string, make: (text: string) => V): V {
     const hit = this.entries.get(text);
@@ -25,10 +17,8 @@ export class TextMemo<V> {
       this.entries.set(text, hit);
       return hit;
     }
-    // A concatenation flattened into a new string: the slice of it refers to that copy only.
-    const key = this.ownKeys ? (" " + text).slice(1) : text;
-    const value = make(key);
-    this.entries.set(key, value);
+    const value = make(text);
+    this.entries.set(text, value);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     return value;
   }
