@@ -72,6 +72,16 @@ function applyEdit(text: string, range: { start: { line: number; character: numb
 export function offsetAt(text: string, pos: { line: number; character: number }): number {
   if (pos.line < 0) return 0;
   let i = 0;
+  if (!text.includes("\r")) {
+    // indexOf runs natively: several times faster than the loop below, on every keystroke.
+    for (let line = 0; line < pos.line; line++) {
+      const br = text.indexOf("\n", i);
+      if (br < 0) return text.length;
+      i = br + 1;
+    }
+    const end = text.indexOf("\n", i);
+    return Math.min(i + Math.max(0, pos.character), end < 0 ? text.length : end);
+  }
   for (let line = 0; line < pos.line; line++) {
     while (i < text.length && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
     if (i >= text.length) return text.length;

@@ -27,6 +27,23 @@ test("offsetAt agrees with LineIndex for every position, breaks of every kind in
   );
 });
 
+test("LineIndex and offsetAt: texts without CR (found with indexOf) agree with a character-by-character count", () => {
+  const reference = (text: string) => {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) if (text[i] === "\n") starts.push(i + 1);
+    return starts;
+  };
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom("a", "\n", "\n\n", "é", "😀", "{{x}}")).map((parts) => parts.join("")), fc.integer({ min: -1, max: 12 }), fc.integer({ min: -1, max: 8 }), (text, line, character) => {
+      const starts = reference(text);
+      assert.deepEqual(new LineIndex(text).starts, starts);
+      const expected = line < 0 ? 0 : line >= starts.length ? text.length : Math.min(starts[line]! + Math.max(0, character), (starts[line + 1] ?? text.length + 1) - 1);
+      assert.equal(offsetAt(text, { line, character }), expected);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test("incremental changes give the text full sync gives", () => {
   const docs = new PromptDocuments(() => ctx);
   docs.open("file:///a.prompt", 1, "---\r\nmodel: x\n---\nHi {{name}}\n");
