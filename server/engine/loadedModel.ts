@@ -50,6 +50,11 @@ export class LoadedModel {
     return this.context.totalSequences;
   }
 
+  /** Sequences taken by running jobs. */
+  get busy(): number {
+    return this.context.totalSequences - this.free.length;
+  }
+
   take(): LlamaContextSequence {
     const seq = this.free.pop();
     if (!seq) throw new Error(`no free sequence in ${this.entry.id}: the scheduler over-committed its slots`);

@@ -4,10 +4,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { freemem } from "node:os";
-import type { Llama } from "node-llama-cpp";
+import type { CustomBatchingPrioritizationStrategy, Llama } from "node-llama-cpp";
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
+import { gatheringStrategy } from "./batchGather";
 import { LoadedModel } from "./loadedModel";
 import { planPlacement, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
@@ -31,18 +32,22 @@ export class ModelLoader {
     try {
       const model = await llama.loadModel({ modelPath: entry.path, gpuLayers: plan.gpuLayers, onLoadProgress: onProgress });
       try {
+        // The batching strategy counts the model's busy sequences, known once it is built.
+        let loaded: LoadedModel | null = null;
         const context = await model.createContext({
           sequences: this.opts.slots,
           contextSize,
           threads,
           ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
+          batching: { itemPrioritizationStrategy: gatheringStrategy(() => loaded?.busy ?? 0) as CustomBatchingPrioritizationStrategy },
         });
         const ms = Math.round(performance.now() - started);
         this.logger.info(
           `loaded ${entry.id} in ${ms} ms: ${plan.mode}${plan.mode === "partial" ? ` (${plan.gpuLayers}/${plan.totalLayers} layers on GPU)` : ""}, ` +
             `${threads} thread(s), context ${context.contextSize} x ${context.totalSequences} slots`,
         );
-        return new LoadedModel(entry, model, context, resolveChatWrapper(model), plan, threads);
+        loaded = new LoadedModel(entry, model, context, resolveChatWrapper(model), plan, threads);
+        return loaded;
       } catch (err) {
         await model.dispose();
         throw err;
