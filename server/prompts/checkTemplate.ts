@@ -3,10 +3,11 @@
  * not declared (and declared but unused), unknown helpers, misused role markers, partials that
  * do not resolve.
  */
-import { analyzeTemplate, type HelperUse, type VariableRef } from "./template";
+import { analyzeTemplate, type HelperUse, type TemplateInfo, type VariableRef } from "./template";
 import { KNOWN_HELPERS } from "./handlebars";
 import { ROLES, nearest } from "./keys";
 import { LineIndex } from "./lineIndex";
+import { TextMemo } from "./memo";
 import type { DeclaredVariable } from "./schemaCheck";
 import type { PromptDocument } from "./document";
 import type { Problem } from "./problems";
@@ -92,6 +93,14 @@ function checkHelper(h: HelperUse, out: Problem[]): void {
   }
 }
 
+// The partials of the open prompts, analyzed once per text rather than on every keystroke.
+const partialInfo = new TextMemo<TemplateInfo>(64);
+
+/** Forgets remembered partial analyses (the benchmark's cold baseline). */
+export function clearPartialCache(): void {
+  partialInfo.clear();
+}
+
 /** Resolves partials (recursively, cycle-safe) and counts the root variables they use. */
 function collectPartials(uses: PromptDocument["template"]["partials"], partial: PartialSource, facts: TemplateFacts, out: Problem[] | null, seen: Set<string>, depth: number): void {
   for (const use of uses) {
@@ -102,7 +111,7 @@ function collectPartials(uses: PromptDocument["template"]["partials"], partial: 
       continue;
     }
     facts.partials.set(use.name, source);
-    const info = analyzeTemplate(source, 0, new LineIndex(source));
+    const info = partialInfo.get(source, (s) => analyzeTemplate(s, 0, new LineIndex(s)));
     if (use.atRoot) for (const v of info.variables) facts.used.add(v.name);
     // Problems inside the partial belong to its own file; here only whether it resolves.
     collectPartials(info.partials, partial, facts, null, new Set([...seen, use.name]), depth + 1);

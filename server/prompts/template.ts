@@ -154,11 +154,6 @@ function spanMapper(bodyOffset: number, lines: LineIndex): (loc: hbs.AST.SourceL
   return (loc) => (loc ? { start: toOffset(loc.start), end: Math.max(toOffset(loc.end), toOffset(loc.start)) } : { start: bodyOffset, end: bodyOffset });
 }
 
-/** Forgets remembered pieces (the benchmark's cold baseline). */
-export function clearPieceCache(): void {
-  pieces.clear();
-}
-
 class Walker {
   constructor(
     private readonly info: TemplateInfo,

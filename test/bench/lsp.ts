@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { analyzePrompt, type CheckContext } from "../../server/prompts/check";
+import { clearPartialCache } from "../../server/prompts/checkTemplate";
 import { clearFrontmatterCache } from "../../server/prompts/document";
 import { clearTemplateCache, parseTemplateUncached } from "../../server/prompts/handlebars";
 import { LineIndex } from "../../server/prompts/lineIndex";
@@ -56,6 +57,7 @@ async function main() {
     setTemplateSegmenting(false);
     clearFrontmatterCache();
     clearTemplateCache();
+    clearPartialCache();
     let s = performance.now();
     analyzePrompt(t, ctx);
     const a = performance.now() - s;
@@ -66,8 +68,10 @@ async function main() {
     s = performance.now();
     analyzePrompt(t, ctx);
     const b = performance.now() - s;
-    // The body in pieces (as the server runs): the previous edit's pieces are remembered.
+    // The body in pieces (as the server runs), the caches as the previous edit left them.
     setTemplateSegmenting(true);
+    clearFrontmatterCache();
+    if (i > 0) analyzePrompt(keys[i - 1]!.text, ctx);
     s = performance.now();
     analyzePrompt(t, ctx);
     const c = performance.now() - s;
