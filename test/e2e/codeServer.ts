@@ -1,6 +1,7 @@
 /**
  * Real VS Code for the end-to-end tests: installs Node 24 (from npm) and code-server into a
- * cache folder outside the project (reused when present), installs the built VSIX into a fresh
+ * cache folder outside the project (reused when present), installs the built VSIX (and extra ones,
+ * such as the activation baseline) into a fresh
  * profile and starts code-server on a free loopback port with workspace trust off (and extra
  * environment variables, which the extension host and Faro's backend inherit).
  */
@@ -75,15 +76,15 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
-/** A fresh profile with the VSIX installed and the given user settings; then code-server on FOLDER. */
-export async function startCodeServer(opts: { vsix: string; profile: string; folder: string; settings: Record<string, unknown>; env?: NodeJS.ProcessEnv }): Promise<CodeServer> {
+/** A fresh profile with the VSIX (and any extra ones) installed and the given user settings; then code-server on FOLDER. */
+export async function startCodeServer(opts: { vsix: string; extraVsix?: string[]; profile: string; folder: string; settings: Record<string, unknown>; env?: NodeJS.ProcessEnv }): Promise<CodeServer> {
   const { node, entry } = installCodeServer();
   const userDataDir = join(opts.profile, "user-data");
   const extensionsDir = join(opts.profile, "extensions");
   await mkdir(join(userDataDir, "User"), { recursive: true });
   await writeFile(join(userDataDir, "User", "settings.json"), JSON.stringify({ "security.workspace.trust.enabled": false, ...opts.settings }, null, 2));
   const base = ["--user-data-dir", userDataDir, "--extensions-dir", extensionsDir];
-  sh(node, [entry, ...base, "--install-extension", opts.vsix]);
+  sh(node, [entry, ...base, ...[opts.vsix, ...(opts.extraVsix ?? [])].flatMap((v) => ["--install-extension", v])]);
   const port = await freePort();
   const proc = spawn(node, [entry, ...base, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", opts.folder], {
     stdio: ["ignore", "pipe", "pipe"],

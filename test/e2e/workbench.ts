@@ -167,6 +167,24 @@ export class Workbench {
     });
   }
 
+  /**
+   * The lines of the text editors on screen that match `pattern` (not global). Monaco renders only
+   * the lines in view, so the page is made `height` pixels tall while they are read, which shows
+   * every line of a long document. Unless `optional`, waits until a line matches.
+   */
+  async editorLines(pattern: RegExp, opts: { optional?: boolean; height?: number } = {}): Promise<string[]> {
+    const size = this.page.viewportSize()!;
+    await this.page.setViewportSize({ width: size.width, height: opts.height ?? 20_000 });
+    try {
+      const lines = this.page.locator(".monaco-editor .view-lines .view-line");
+      if (!opts.optional) await lines.filter({ hasText: pattern }).first().waitFor();
+      const texts = (await lines.allInnerTexts()).map((t) => t.replace(/\u00a0/g, " ").trim());
+      return texts.filter((line) => pattern.test(line));
+    } finally {
+      await this.page.setViewportSize(size);
+    }
+  }
+
   /** The content frame of the (only) webview: code-server nests it in two iframes. */
   webview(): FrameLocator {
     return this.page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
