@@ -2,10 +2,12 @@
  * Where a Handlebars body can be cut into pieces that parse on their own: line breaks at the top
  * level (no block, mustache or comment open there). Parsing the pieces separately gives the
  * same statements as parsing the whole body, so an edit re-parses only the piece it touched
- * (see template.ts). The scan mirrors Handlebars' lexer only where a cut depends on it; text it
- * is not sure about (raw blocks, escaped mustaches, a mustache with `{{` inside, a close with no
- * open, a block or comment left open, U+2028/9 which the lexer's column count trips on) makes it
- * answer null, and the caller parses the whole body.
+ * (see template.ts, which also checks the cuts: pieces that parse alone can only have been cut
+ * at such breaks). The scan mirrors Handlebars' lexer only where a cut depends on it; text it
+ * is not sure about (raw blocks, escaped mustaches, a block or comment left open, U+2028/9
+ * which the lexer's column count trips on) makes it answer null, and the caller parses the
+ * whole body. A stray close or a `{{` inside a mustache still gets cuts: the piece holding it
+ * fails to parse at that token, as the whole body does.
  */
 
 /** Rule 6 of Handlebars' lexer: a `{{!--` comment ends at the first `--}}` or `--~}}`, counted from its own `{{`. */
@@ -46,15 +48,15 @@ export function segmentStarts(body: string): number[] | null {
       }
       continue;
     }
-    if (c === "/") {
-      if (--depth < 0) return null;
-    } else {
+    // A close with nothing open fails the piece it is in, wherever the cuts are.
+    if (c === "/") depth = Math.max(0, depth - 1);
+    else {
       BLOCK_OPEN.lastIndex = p;
       if (BLOCK_OPEN.test(body)) depth++;
     }
-    const close = mustacheEnd(body, p);
-    if (close < 0) return null;
-    i = close;
+    const next = mustacheEnd(body, p);
+    if (next < 0) return null;
+    i = next;
   }
   if (depth !== 0) return null;
   if (starts.at(-1) === body.length) starts.pop();
@@ -74,7 +76,11 @@ function lineBreaks(body: string, from: number, to: number, starts: number[], cr
   }
 }
 
-/** The offset just past the `}}` (or `}}}`, `}~}}`) that closes a mustache whose text starts at `from`; -1 when unsure. */
+/**
+ * Where the scan goes on after a mustache whose text starts at `from`: just past the `}}` (or
+ * `}}}`, `}~}}`) that closes it, or at a `{{` before that (where Handlebars' parse fails);
+ * -1 when it is never closed.
+ */
 function mustacheEnd(body: string, from: number): number {
   for (let j = from; j < body.length; j++) {
     const ch = body.charCodeAt(j);
@@ -83,7 +89,7 @@ function mustacheEnd(body: string, from: number): number {
       // An unterminated one is one invalid character to the lexer: the parse fails either way.
       if (STRING.test(body)) j = STRING.lastIndex - 1;
     } else if (ch === 123 /* { */ && body.charCodeAt(j + 1) === 123) {
-      return -1;
+      return j;
     } else if (ch === 125 /* } */) {
       if (body.startsWith("}}}", j)) return j + 3;
       if (body.startsWith("}~}}", j)) return j + 4;

@@ -86,8 +86,12 @@ export function setTemplateSegmenting(on: boolean): void {
   segmenting = on;
 }
 
-/** One piece's analysis with offsets from the piece's start; null when the piece alone does not parse. */
-type PieceInfo = Omit<TemplateInfo, "parsed" | "problems"> | null;
+/**
+ * One piece's analysis with offsets from the piece's start, or its parse error. `local`: the
+ * parse failed at a token that ends before the piece does, so text after the piece could not
+ * have changed where or how; `first`: that token is the piece's first (see analyzeInPieces).
+ */
+type PieceInfo = ({ ok: true } & Omit<TemplateInfo, "parsed" | "problems">) | { ok: false; error: unknown; local: boolean; first: boolean };
 
 // The lines of the open prompts and their partials and of their recent edits, each parsed once
 // (about 2 KB an entry). A body with more lines than half of this is parsed whole instead of
@@ -95,14 +99,36 @@ type PieceInfo = Omit<TemplateInfo, "parsed" | "problems"> | null;
 const MAX_PIECES = 10_000;
 const pieces = new PieceCache<PieceInfo>(MAX_PIECES);
 
+/**
+ * Pieces that parse alone were cut where the whole body's parse is between top-level
+ * statements, whatever the scan thought: a piece ending inside a block, mustache or comment
+ * would fail at its end. So up to the first piece that fails, the pieces are the whole body's
+ * parse, and that piece's error is the whole body's first error when the failing token ends
+ * inside the piece (no end-of-input error, no lexer error, no error from Handlebars' checks
+ * of a finished block). The parser's stack differs from the whole body's only before a
+ * piece's first token is taken (at the start it expects other tokens), so an error at that
+ * token is taken from the previous piece and this one parsed together. Otherwise: null, and
+ * the whole body is parsed.
+ */
 function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo | null {
   const starts = segmentStarts(body);
   // A piece's line numbers start at its own first line: the body must start a line too.
   if (!starts || starts.length < 2 || starts.length > MAX_PIECES / 2 || lines.starts[lines.positionAt(bodyOffset).line] !== bodyOffset) return null;
-  const parts: PieceInfo[] = [];
+  const parts: Array<PieceInfo & { ok: true }> = [];
   for (let k = 0; k < starts.length; k++) {
-    const part = pieces.get(body.slice(starts[k], starts[k + 1]), analyzePiece);
-    if (!part) return null;
+    const text = body.slice(starts[k], starts[k + 1]);
+    const part = pieces.get(text, analyzePiece);
+    if (!part.ok) {
+      let failed: PieceInfo = part;
+      let from = k;
+      if (part.local && part.first && k > 0) {
+        from = k - 1;
+        failed = analyzePiece(body.slice(starts[from], starts[k + 1]));
+      }
+      if (failed.ok || !failed.local) return null;
+      const problem = syntaxProblem(failed.error, body.slice(starts[from], starts[k + 1]), bodyOffset + starts[from]!, lines);
+      return { parsed: false, variables: [], helpers: [], partials: [], blocks: [], problems: [problem] };
+    }
     parts.push(part);
   }
   const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
@@ -118,16 +144,19 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
 }
 
 function analyzePiece(piece: string): PieceInfo {
+  const lines = new LineIndex(piece);
   let ast: hbs.AST.Program;
   try {
     ast = parseTemplateUncached(piece);
-  } catch {
-    return null; // reported by the parse of the whole body
+  } catch (error) {
+    const t = error instanceof TemplateSyntaxError && error.tokenName !== null && error.tokenName !== "EOF" ? error.token : null;
+    const end = t ? lines.starts[t.last_line - 1]! + t.last_column : piece.length;
+    return { ok: false, error, local: end < piece.length, first: !t || (t.first_line === 1 && t.first_column === 0) };
   }
   const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
-  new Walker(info, spanMapper(0, new LineIndex(piece))).program(ast, { depth: 0, blockParams: [] });
+  new Walker(info, spanMapper(0, lines)).program(ast, { depth: 0, blockParams: [] });
   const { variables, helpers, partials, blocks } = info;
-  return { variables, helpers, partials, blocks };
+  return { ok: true, variables, helpers, partials, blocks };
 }
 
 function analyzeWhole(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo {
