@@ -27,7 +27,13 @@ export interface PrioritizedItem<T extends BatchItem> {
 
 export const DEFAULT_MAX_HOLDS = 64;
 
-export function gatheringStrategy(busy: () => number, maxHolds = DEFAULT_MAX_HOLDS) {
+/** Decode batches sent and the sequences they carried, over the process' life (for /metrics). */
+export interface BatchCounts {
+  batches: number;
+  sequences: number;
+}
+
+export function gatheringStrategy(busy: () => number, counts: BatchCounts = { batches: 0, sequences: 0 }, maxHolds = DEFAULT_MAX_HOLDS) {
   let holds = 0;
   return <T extends BatchItem>({ items, size }: { items: readonly T[]; size: number }): PrioritizedItem<T>[] => {
     if (items.length < busy() && holds < maxHolds) {
@@ -35,7 +41,12 @@ export function gatheringStrategy(busy: () => number, maxHolds = DEFAULT_MAX_HOL
       return [];
     }
     holds = 0;
-    return fairShare(items, size);
+    const batch = fairShare(items, size);
+    if (batch.length > 0) {
+      counts.batches++;
+      counts.sequences += batch.length;
+    }
+    return batch;
   };
 }
 

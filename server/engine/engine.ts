@@ -221,6 +221,8 @@ export class Engine implements SchedulerHost<EngineJob> {
       loaded: this.pool.list().map((r) => r.id),
       active: this.scheduler.runningCount,
       waiting: this.scheduler.waitingCount,
+      decodeBatches: this.loader.batches.batches,
+      decodedSequences: this.loader.batches.sequences,
     };
   }
 

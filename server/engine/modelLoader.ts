@@ -8,7 +8,7 @@ import type { CustomBatchingPrioritizationStrategy, Llama } from "node-llama-cpp
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
-import { gatheringStrategy } from "./batchGather";
+import { gatheringStrategy, type BatchCounts } from "./batchGather";
 import { LoadedModel } from "./loadedModel";
 import { planPlacement, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
@@ -16,6 +16,8 @@ import type { EngineOptions } from "./types";
 
 export class ModelLoader {
   private llamaPromise: Promise<Llama> | null = null;
+  /** Decode batches of every model this loader loaded (GET /metrics shows how full they are). */
+  readonly batches: BatchCounts = { batches: 0, sequences: 0 };
 
   constructor(
     private readonly opts: EngineOptions,
@@ -39,7 +41,7 @@ export class ModelLoader {
           contextSize,
           threads,
           ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
-          batching: { itemPrioritizationStrategy: gatheringStrategy(() => loaded?.busy ?? 0) as CustomBatchingPrioritizationStrategy },
+          batching: { itemPrioritizationStrategy: gatheringStrategy(() => loaded?.busy ?? 0, this.batches) as CustomBatchingPrioritizationStrategy },
         });
         const ms = Math.round(performance.now() - started);
         this.logger.info(

@@ -133,4 +133,7 @@ export interface EngineStats {
   loaded: string[];
   active: number;
   waiting: number;
+  /** Decode batches sent so far, and the sequences they carried (their ratio: how well concurrent streams batch). */
+  decodeBatches: number;
+  decodedSequences: number;
 }

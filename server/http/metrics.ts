@@ -60,6 +60,8 @@ export interface EngineGauges {
   loaded: string[];
   active: number;
   waiting: number;
+  decodeBatches: number;
+  decodedSequences: number;
 }
 
 export interface LogWriterGauges {
@@ -107,6 +109,12 @@ export class Metrics {
     gauge(out, "faro_engine_requests_waiting", "Local requests waiting in the queue.", engine.waiting);
     out.push("# HELP faro_engine_model_loaded Local models resident in memory.", "# TYPE faro_engine_model_loaded gauge");
     for (const id of engine.loaded) out.push(`faro_engine_model_loaded${key({ model: id })} 1`);
+    out.push("# HELP faro_engine_decode_batches_total Decode batches sent by local models.", "# TYPE faro_engine_decode_batches_total counter", `faro_engine_decode_batches_total ${engine.decodeBatches}`);
+    out.push(
+      "# HELP faro_engine_decode_batch_sequences_total Sequences those batches carried (divided by the batches: how many streams decode together).",
+      "# TYPE faro_engine_decode_batch_sequences_total counter",
+      `faro_engine_decode_batch_sequences_total ${engine.decodedSequences}`,
+    );
     out.push("# HELP faro_request_log_rows_total Request log rows by outcome (committed: acknowledged as written).", "# TYPE faro_request_log_rows_total counter");
     out.push(`faro_request_log_rows_total{outcome="committed"} ${log.committed}`, `faro_request_log_rows_total{outcome="dropped"} ${log.dropped}`);
     gauge(out, "faro_request_log_pending_rows", "Rows waiting for the next flush.", log.pendingCount);

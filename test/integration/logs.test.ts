@@ -61,6 +61,11 @@ describe("request log and metrics, bodies off (the default)", () => {
     assert.equal(after.get('faro_tokens_total{model="faro-demo",provider="local",type="completion"}'), data.usage!.completion_tokens);
     assert.ok((after.get('faro_request_log_rows_total{outcome="committed"}') ?? 0) >= 1);
     assert.equal(after.get('faro_engine_model_loaded{model="faro-demo"}'), 1);
+    // One stream alone: every decode batch (the prompt's, then one per token) carried one sequence.
+    const batches = (after.get("faro_engine_decode_batches_total") ?? 0) - (before.get("faro_engine_decode_batches_total") ?? 0);
+    const sequences = (after.get("faro_engine_decode_batch_sequences_total") ?? 0) - (before.get("faro_engine_decode_batch_sequences_total") ?? 0);
+    assert.ok(batches >= data.usage!.completion_tokens, `${batches} batches for ${data.usage!.completion_tokens} tokens`);
+    assert.equal(sequences, batches);
 
     const page = (await (await fetch(`${server.origin}/v1/logs?metadata.team=search&status=2xx&limit=5`)).json()) as { data: LogRow[] };
     assert.deepEqual(page.data.map((r) => r.id), [id]);

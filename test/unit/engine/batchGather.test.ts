@@ -6,7 +6,8 @@ const item = (tokens: number, evaluationPriority = 5) => ({ tokens: Array.from({
 
 test("holds the batch while fewer sequences have asked than are generating, at most maxHolds times in a row", () => {
   let busy = 3;
-  const strategy = gatheringStrategy(() => busy, 2);
+  const counts = { batches: 0, sequences: 0 };
+  const strategy = gatheringStrategy(() => busy, counts, 2);
   const two = [item(1), item(1)];
   assert.deepEqual(strategy({ items: two, size: 512 }), []);
   assert.deepEqual(strategy({ items: two, size: 512 }), []);
@@ -16,6 +17,7 @@ test("holds the batch while fewer sequences have asked than are generating, at m
   assert.equal(strategy({ items: [item(1), item(1), item(1)], size: 512 }).length, 3);
   busy = 1;
   assert.equal(strategy({ items: [item(1)], size: 512 }).length, 1, "one stream alone never waits");
+  assert.deepEqual(counts, { batches: 3, sequences: 6 }, "held rounds are not batches");
 });
 
 test("fair share: each item an equal part of the batch, the rest to the items still wanting, by priority then length", () => {

@@ -14,7 +14,7 @@ test("counters, histograms and gauges render in the Prometheus text format", () 
   const metrics = new Metrics();
   metrics.observe(row());
   metrics.observe(row({ status: 503, latencyMs: 2000, ttftMs: null, model: 'we"ird\nname', costUsd: 0.5, cacheStatus: "hit" }));
-  const text = metrics.render({ loaded: ["m"], active: 1, waiting: 2 }, { committed: 5, dropped: 0, pendingCount: 1 }, "0.1.0");
+  const text = metrics.render({ loaded: ["m"], active: 1, waiting: 2, decodeBatches: 10, decodedSequences: 35 }, { committed: 5, dropped: 0, pendingCount: 1 }, "0.1.0");
   const s = assertPrometheusText(text);
   assert.equal(s.get('faro_requests_total{route="POST /v1/chat/completions",model="m",provider="local",status_class="2xx"}'), 1);
   assert.equal(s.get('faro_requests_total{route="POST /v1/chat/completions",model="we\\"ird\\nname",provider="local",status_class="5xx"}'), 1);
@@ -28,13 +28,15 @@ test("counters, histograms and gauges render in the Prometheus text format", () 
   assert.equal(s.get('faro_cache_requests_total{status="hit"}'), 1);
   assert.equal(s.get("faro_engine_requests_waiting"), 2);
   assert.equal(s.get('faro_engine_model_loaded{model="m"}'), 1);
+  assert.equal(s.get("faro_engine_decode_batches_total"), 10);
+  assert.equal(s.get("faro_engine_decode_batch_sequences_total"), 35);
   assert.equal(s.get('faro_request_log_rows_total{outcome="committed"}'), 5);
 });
 
 test("label values are capped: invented model names end up as 'other'", () => {
   const metrics = new Metrics();
   for (let i = 0; i < 600; i++) metrics.observe(row({ model: `m${i}` }));
-  const s = assertPrometheusText(metrics.render({ loaded: [], active: 0, waiting: 0 }, { committed: 0, dropped: 0, pendingCount: 0 }, "x"));
+  const s = assertPrometheusText(metrics.render({ loaded: [], active: 0, waiting: 0, decodeBatches: 0, decodedSequences: 0 }, { committed: 0, dropped: 0, pendingCount: 0 }, "x"));
   assert.equal(s.get('faro_requests_total{route="POST /v1/chat/completions",model="other",provider="local",status_class="2xx"}'), 100);
 });
 
