@@ -8,7 +8,8 @@
  *     (the whole document per edit) and incremental sync (a range edit, as VS Code sends), vs a
  *     trivial request.
  * The edits type one character at a time, as a user does: runs of characters at one place in
- * the body, every fifth in the frontmatter (test/fixtures/benchPrompt.ts).
+ * the body, every fifth in the frontmatter; a third stdio run types tags at line ends, so the
+ * template is broken for most keystrokes (test/fixtures/benchPrompt.ts).
  *   npm run bench:lsp [-- --edits N]
  */
 import { parseArgs } from "node:util";
@@ -22,7 +23,7 @@ import { LineIndex } from "../../server/prompts/lineIndex";
 import { setTemplateSegmenting } from "../../server/prompts/template";
 import { diskPartials } from "../../server/prompts/workspace";
 import type { ModelInfo } from "../../server/protocol";
-import { benchDocument, typing, type Keystroke } from "../fixtures/benchPrompt";
+import { benchDocument, typing, typingTags, type Keystroke } from "../fixtures/benchPrompt";
 import { startLsp, type LspClient } from "../fixtures/lspClient";
 import { tempDir } from "../fixtures/serve";
 
@@ -40,6 +41,8 @@ async function main() {
   const text = benchDocument();
   await writeFile(file, text);
   await writeFile(file2, text);
+  const file3 = join(ws, "support3.prompt");
+  await writeFile(file3, text);
   const lines = text.split("\n").length;
   const model = { id: "bench-model", faro: { context_length: 8192 } } as unknown as ModelInfo;
   const ctx: CheckContext = { models: [model], defaultModel: "bench-model", partial: diskPartials(file, [ws]) };
@@ -89,6 +92,7 @@ async function main() {
   const lsp = await startLsp({ home: await tempDir(), modelsDirs: [await tempDir()] }, ws);
   const { times: full, cpuMs: fullCpu } = await stdioTyping(lsp, file, text, keys, warmup, "full");
   const { times: incremental, cpuMs: incrementalCpu } = await stdioTyping(lsp, file2, text, keys, warmup, "incremental");
+  const { times: tags } = await stdioTyping(lsp, file3, text, typingTags(text, warmup + EDITS), warmup, "incremental");
   const roundTrip: number[] = [];
   for (let i = 0; i < warmup + EDITS; i++) {
     const s = performance.now();
@@ -106,6 +110,7 @@ async function main() {
   console.log(row("  baseline: Handlebars parse of the whole body", parseOnly));
   console.log(row("stdio: full-text sync -> publishDiagnostics", full));
   console.log(row("stdio: incremental sync -> publishDiagnostics", incremental));
+  console.log(row("stdio: incremental, typing tags (often broken)", tags));
   console.log(row("  baseline: trivial request round trip", roundTrip));
   console.log();
   const ratio = (xs: number[], ys: number[], p: number) => (pct(xs, p) / pct(ys, p)).toFixed(2);

@@ -16,7 +16,7 @@ import { segmentStarts } from "../../../server/prompts/segments";
 import { piecewiseCount, setTemplateSegmenting } from "../../../server/prompts/template";
 import type { ModelInfo } from "../../../server/protocol";
 import { toDiagnostic } from "../../../server/lsp/convert";
-import { benchDocument, typing } from "../../fixtures/benchPrompt";
+import { benchDocument, typing, typingTags } from "../../fixtures/benchPrompt";
 import { promptDocument } from "../../fixtures/promptArbitrary";
 
 const models = [{ id: "demo", faro: { context_length: 64, provider: "local" } }] as unknown as ModelInfo[];
@@ -142,11 +142,14 @@ test("the scan cuts at top-level line breaks only, and gives up where it is not 
   }
 });
 
-test("the bench document and each of its 600 keystrokes: pieces = whole body", () => {
+test("the bench document and each of its 600 keystrokes, and 600 typing tags: pieces = whole body", () => {
   const base = benchDocument();
   const texts = [base, ...typing(base, 600).map((k) => k.text)];
-  const r = allSame(texts, texts.length);
-  assert.equal(r.piecewise, texts.length);
+  allSame(texts, texts.length);
+  // A block typed but not closed yet (`{{#if tone}}…`) is parsed whole: the error names the open block.
+  const tags = typingTags(base, 600).map((k) => k.text);
+  const r = allSame(tags, tags.length * 0.6);
+  console.log(`typing tags: ${r.piecewise} of ${r.count} keystrokes analyzed in pieces`);
 });
 
 test("every .prompt under prompts/ and the edge cases, with frontmatter variants and edits: pieces = whole body", () => {
