@@ -25,13 +25,14 @@ const common = {
 const builds = [
   {
     ...common,
-    // languageClient.js is loaded when the backend starts, not at activation (ctx.ts).
-    entryPoints: { extension: "extension/extension.ts", languageClient: "extension/languageClient.ts" },
+    // Activation loads extension.js only: languageClient.js is loaded when the backend starts
+    // (ctx.ts), deferred.js when a panel, the price table or a model URI is first needed (lazy.ts).
+    entryPoints: { extension: "extension/extension.ts", languageClient: "extension/languageClient.ts", deferred: "extension/deferred.ts" },
     outdir: "dist/extension",
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: ["vscode", "./languageClient.js"],
+    external: ["vscode", "./languageClient.js", "./deferred.js"],
   },
   {
     ...common,

@@ -14,8 +14,8 @@ import { savedContext, type ForwardedMethod, type PanelContext, type PanelReques
 import type { Ctx } from "./ctx";
 import { messageOf } from "./format";
 import { modelEdit } from "./frontmatterModel";
+import { COMPARE_VIEW_TYPE } from "./lazy";
 
-export const COMPARE_VIEW_TYPE = "faro.compare";
 const FORWARDED: readonly ForwardedMethod[] = ["faro/models/list", "faro/prompt/inputs", "faro/prompt/history", "faro/compare/start", "faro/compare/cancel", "faro/compare/list", "faro/compare/get"];
 /** Running comparisons kept for a hidden panel; finished ones are read back from SQLite. */
 const LIVE_LIMIT = 20;

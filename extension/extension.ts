@@ -40,7 +40,11 @@ function watchPromptFiles(ctx: Ctx): void {
   const startFor = (doc: vscode.TextDocument) => {
     if (doc.languageId === "prompt" && ctx.status.current.state === "idle") void ctx.start();
   };
-  vscode.workspace.textDocuments.forEach(startFor);
+  // The .prompt that activated Faro starts the backend on the event loop's next turn: started
+  // here, loading the language client (~70 ms) would run in a microtask right after activate(),
+  // inside VS Code's "Finish Activate" and ahead of the extensions activating alongside Faro.
+  const open = setImmediate(() => vscode.workspace.textDocuments.forEach(startFor));
+  ctx.pushDisposable({ dispose: () => clearImmediate(open) });
   ctx.pushDisposable(vscode.workspace.onDidOpenTextDocument(startFor));
 }
 

@@ -13,10 +13,10 @@ import { LIVE_NOTIFICATION, type ForwardedMethod, type PanelRequests, type Watch
 import { pollOnce, type LogsApi } from "../webview/logs/poll";
 import type { Ctx } from "./ctx";
 import { messageOf } from "./format";
+import { LOGS_VIEW_TYPE } from "./lazy";
 
 const FORWARDED: readonly ForwardedMethod[] = ["faro/logs/query", "faro/logs/get", "faro/logs/stats"];
 export const POLL_MS = 4000;
-export const LOGS_VIEW_TYPE = "faro.logs";
 
 export class LogsPanel {
   private panel: vscode.WebviewPanel | undefined;

@@ -7,12 +7,12 @@
 import * as vscode from "vscode";
 import type { DownloadProgress } from "../server/engine/downloads";
 import { bytesText, percentDone, progressText } from "../server/engine/downloadText";
-import { parseModelSource } from "../server/engine/modelUri";
-import { PriceTable } from "../server/gateway/pricing/priceTable";
+import type { PriceTable } from "../server/gateway/pricing/priceTable";
 import type { ProviderCheckResult } from "../server/protocol";
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
 import { messageOf } from "./format";
+import { deferred } from "./lazy";
 import { modelPickRows } from "./modelPick";
 import { ProviderKeys } from "./providerKeys";
 
@@ -22,7 +22,7 @@ let prices: PriceTable | undefined;
 
 const selectModel = withBackend((ctx) => async () => {
   const [{ models, defaultModel }, { providers }] = await Promise.all([ctx.request("faro/models/list", {}), ctx.request("faro/providers/list", {})]);
-  prices ??= new PriceTable();
+  prices ??= new (deferred().PriceTable)();
   const rows = modelPickRows(models, defaultModel, providers, (p, m) => prices!.find(p, m));
   if (!rows.some((r) => r.kind === "model")) {
     const choice = await vscode.window.showInformationMessage(
@@ -113,7 +113,7 @@ async function askSource(): Promise<string | undefined> {
     validateInput: (text) => {
       if (text.trim() === "") return null;
       try {
-        parseModelSource(text);
+        deferred().parseModelSource(text);
         return null;
       } catch (err) {
         return messageOf(err);

@@ -5,7 +5,8 @@
 import * as vscode from "vscode";
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
-import { LogsPanel } from "./logsPanel";
+import type { LogsPanel } from "./logsPanel";
+import { deferred } from "./lazy";
 import { ProviderKeys } from "./providerKeys";
 import { endpointSnippets } from "./snippets";
 
@@ -82,7 +83,7 @@ const logsPanels = new WeakMap<Ctx, LogsPanel>();
 /** The Logs panel's owner for this Ctx (the serializer in panelSerializers.ts restores into it). */
 export function logsPanelFor(ctx: Ctx): LogsPanel {
   let panel = logsPanels.get(ctx);
-  if (!panel) logsPanels.set(ctx, (panel = new LogsPanel(ctx)));
+  if (!panel) logsPanels.set(ctx, (panel = new (deferred().LogsPanel)(ctx)));
   return panel;
 }
 

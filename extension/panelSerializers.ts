@@ -5,9 +5,8 @@
  * and json-rpc bridge again; the webview restores itself from its saved state (getState).
  */
 import * as vscode from "vscode";
-import { COMPARE_VIEW_TYPE } from "./comparePanel";
 import type { Ctx } from "./ctx";
-import { LOGS_VIEW_TYPE } from "./logsPanel";
+import { COMPARE_VIEW_TYPE, LOGS_VIEW_TYPE } from "./lazy";
 import { logsPanelFor } from "./opsCommands";
 import { comparePanelsFor } from "./promptCommands";
 

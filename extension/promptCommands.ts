@@ -6,20 +6,28 @@
 import * as vscode from "vscode";
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
-import { ComparePanels } from "./comparePanel";
+import type { ComparePanels } from "./comparePanel";
+import { deferred } from "./lazy";
 import { PromptHistory } from "./promptHistory";
 import { PromptRuns } from "./promptRuns";
 
 /** One set of providers per Ctx, made when the commands are registered (at activation). */
-const ui = new WeakMap<Ctx, { runs: PromptRuns; history: PromptHistory; compare: ComparePanels }>();
+const ui = new WeakMap<Ctx, { runs: PromptRuns; history: PromptHistory }>();
 function uiFor(ctx: Ctx) {
   let u = ui.get(ctx);
-  if (!u) ui.set(ctx, (u = { runs: new PromptRuns(ctx), history: new PromptHistory(ctx), compare: new ComparePanels(ctx) }));
+  if (!u) ui.set(ctx, (u = { runs: new PromptRuns(ctx), history: new PromptHistory(ctx) }));
   return u;
 }
 
+/** Made on first use: the panel's code is in the deferred bundle, which activation does not load. */
+const comparePanels = new WeakMap<Ctx, ComparePanels>();
+
 /** The Compare panel's owner for this Ctx (the serializer in panelSerializers.ts restores into it). */
-export const comparePanelsFor = (ctx: Ctx): ComparePanels => uiFor(ctx).compare;
+export function comparePanelsFor(ctx: Ctx): ComparePanels {
+  let panels = comparePanels.get(ctx);
+  if (!panels) comparePanels.set(ctx, (panels = new (deferred().ComparePanels)(ctx)));
+  return panels;
+}
 
 /** The CodeLens passes the URI as a string; the editor title passes a Uri; a key binding nothing. */
 function promptUri(arg: unknown): vscode.Uri {
@@ -40,9 +48,9 @@ function activePrompt(arg: unknown): vscode.Uri | null {
 
 export const promptCommands: Record<string, CommandFactory> = {
   "faro.prompt.run": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.runs.run(promptUri(arg)); } },
-  "faro.prompt.compare": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return async (arg) => u.compare.show(promptUri(arg), "models"); } },
+  "faro.prompt.compare": { needsBackend: true, create: (ctx) => async (arg) => comparePanelsFor(ctx).show(promptUri(arg), "models") },
   /** The active prompt's models, or models on a typed message when no prompt is open. */
-  "faro.compareModels": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return async (arg) => u.compare.show(activePrompt(arg), "models"); } },
-  "faro.comparePromptVersions": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return async (arg) => u.compare.show(promptUri(arg), "versions"); } },
+  "faro.compareModels": { needsBackend: true, create: (ctx) => async (arg) => comparePanelsFor(ctx).show(activePrompt(arg), "models") },
+  "faro.comparePromptVersions": { needsBackend: true, create: (ctx) => async (arg) => comparePanelsFor(ctx).show(promptUri(arg), "versions") },
   "faro.prompt.history": { needsBackend: true, create: (ctx) => { const u = uiFor(ctx); return (arg) => u.history.show(promptUri(arg)); } },
 };
