@@ -3,11 +3,12 @@
  * level (no block, mustache or comment open there). Parsing the pieces separately gives the
  * same statements as parsing the whole body, so an edit re-parses only the piece it touched
  * (see template.ts, which also checks the cuts: pieces that parse alone can only have been cut
- * at such breaks). The scan mirrors Handlebars' lexer only where a cut depends on it; text it
- * is not sure about (raw blocks, escaped mustaches, a block or comment left open, U+2028/9
- * which the lexer's column count trips on) makes it answer null, and the caller parses the
- * whole body. A stray close or a `{{` inside a mustache still gets cuts: the piece holding it
- * fails to parse at that token, as the whole body does.
+ * at such breaks). The scan mirrors Handlebars' lexer only where a cut depends on it. Text it
+ * is not sure about (raw blocks, escaped mustaches, U+2028/9 which the lexer's column count
+ * trips on) makes it answer null, and the caller parses the whole body. Broken text still gets
+ * cuts: a stray close or a `{{` inside a mustache fails the piece it is in, as the whole body
+ * fails there; after a block, mustache or comment left open there are none, so the last piece
+ * holds it and everything after it.
  */
 
 /** Rule 6 of Handlebars' lexer: a `{{!--` comment ends at the first `--}}` or `--~}}`, counted from its own `{{`. */
@@ -39,11 +40,11 @@ export function segmentStarts(body: string): number[] | null {
     if (c === "!") {
       if (body.startsWith("--", p + 1)) {
         LONG_COMMENT_END.lastIndex = open;
-        if (!LONG_COMMENT_END.exec(body)) return null;
+        if (!LONG_COMMENT_END.exec(body)) break;
         i = LONG_COMMENT_END.lastIndex;
       } else {
         const end = body.indexOf("}}", p);
-        if (end < 0) return null;
+        if (end < 0) break;
         i = end + 2;
       }
       continue;
@@ -55,10 +56,9 @@ export function segmentStarts(body: string): number[] | null {
       if (BLOCK_OPEN.test(body)) depth++;
     }
     const next = mustacheEnd(body, p);
-    if (next < 0) return null;
+    if (next < 0) break;
     i = next;
   }
-  if (depth !== 0) return null;
   if (starts.at(-1) === body.length) starts.pop();
   return starts;
 }

@@ -89,9 +89,10 @@ export function setTemplateSegmenting(on: boolean): void {
 /**
  * One piece's analysis with offsets from the piece's start, or its parse error. `local`: the
  * parse failed at a token that ends before the piece does, so text after the piece could not
- * have changed where or how; `first`: that token is the piece's first (see analyzeInPieces).
+ * have changed where or how; `first`: the error is at the piece's first token (or before any);
+ * `located`: the error says where it is (see analyzeInPieces).
  */
-type PieceInfo = ({ ok: true } & Omit<TemplateInfo, "parsed" | "problems">) | { ok: false; error: unknown; local: boolean; first: boolean };
+type PieceInfo = ({ ok: true } & Omit<TemplateInfo, "parsed" | "problems">) | { ok: false; error: unknown; local: boolean; first: boolean; located: boolean };
 
 // The lines of the open prompts and their partials and of their recent edits, each parsed once
 // (about 2 KB an entry). A body with more lines than half of this is parsed whole instead of
@@ -103,12 +104,13 @@ const pieces = new PieceCache<PieceInfo>(MAX_PIECES);
  * Pieces that parse alone were cut where the whole body's parse is between top-level
  * statements, whatever the scan thought: a piece ending inside a block, mustache or comment
  * would fail at its end. So up to the first piece that fails, the pieces are the whole body's
- * parse, and that piece's error is the whole body's first error when the failing token ends
- * inside the piece (no end-of-input error, no lexer error, no error from Handlebars' checks
- * of a finished block). The parser's stack differs from the whole body's only before a
- * piece's first token is taken (at the start it expects other tokens), so an error at that
- * token is taken from the previous piece and this one parsed together. Otherwise: null, and
- * the whole body is parsed.
+ * parse, and that piece's error is the whole body's first error when nothing after the piece
+ * could have changed it: the piece is the last (its end is the body's), or the failing token
+ * ends inside it (no end-of-input or lexer error, no error from Handlebars' checks of a
+ * finished block). The parser's and lexer's state differ from the whole body's only before a
+ * piece's first token is taken (the parser expects other tokens at the start; the lexer
+ * reports the previous token's place), so an error there is taken from the previous piece and
+ * this one parsed together. Otherwise: null, and the whole body is parsed.
  */
 function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo | null {
   const starts = segmentStarts(body);
@@ -116,17 +118,14 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
   if (!starts || starts.length < 2 || starts.length > MAX_PIECES / 2 || lines.starts[lines.positionAt(bodyOffset).line] !== bodyOffset) return null;
   const parts: Array<PieceInfo & { ok: true }> = [];
   for (let k = 0; k < starts.length; k++) {
-    const text = body.slice(starts[k], starts[k + 1]);
-    const part = pieces.get(text, analyzePiece);
+    const part = pieces.get(body.slice(starts[k], starts[k + 1]), analyzePiece);
     if (!part.ok) {
-      let failed: PieceInfo = part;
-      let from = k;
-      if (part.local && part.first && k > 0) {
-        from = k - 1;
-        failed = analyzePiece(body.slice(starts[from], starts[k + 1]));
-      }
-      if (failed.ok || !failed.local) return null;
-      const problem = syntaxProblem(failed.error, body.slice(starts[from], starts[k + 1]), bodyOffset + starts[from]!, lines);
+      const last = k === starts.length - 1;
+      const from = part.first && k > 0 ? k - 1 : k;
+      const source = body.slice(starts[from], starts[k + 1]);
+      const failed = from === k ? part : analyzePiece(source);
+      if (failed.ok || !(failed.local || last) || !failed.located || (failed.first && from > 0)) return null;
+      const problem = syntaxProblem(failed.error, source, bodyOffset + starts[from]!, lines, { text: body, offset: bodyOffset });
       return { parsed: false, variables: [], helpers: [], partials: [], blocks: [], problems: [problem] };
     }
     parts.push(part);
@@ -149,9 +148,16 @@ function analyzePiece(piece: string): PieceInfo {
   try {
     ast = parseTemplateUncached(piece);
   } catch (error) {
-    const t = error instanceof TemplateSyntaxError && error.tokenName !== null && error.tokenName !== "EOF" ? error.token : null;
-    const end = t ? lines.starts[t.last_line - 1]! + t.last_column : piece.length;
-    return { ok: false, error, local: end < piece.length, first: !t || (t.first_line === 1 && t.first_column === 0) };
+    if (!(error instanceof TemplateSyntaxError)) {
+      // Handlebars' checks of a finished block ("if doesn't match each"), at the reduction of a
+      // block whose tokens all lie in the piece: the same whatever follows, or the parser's start.
+      const e = error as { lineNumber?: unknown; column?: unknown };
+      const located = typeof e.lineNumber === "number" && typeof e.column === "number";
+      return { ok: false, error, local: located, first: false, located };
+    }
+    const t = error.token;
+    const end = t && error.tokenName !== null && error.tokenName !== "EOF" ? lines.starts[t.last_line - 1]! + t.last_column : piece.length;
+    return { ok: false, error, local: end < piece.length, first: !t || (t.first_line === 1 && t.first_column === 0), located: t !== null };
   }
   const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
   new Walker(info, spanMapper(0, lines)).program(ast, { depth: 0, blockParams: [] });

@@ -33,7 +33,13 @@ const TOKEN_TEXT: Record<string, string> = {
 
 const describe = (token: string) => TOKEN_TEXT[token] ?? `'${token}'`;
 
-export function syntaxProblem(err: unknown, body: string, bodyOffset: number, lines: LineIndex): Problem {
+/**
+ * The problem for Handlebars' error parsing `source`, which starts at `sourceOffset` (a line
+ * start) in the document; `body` is the whole template, where a block left open is looked for
+ * (`source` may be its last piece, see template.ts).
+ */
+export function syntaxProblem(err: unknown, source: string, sourceOffset: number, lines: LineIndex, body = { text: source, offset: sourceOffset }): Problem {
+  const bodyOffset = sourceOffset;
   const bodyLine = lines.positionAt(bodyOffset).line;
   const at = (line: number, column: number) => {
     const start = lines.starts[bodyLine + line - 1];
@@ -51,9 +57,9 @@ export function syntaxProblem(err: unknown, body: string, bodyOffset: number, li
     const t = err.token;
     const span = t ? { start: at(t.first_line, t.first_column), end: at(t.last_line, t.last_column) } : { start: bodyOffset, end: bodyOffset };
     if (err.tokenName === "EOF" && err.expected.some((e) => e.includes("OPEN_ENDBLOCK"))) {
-      const open = innermostOpenBlock(body);
+      const open = innermostOpenBlock(body.text);
       if (open) {
-        return problem({ start: bodyOffset + open.start, end: bodyOffset + open.end }, "block-unclosed", `The block '{{#${open.name}}}' is never closed: add '{{/${open.name}}}'.`);
+        return problem({ start: body.offset + open.start, end: body.offset + open.end }, "block-unclosed", `The block '{{#${open.name}}}' is never closed: add '{{/${open.name}}}'.`);
       }
     }
     if (err.tokenName === null) {
