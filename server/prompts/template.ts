@@ -92,7 +92,18 @@ export function setTemplateSegmenting(on: boolean): void {
  * have changed where or how; `first`: the error is at the piece's first token (or before any);
  * `located`: the error says where it is (see analyzeInPieces).
  */
-type PieceInfo = ({ ok: true } & Omit<TemplateInfo, "parsed" | "problems">) | { ok: false; error: unknown; local: boolean; first: boolean; located: boolean };
+type PieceInfo = ParsedPiece | { ok: false; error: unknown; local: boolean; first: boolean; located: boolean };
+
+type PieceLists = Pick<TemplateInfo, "variables" | "helpers" | "partials" | "blocks">;
+
+interface ParsedPiece extends PieceLists {
+  ok: true;
+  /**
+   * The lists moved to where the piece was in recent analyses, reused while it stays there
+   * (shared by those analyses: read-only). A few places: a line may appear more than once.
+   */
+  placed: Map<number, PieceLists>;
+}
 
 // The lines of the open prompts and their partials and of their recent edits, each parsed once
 // (about 2 KB an entry). A body with more lines than half of this is parsed whole instead of
@@ -116,7 +127,7 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
   const starts = segmentStarts(body);
   // A piece's line numbers start at its own first line: the body must start a line too.
   if (!starts || starts.length < 2 || starts.length > MAX_PIECES / 2 || lines.starts[lines.positionAt(bodyOffset).line] !== bodyOffset) return null;
-  const parts: Array<PieceInfo & { ok: true }> = [];
+  const parts: ParsedPiece[] = [];
   for (let k = 0; k < starts.length; k++) {
     const part = pieces.get(body.slice(starts[k], starts[k + 1]), analyzePiece);
     if (!part.ok) {
@@ -133,13 +144,30 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
   const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
   for (let k = 0; k < parts.length; k++) {
     const part = parts[k]!;
-    const d = bodyOffset + starts[k]!;
-    for (const v of part.variables) info.variables.push({ ...v, start: v.start + d, end: v.end + d });
-    for (const h of part.helpers) info.helpers.push({ ...h, start: h.start + d, end: h.end + d });
-    for (const p of part.partials) info.partials.push({ ...p, start: p.start + d, end: p.end + d });
-    for (const b of part.blocks) info.blocks.push({ ...b, start: b.start + d, end: b.end + d, open: { start: b.open.start + d, end: b.open.end + d } });
+    if (part.variables.length + part.helpers.length + part.partials.length + part.blocks.length === 0) continue;
+    const at = bodyOffset + starts[k]!;
+    // Lines before the edit keep their place: their lists from the previous analysis serve as they are.
+    let placed = part.placed.get(at);
+    if (!placed) {
+      if (part.placed.size >= 8) part.placed.clear();
+      placed = place(part, at);
+      part.placed.set(at, placed);
+    }
+    for (const v of placed.variables) info.variables.push(v);
+    for (const h of placed.helpers) info.helpers.push(h);
+    for (const p of placed.partials) info.partials.push(p);
+    for (const b of placed.blocks) info.blocks.push(b);
   }
   return info;
+}
+
+function place(part: PieceLists, d: number): PieceLists {
+  return {
+    variables: part.variables.map((v) => ({ ...v, start: v.start + d, end: v.end + d })),
+    helpers: part.helpers.map((h) => ({ ...h, start: h.start + d, end: h.end + d })),
+    partials: part.partials.map((p) => ({ ...p, start: p.start + d, end: p.end + d })),
+    blocks: part.blocks.map((b) => ({ ...b, start: b.start + d, end: b.end + d, open: { start: b.open.start + d, end: b.open.end + d } })),
+  };
 }
 
 function analyzePiece(piece: string): PieceInfo {
@@ -162,7 +190,7 @@ function analyzePiece(piece: string): PieceInfo {
   const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
   new Walker(info, spanMapper(0, lines)).program(ast, { depth: 0, blockParams: [] });
   const { variables, helpers, partials, blocks } = info;
-  return { ok: true, variables, helpers, partials, blocks };
+  return { ok: true, variables, helpers, partials, blocks, placed: new Map() };
 }
 
 function analyzeWhole(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo {
