@@ -182,6 +182,9 @@ export class Workbench {
       return texts.filter((line) => pattern.test(line));
     } finally {
       await this.page.setViewportSize(size);
+      // The workbench lays itself out again on the window's resize event: wait until it has, and rendered.
+      await this.page.waitForFunction((h) => window.innerHeight === h, size.height);
+      await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     }
   }
 
