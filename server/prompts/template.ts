@@ -60,9 +60,9 @@ interface Scope {
 /**
  * The body's analysis. A body that cuts into top-level pieces (segments.ts) is analyzed piece
  * by piece, each piece remembered by its text, so a keystroke re-parses one line instead of the
- * whole body; the result is the one the whole body gives (test/unit/prompts/segments.test.ts).
- * A syntax error anywhere, or a body the cut is not sure about, is parsed whole: the error's
- * position and message come from the parse of the whole body.
+ * whole body; the result, syntax errors included, is the one the whole body gives
+ * (test/unit/prompts/segments.test.ts). A body the scan is not sure about, or an error that
+ * text after its piece could change, is parsed whole.
  */
 export function analyzeTemplate(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo {
   const inPieces = segmenting ? analyzeInPieces(body, bodyOffset, lines) : null;
