@@ -128,8 +128,13 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
   // A piece's line numbers start at its own first line: the body must start a line too.
   if (!starts || starts.length < 2 || starts.length > MAX_PIECES / 2 || lines.starts[lines.positionAt(bodyOffset).line] !== bodyOffset) return null;
   const parts: ParsedPiece[] = [];
+  const seen: PieceInfo[] = [];
+  const prev = last;
+  const same = prev ? unchanged(prev, body) : null;
+  last = { body, starts, parts: seen };
   for (let k = 0; k < starts.length; k++) {
-    const part = pieces.get(body.slice(starts[k], starts[k + 1]), analyzePiece);
+    const part = (same && same(starts[k]!, starts[k + 1] ?? body.length)) || pieces.get(body.slice(starts[k], starts[k + 1]), analyzePiece);
+    seen.push(part);
     if (!part.ok) {
       const last = k === starts.length - 1;
       const from = part.first && k > 0 ? k - 1 : k;
@@ -161,13 +166,63 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
   return info;
 }
 
-function place(part: PieceLists, d: number): PieceLists {
-  return {
-    variables: part.variables.map((v) => ({ ...v, start: v.start + d, end: v.end + d })),
-    helpers: part.helpers.map((h) => ({ ...h, start: h.start + d, end: h.end + d })),
-    partials: part.partials.map((p) => ({ ...p, start: p.start + d, end: p.end + d })),
-    blocks: part.blocks.map((b) => ({ ...b, start: b.start + d, end: b.end + d, open: { start: b.open.start + d, end: b.open.end + d } })),
+/** The pieces of the body analyzed last: a keystroke changes one, the others are found by position. */
+interface Analyzed {
+  body: string;
+  starts: number[];
+  /** Aligned with `starts`, up to the first piece that failed. */
+  parts: PieceInfo[];
+}
+
+let last: Analyzed | null = null;
+
+/**
+ * For a body that differs from `prev` in one stretch: the previous analysis of a piece lying
+ * wholly before or after that stretch (the same text, so the same analysis), found without
+ * hashing every line of the body into the cache.
+ */
+function unchanged(prev: Analyzed, body: string): ((start: number, end: number) => PieceInfo | undefined) | null {
+  const old = prev.body;
+  const n = Math.min(old.length, body.length);
+  // Compared a block of characters at a time (natively), then character by character.
+  const B = 256;
+  let head = 0;
+  while (head + B <= n && old.slice(head, head + B) === body.slice(head, head + B)) head += B;
+  while (head < n && old.charCodeAt(head) === body.charCodeAt(head)) head++;
+  let tail = 0;
+  while (tail + B <= n - head && old.slice(old.length - tail - B, old.length - tail) === body.slice(body.length - tail - B, body.length - tail)) tail += B;
+  while (tail < n - head && old.charCodeAt(old.length - 1 - tail) === body.charCodeAt(body.length - 1 - tail)) tail++;
+  if (head === 0 && tail === 0) return null;
+  const delta = body.length - old.length;
+  return (start, end) => {
+    if (end <= head) return pieceAt(prev, start, end);
+    if (start >= body.length - tail) return pieceAt(prev, start - delta, end - delta);
+    return undefined;
   };
+}
+
+/** The previous analysis of the piece that spanned exactly [start, end) of the previous body. */
+function pieceAt(prev: Analyzed, start: number, end: number): PieceInfo | undefined {
+  let lo = 0;
+  let hi = prev.parts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = prev.starts[mid]!;
+    if (s === start) return (prev.starts[mid + 1] ?? prev.body.length) === end ? prev.parts[mid] : undefined;
+    if (s < start) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** The piece's lists `d` characters further on. Object literals: a spread here was most of a keystroke's analysis. */
+function place(part: PieceLists, d: number): PieceLists {
+  const placed: PieceLists = { variables: [], helpers: [], partials: [], blocks: [] };
+  for (const v of part.variables) placed.variables.push({ name: v.name, path: v.path, start: v.start + d, end: v.end + d });
+  for (const h of part.helpers) placed.helpers.push({ name: h.name, block: h.block, known: h.known, node: h.node, start: h.start + d, end: h.end + d });
+  for (const p of part.partials) placed.partials.push({ name: p.name, atRoot: p.atRoot, start: p.start + d, end: p.end + d });
+  for (const b of part.blocks) placed.blocks.push({ name: b.name, open: { start: b.open.start + d, end: b.open.end + d }, start: b.start + d, end: b.end + d });
+  return placed;
 }
 
 function analyzePiece(piece: string): PieceInfo {
