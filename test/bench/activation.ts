@@ -13,16 +13,18 @@
  * What this times is Faro's own share of VS Code's figure. In real VS Code (code-server 4.139.1,
  * `npm run e2e`, which prints Developer: Startup Performance for Faro and a one-command baseline
  * extension with the same activation events), 2026-11-22 on the 2-core CI box:
- * - Faro's require() alone (the extension host's willLoad/didLoadExtensionCode marks) 5-8 ms
- *   (9 ms before deferred.js), its activate() call 2-14 ms; the baseline's 0-1 and 0-1 ms. This
- *   bench says the same: minified Faro 5.0 ms median against 8.6 ms before, the baseline 1.5 ms.
+ * - Faro's require() alone (the extension host's willLoad/didLoadExtensionCode marks) 5-19 ms,
+ *   6 ms in most of 8 runs (9 ms in the one run before deferred.js), its activate() call 2-14 ms;
+ *   the baseline's 0-2 and 0-1 ms. This bench agrees: minified Faro 5.0 ms median against 8.6 ms
+ *   before deferred.js (21 interleaved runs each), the baseline 1.5 ms.
  * - The Activation column (Running Extensions = "load code" + "call activate") was 52-360 ms for
  *   Faro and the baseline alike, 4-19 ms apart: "load code" starts before the extension host has
  *   loaded the other extensions activating in the same batch. When a .prompt opens that includes
  *   vscode.markdown-language-features (120-820 ms to load): VS Code's own "prompt" language
  *   (.prompt.md chat prompt files, extension prompt-basics) has Faro's language id, and markdown
  *   activates on onLanguage:prompt. Activated by a command instead (onCommand:faro.showOutput,
- *   nothing else loading), Faro's Activation was 10 ms against the baseline's 3 ms.
+ *   nothing else loading), Faro's Activation was 10 ms against the baseline's 3 ms; with the
+ *   language id renamed in a hand-edited VSIX (dotprompt), the first .prompt gave 38 against 14.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
