@@ -1,9 +1,9 @@
 /**
  * Real VS Code for the end-to-end tests: installs Node 24 (from npm) and code-server into a
- * cache folder outside the project (reused when present), installs the built VSIX (and extra ones,
- * such as the activation baseline) into a fresh
- * profile and starts code-server on a free loopback port with workspace trust off (and extra
- * environment variables, which the extension host and Faro's backend inherit).
+ * cache folder outside the project (reused when present), installs the built VSIX (and extra
+ * ones, such as the activation baseline) into a fresh profile and starts code-server on a free
+ * loopback port with workspace trust off (and extra environment variables, which the extension
+ * host and Faro's backend inherit).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";

@@ -1,7 +1,9 @@
 /**
  * End to end in real VS Code (code-server 4.139.1 in Debian's Chromium): the built VSIX in a
- * fresh profile, a workspace with the project's prompts/ and two tiny models. Each step looks
- * at the screen, asserts on what it sees and leaves a screenshot in test/e2e/screenshots/.
+ * fresh profile beside a one-command extension that activates with Faro (the baseline its
+ * activation time is printed against), a workspace with the project's prompts/ and two tiny
+ * models. Each step looks at the screen, asserts on what it sees and leaves a screenshot in
+ * test/e2e/screenshots/.
  * The backend runs on this test's Node (faro.server.runtime), because the VSIX's better-sqlite3
  * is built for the Node that ran `npm ci`, not for code-server's Node 24.
  * Run with `npm run e2e` (it packages the VSIX first).
