@@ -168,6 +168,7 @@ test("every .prompt under prompts/ and the edge cases, with frontmatter variants
   const texts = sources.flatMap((s) => [s, ...edits(s)]);
   const r = allSame(texts, texts.length / 4);
   assert.ok(r.count > 1000, `${r.count} texts`);
+  console.log(`prompts/ and edge cases: ${r.piecewise} of ${r.count} texts analyzed in pieces`);
 });
 
 const SPEC_DIR = resolve(process.env.FARO_DOTPROMPT_SPEC ?? "../shared/conformance/dotprompt-spec");
@@ -192,7 +193,8 @@ test("the Dotprompt spec suite's templates and partials, with edits: pieces = wh
     }
   }
   assert.ok(templates.length > 50, `${templates.length} templates`);
-  allSame(templates.flatMap((s) => [s, ...edits(s)]), 100);
+  const r = allSame(templates.flatMap((s) => [s, ...edits(s)]), 100);
+  console.log(`Dotprompt spec templates: ${r.piecewise} of ${r.count} texts analyzed in pieces`);
 });
 
 /** Bodies made of lines of well-formed tags and text (blocks spanning lines too), with a few broken pieces. */
