@@ -30,7 +30,7 @@ import { tempDir } from "../fixtures/serve";
 const { values } = parseArgs({ options: { edits: { type: "string", default: "400" } } });
 const EDITS = Number(values.edits);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-const row = (name: string, xs: number[]) => `| ${name.padEnd(56)} | ${pct(xs, 50).toFixed(2).padStart(7)} | ${pct(xs, 95).toFixed(2).padStart(7)} | ${Math.max(...xs).toFixed(2).padStart(7)} |`;
+const row = (name: string, xs: number[]) => `| ${name.padEnd(57)} | ${pct(xs, 50).toFixed(2).padStart(7)} | ${pct(xs, 95).toFixed(2).padStart(7)} | ${Math.max(...xs).toFixed(2).padStart(7)} |`;
 
 async function main() {
   const ws = await tempDir("faro-bench-lsp-");
@@ -102,8 +102,8 @@ async function main() {
   await lsp.stop();
 
   console.log(`Diagnostics per edit, ${lines}-line .prompt (${text.length} characters), ${EDITS} keystrokes, times in ms\n`);
-  console.log(`| ${"measure".padEnd(56)} | ${"p50".padStart(7)} | ${"p95".padStart(7)} | ${"max".padStart(7)} |`);
-  console.log(`|${"-".repeat(58)}|---------|---------|---------|`);
+  console.log(`| ${"measure".padEnd(57)} | ${"p50".padStart(7)} | ${"p95".padStart(7)} | ${"max".padStart(7)} |`);
+  console.log(`|${"-".repeat(59)}|---------|---------|---------|`);
   console.log(row("in process: analyzePrompt, no parse caches (before)", cold));
   console.log(row("in process: analyzePrompt, whole body, frontmatter cached", whole));
   console.log(row("in process: analyzePrompt, body in pieces (now)", pieces));
