@@ -1,40 +1,14 @@
-/**
- * The webview's end of json-rpc-2.0 over postMessage: typed requests to the extension (which
- * forwards faro/... methods to the backend) and its notifications. Also the webview state API.
- */
-import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
+/** The Compare webview's requests (faro/... forwarded to the backend, and the panel's own) and notifications. */
 import type { CompareEvent, FaroRequests } from "../../server/protocol";
+import { Bridge as SharedBridge } from "../bridge";
 import type { ForwardedMethod, PanelContext, PanelRequests } from "./panelProtocol";
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
 
 type Methods = Pick<FaroRequests, ForwardedMethod> & PanelRequests;
 export type Method = keyof Methods;
 
-export class Bridge {
-  readonly api = acquireVsCodeApi();
-  private readonly rpc = new JSONRPCServerAndClient(
-    new JSONRPCServer(),
-    new JSONRPCClient((payload) => {
-      this.api.postMessage(payload);
-    }),
-  );
-
+export class Bridge extends SharedBridge<Methods> {
   constructor(handlers: { context: (c: PanelContext) => void; event: (e: CompareEvent) => void }) {
-    this.rpc.addMethod("panel/context", (c: PanelContext) => handlers.context(c));
-    this.rpc.addMethod("faro/compare/event", (e: CompareEvent) => handlers.event(e));
-    window.addEventListener("message", (e: MessageEvent) => {
-      void this.rpc.receiveAndSend(e.data, undefined, undefined);
-    });
-  }
-
-  request<M extends Method>(method: M, params: Methods[M]["params"]): Promise<Methods[M]["result"]> {
-    return this.rpc.request(method, params, undefined) as Promise<Methods[M]["result"]>;
+    super({ "panel/context": handlers.context, "faro/compare/event": handlers.event });
   }
 }
 
