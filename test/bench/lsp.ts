@@ -9,7 +9,10 @@
  *     trivial request.
  * The edits type one character at a time, as a user does: runs of characters at one place in
  * the body, every fifth in the frontmatter; a third stdio run types tags at line ends, so the
- * template is broken for most keystrokes (test/fixtures/benchPrompt.ts).
+ * template is broken for most keystrokes (test/fixtures/benchPrompt.ts). Two more type only in
+ * the frontmatter of a prompt whose frontmatter has grown (eight config keys, 16 input fields
+ * with defaults, Faro's keys): new keys and values a character at a time, and values selected
+ * and typed over; each is also timed in process (analyzePrompt as the server runs it).
  *   npm run bench:lsp [-- --edits N]
  */
 import { parseArgs } from "node:util";
@@ -23,7 +26,7 @@ import { LineIndex } from "../../server/prompts/lineIndex";
 import { setTemplateSegmenting } from "../../server/prompts/template";
 import { diskPartials } from "../../server/prompts/workspace";
 import type { ModelInfo } from "../../server/protocol";
-import { benchDocument, typing, typingTags, type Keystroke } from "../fixtures/benchPrompt";
+import { benchDocument, editingFrontmatterValues, frontmatterBenchDocument, typing, typingFrontmatterKeys, typingTags, type Keystroke } from "../fixtures/benchPrompt";
 import { startLsp, type LspClient } from "../fixtures/lspClient";
 import { tempDir } from "../fixtures/serve";
 
@@ -43,6 +46,11 @@ async function main() {
   await writeFile(file2, text);
   const file3 = join(ws, "support3.prompt");
   await writeFile(file3, text);
+  const fmText = frontmatterBenchDocument();
+  const file4 = join(ws, "support4.prompt");
+  const file5 = join(ws, "support5.prompt");
+  await writeFile(file4, fmText);
+  await writeFile(file5, fmText);
   const lines = text.split("\n").length;
   const model = { id: "bench-model", faro: { context_length: 8192 } } as unknown as ModelInfo;
   const ctx: CheckContext = { models: [model], defaultModel: "bench-model", partial: diskPartials(file, [ws]) };
@@ -89,10 +97,26 @@ async function main() {
     }
   }
 
+  const fmKeys = typingFrontmatterKeys(fmText, warmup + EDITS);
+  const fmValues = editingFrontmatterValues(fmText, warmup + EDITS);
+  const inProcess = (keystrokes: Keystroke[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < keystrokes.length; i++) {
+      const s = performance.now();
+      analyzePrompt(keystrokes[i]!.text, ctx);
+      if (i >= warmup) times.push(performance.now() - s);
+    }
+    return times;
+  };
+  const fmKeysInProcess = inProcess(fmKeys);
+  const fmValuesInProcess = inProcess(fmValues);
+
   const lsp = await startLsp({ home: await tempDir(), modelsDirs: [await tempDir()] }, ws);
   const { times: full, cpuMs: fullCpu } = await stdioTyping(lsp, file, text, keys, warmup, "full");
   const { times: incremental, cpuMs: incrementalCpu } = await stdioTyping(lsp, file2, text, keys, warmup, "incremental");
   const { times: tags } = await stdioTyping(lsp, file3, text, typingTags(text, warmup + EDITS), warmup, "incremental");
+  const { times: fmKeysStdio, cpuMs: fmKeysCpu } = await stdioTyping(lsp, file4, fmText, fmKeys, warmup, "incremental");
+  const { times: fmValuesStdio, cpuMs: fmValuesCpu } = await stdioTyping(lsp, file5, fmText, fmValues, warmup, "incremental");
   const roundTrip: number[] = [];
   for (let i = 0; i < warmup + EDITS; i++) {
     const s = performance.now();
@@ -113,6 +137,17 @@ async function main() {
   console.log(row("stdio: incremental, typing tags (often broken)", tags));
   console.log(row("  baseline: trivial request round trip", roundTrip));
   console.log();
+  const fmLines = fmText.split("\n").length;
+  const fmHead = fmText.indexOf("\n---\n", 4) + 5;
+  console.log(`Frontmatter edits: a ${fmLines}-line .prompt with a ${fmText.slice(0, fmHead).split("\n").length - 1}-line frontmatter (${fmHead} characters), ${EDITS} keystrokes, times in ms\n`);
+  console.log(`| ${"measure".padEnd(57)} | ${"p50".padStart(7)} | ${"p95".padStart(7)} | ${"max".padStart(7)} |`);
+  console.log(`|${"-".repeat(59)}|---------|---------|---------|`);
+  console.log(row("in process: analyzePrompt, typing new keys and values", fmKeysInProcess));
+  console.log(row("in process: analyzePrompt, typing over values", fmValuesInProcess));
+  console.log(row("stdio: incremental, typing new keys and values", fmKeysStdio));
+  console.log(row("stdio: incremental, typing over values", fmValuesStdio));
+  console.log(row("  baseline: trivial request round trip", roundTrip));
+  console.log();
   const ratio = (xs: number[], ys: number[], p: number) => (pct(xs, p) / pct(ys, p)).toFixed(2);
   console.log(`analysis in pieces / whole-body parse floor: p50 ${ratio(pieces, parseOnly, 50)}x, p95 ${ratio(pieces, parseOnly, 95)}x`);
   console.log(`pieces vs whole-body analysis: p50 ${ratio(whole, pieces, 50)}x, p95 ${ratio(whole, pieces, 95)}x faster; vs no caches: p50 ${ratio(cold, pieces, 50)}x, p95 ${ratio(cold, pieces, 95)}x faster`);
@@ -121,8 +156,14 @@ async function main() {
     // CPU time is what the server spent, whatever else ran on the machine meanwhile (10 ms ticks, summed over the edits).
     console.log(`server CPU per edit (mean, from /proc): full-text sync ${(fullCpu / EDITS).toFixed(2)} ms, incremental sync ${(incrementalCpu / EDITS).toFixed(2)} ms`);
   }
-  const p95 = pct(incremental, 95);
-  console.log(`goal p95 <= 5 ms for the diagnostics of an edit: ${p95 <= 5 ? "met" : "MISSED"} (${p95.toFixed(2)} ms over stdio, incremental sync)`);
+  if (fmKeysCpu !== null && fmValuesCpu !== null) {
+    console.log(`server CPU per frontmatter edit (mean, from /proc): new keys ${(fmKeysCpu / EDITS).toFixed(2)} ms, typing over values ${(fmValuesCpu / EDITS).toFixed(2)} ms`);
+  }
+  // The goal holds for every kind of edit: the worst p95 of the stdio incremental rows.
+  const kinds: Array<[string, number[]]> = [["body", incremental], ["tags", tags], ["frontmatter keys", fmKeysStdio], ["frontmatter values", fmValuesStdio]];
+  const worst = Math.max(...kinds.map(([, xs]) => pct(xs, 95)));
+  const each = kinds.map(([k, xs]) => `${k} ${pct(xs, 95).toFixed(2)}`).join(", ");
+  console.log(`goal p95 <= 5 ms for the diagnostics of an edit: ${worst <= 5 ? "met" : "MISSED"} (over stdio, incremental sync, p95 per kind of edit: ${each} ms)`);
 }
 
 /** Types `keys` into an open document, waiting for each version's diagnostics; the times and the server's CPU after the warmup. */
@@ -137,13 +178,15 @@ async function stdioTyping(lsp: LspClient, file: string, text: string, keys: Key
     const k = keys[i]!;
     const version = i + 2;
     // The client's own work (a position for the range) stays out of the time, as in an editor.
-    const at = new LineIndex(prev).positionAt(k.offset);
-    const change = sync === "full" ? { text: k.text } : { range: { start: at, end: at }, text: k.char };
+    const index = new LineIndex(prev);
+    const at = index.positionAt(k.offset);
+    const end = k.removed ? index.positionAt(k.offset + k.removed) : at;
+    const change = sync === "full" ? { text: k.text } : { range: { start: at, end }, text: k.char };
     const s = performance.now();
     await lsp.conn.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [change] });
     const d = await lsp.diagnostics(uri, version);
     if (i >= warmup) times.push(performance.now() - s);
-    if (i === keys.length - 1 && d.length === 0) throw new Error("the server published no diagnostics for the bench prompt (its model is not in the catalog, so expected one)");
+    if (i === keys.length - 1 && !d.some((x) => x.code === "model-unknown")) throw new Error("the server published no diagnostics for the bench prompt (its model is not in the catalog, so expected one)");
     prev = k.text;
   }
   const cpuEnd = await processCpuMs(lsp.proc.pid);
