@@ -12,6 +12,7 @@ import {
   type ServerOptions,
 } from "vscode-languageclient/node";
 import type { InitializationOptions } from "../server/protocol";
+import { PROMPT_LANGUAGE_ID } from "./format";
 
 export interface ClientConfig {
   /** Absolute path of the bundled backend entry. */
@@ -54,7 +55,7 @@ export function createClient(config: ClientConfig): LanguageClient {
   };
   const clientOptions: LanguageClientOptions = {
     // Files and unsaved editors; recorded versions (faro-prompt:) and run views are read-only copies.
-    documentSelector: [{ scheme: "file", language: "prompt" }, { scheme: "untitled", language: "prompt" }],
+    documentSelector: [{ scheme: "file", language: PROMPT_LANGUAGE_ID }, { scheme: "untitled", language: PROMPT_LANGUAGE_ID }],
     initializationOptions: config.initializationOptions,
     outputChannel: config.log,
     revealOutputChannelOn: RevealOutputChannelOn.Never,

@@ -6,7 +6,7 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { Ctx } from "./ctx";
-import { messageOf } from "./format";
+import { messageOf, PROMPT_LANGUAGE_ID } from "./format";
 import { registerPanelSerializers } from "./panelSerializers";
 import { restartSettings } from "./settings";
 
@@ -38,7 +38,7 @@ export async function deactivate(): Promise<void> {
 /** The language features need the backend as soon as a .prompt file is open. */
 function watchPromptFiles(ctx: Ctx): void {
   const startFor = (doc: vscode.TextDocument) => {
-    if (doc.languageId === "prompt" && ctx.status.current.state === "idle") void ctx.start();
+    if (doc.languageId === PROMPT_LANGUAGE_ID && ctx.status.current.state === "idle") void ctx.start();
   };
   // The .prompt that activated Faro starts the backend on the event loop's next turn: started
   // here, loading the language client (~70 ms) would run in a microtask right after activate(),

@@ -5,6 +5,13 @@
 import { inspect } from "node:util";
 import type { EndpointStatus, ModelInfo } from "../server/protocol";
 
+/**
+ * The language id of `.prompt` files (package.json contributes.languages; the backend's
+ * PROMPT_LANGUAGE_ID). Not `prompt`: VS Code's own prompt-basics extension gives Copilot's
+ * `.prompt.md` files that id, and sharing it activated the Markdown extension with Faro.
+ */
+export const PROMPT_LANGUAGE_ID = "dotprompt";
+
 /** File sizes in decimal units, as file managers show them: "470 KB", "1.3 GB" (the download line's rule). */
 import { bytesText } from "../server/engine/downloadText";
 export const formatBytes = bytesText;

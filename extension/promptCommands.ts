@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
 import type { ComparePanels } from "./comparePanel";
+import { PROMPT_LANGUAGE_ID } from "./format";
 import { deferred } from "./lazy";
 import { PromptHistory } from "./promptHistory";
 import { PromptRuns } from "./promptRuns";
@@ -34,7 +35,7 @@ function promptUri(arg: unknown): vscode.Uri {
   if (arg instanceof vscode.Uri) return arg;
   if (typeof arg === "string") return vscode.Uri.parse(arg);
   const doc = vscode.window.activeTextEditor?.document;
-  if (doc?.languageId === "prompt") return doc.uri;
+  if (doc?.languageId === PROMPT_LANGUAGE_ID) return doc.uri;
   throw new Error("open a .prompt file first");
 }
 

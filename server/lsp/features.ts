@@ -27,7 +27,7 @@ import { PromptDocuments } from "./documents";
 import { ModelSnapshot } from "./models";
 import { LspWorkspace } from "./workspace";
 
-export const PROMPT_LANGUAGE_ID = "prompt";
+export const PROMPT_LANGUAGE_ID = "dotprompt";
 
 export interface PromptFeatures {
   capabilities: ServerCapabilities;
