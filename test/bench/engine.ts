@@ -6,7 +6,7 @@
  *      serving (--slots 1) vs node-llama-cpp's own N-sequence throughput (goal >= 95%), with how
  *      many sequences Faro's decode batches carried on average (from GET /metrics; N is ideal);
  *   3. TTFT under load, queue wait by priority, and the server's peak memory.
- * Options: --tokens N (per request, default 48), --reps N (default 3).
+ * Options: --tokens N (per request, default 48), --reps N (default 5).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { writeRandomLlamaModel, CHATML_TEMPLATE, llamaParameterCount, type Llama
 import { chooseThreads } from "../../server/engine/threads";
 import { serve, tempDir, type Served } from "../fixtures/serve";
 
-const { values } = parseArgs({ options: { tokens: { type: "string", default: "48" }, reps: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { tokens: { type: "string", default: "48" }, reps: { type: "string", default: "5" } } });
 const TOKENS = Number(values.tokens);
 const REPS = Number(values.reps);
 const CONCURRENCY = process.env.BENCH_N ? process.env.BENCH_N.split(",").map(Number) : [1, 2, 4, 8];
@@ -31,8 +31,8 @@ let END_TOKENS: number[] = [];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-/** node-llama-cpp alone: one context with `slots` sequences, N generations at once. */
-async function direct(path: string, threads: number) {
+/** node-llama-cpp alone: one context with 8 sequences; `once(n, rep)` runs n generations at once. */
+async function openDirect(path: string, threads: number) {
   const { getLlama, LlamaChat } = await import("node-llama-cpp");
   const llama = await getLlama({ gpu: false, build: "never" });
   const model = await llama.loadModel({ modelPath: path });
@@ -64,16 +64,12 @@ async function direct(path: string, threads: number) {
     return { tokens: counts.reduce((a, b) => a + b, 0), ms: performance.now() - start, ttft };
   };
   await once(1, 99); // warm-up
-  const results = new Map<number, Run[]>();
-  for (const n of CONCURRENCY) {
-    const runs: Run[] = [];
-    for (let rep = 0; rep < REPS; rep++) runs.push(await once(n, rep));
-    results.set(n, runs);
-  }
-  await context.dispose();
-  await model.dispose();
-  await llama.dispose();
-  return results;
+  const dispose = async () => {
+    await context.dispose();
+    await model.dispose();
+    await llama.dispose();
+  };
+  return { once, dispose };
 }
 
 /** N concurrent streaming requests through Faro's HTTP endpoint, tokens counted from usage. */
@@ -119,28 +115,19 @@ async function batchCounters(server: Served): Promise<{ batches: number; sequenc
   return { batches: get("faro_engine_decode_batches_total"), sequences: get("faro_engine_decode_batch_sequences_total") };
 }
 
-async function faroSeries(dir: string, slots: number) {
+/** A Faro server with `slots` sequences per model, loaded and warmed up. */
+async function openFaro(dir: string, slots: number): Promise<Served> {
   const server = await serve(["--models-dir", dir, "--slots", String(slots), "--gpu", "cpu", "--max-queue", "1000"]);
-  const results = new Map<number, Run[]>();
-  /** Sequences per decode batch at each concurrency (how many streams really decoded together). */
-  const perBatch = new Map<number, number>();
   try {
     await viaFaro(server, 1, 99); // load + warm-up
-    for (const n of CONCURRENCY) {
-      const runs: Run[] = [];
-      const before = await batchCounters(server);
-      for (let rep = 0; rep < REPS; rep++) runs.push(await viaFaro(server, n, rep));
-      const after = await batchCounters(server);
-      perBatch.set(n, (after.sequences - before.sequences) / (after.batches - before.batches));
-      results.set(n, runs);
-    }
-    const peakKb = Number(readFileSync(`/proc/${server.proc.pid}/status`, "utf8").match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
-    return { results, server, peakMb: peakKb / 1024, perBatch };
+    return server;
   } catch (err) {
     await server.stop();
     throw err;
   }
 }
+
+const peakMb = (server: Served) => Number(readFileSync(`/proc/${server.proc.pid}/status`, "utf8").match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024;
 
 const tps = (r: Run) => (r.tokens / r.ms) * 1000;
 
@@ -152,13 +139,45 @@ async function main() {
   const threads = chooseThreads({ embeddingLength: shape.embeddingLength, sizeBytes: size });
   console.log(`model: ${shape.name}, ${(llamaParameterCount(shape) / 1e6).toFixed(1)}M parameters, Q8_0, ${(size / 1e6).toFixed(0)} MB; CPU, ${threads} threads; ${TOKENS} tokens per request, median of ${REPS}`);
 
-  const raw = await direct(path, threads);
-  const batched = await faroSeries(dir, 8);
-  // Priority: with one slot, 6 requests at once (2 per priority); urgent ones should wait least.
-  const single = await faroSeries(dir, 1);
-  const prio = await viaFaro(single.server, 6, 7, (i) => i % 3);
-  await single.server.stop();
-  await batched.server.stop();
+  // The three ways of serving are loaded side by side and take turns at every repetition (in a
+  // rotating order), so a slow moment of this shared machine hits all of them alike instead of
+  // whichever phase happened to run then.
+  const direct = await openDirect(path, threads);
+  const batchedServer = await openFaro(dir, 8);
+  const singleServer = await openFaro(dir, 1);
+  const raw = new Map<number, Run[]>();
+  const batched = { results: new Map<number, Run[]>(), perBatch: new Map<number, number>() };
+  const single = { results: new Map<number, Run[]>() };
+  let prio: Awaited<ReturnType<typeof viaFaro>>;
+  let memory: { batched: number; single: number };
+  try {
+    for (const n of CONCURRENCY) {
+      const runs = { raw: [] as Run[], batched: [] as Run[], single: [] as Run[] };
+      raw.set(n, runs.raw);
+      batched.results.set(n, runs.batched);
+      single.results.set(n, runs.single);
+      const before = await batchCounters(batchedServer);
+      const turns = (rep: number): Array<() => Promise<void>> => [
+        async () => void runs.raw.push(await direct.once(n, rep)),
+        async () => void runs.batched.push(await viaFaro(batchedServer, n, rep)),
+        async () => void runs.single.push(await viaFaro(singleServer, n, rep)),
+      ];
+      for (let rep = 0; rep < REPS; rep++) {
+        const order = turns(rep);
+        for (let t = 0; t < order.length; t++) await order[(t + rep) % order.length]!();
+      }
+      const after = await batchCounters(batchedServer);
+      // The batched server's counters also moved only in its own turns: its batches at this N.
+      batched.perBatch.set(n, (after.sequences - before.sequences) / (after.batches - before.batches));
+    }
+    // Priority: with one slot, 6 requests at once (2 per priority); urgent ones should wait least.
+    prio = await viaFaro(singleServer, 6, 7, (i) => i % 3);
+    memory = { batched: peakMb(batchedServer), single: peakMb(singleServer) };
+  } finally {
+    await direct.dispose();
+    await singleServer.stop();
+    await batchedServer.stop();
+  }
 
   console.log("\n1. single stream (tokens/s)\n");
   console.log("| node-llama-cpp direct | Faro HTTP stream | ratio |\n|---|---|---|");
@@ -185,7 +204,7 @@ async function main() {
   console.log("\nqueue wait by priority (1 slot, 6 requests sent at once, 2 per priority; TTFT ms)\n");
   console.log("| priority | TTFT ms |\n|---|---|");
   for (const p of [0, 1, 2]) console.log(`| ${p} | ${prio.waits.filter((w) => w.p === p).map((w) => w.ttft.toFixed(0)).join(", ")} |`);
-  console.log(`\npeak server memory (VmHWM): 8 slots ${batched.peakMb.toFixed(0)} MB, 1 slot ${single.peakMb.toFixed(0)} MB`);
+  console.log(`\npeak server memory (VmHWM): 8 slots ${memory.batched.toFixed(0)} MB, 1 slot ${memory.single.toFixed(0)} MB`);
 }
 
 main().then(
