@@ -3,11 +3,12 @@
  * exactly the dotprompt library's delimiter rule) and the Handlebars body, plus the syntax
  * problems of each. Semantic checks live in check.ts; rendering in render.ts.
  */
-import { isMap, isScalar, parseDocument, type Document, type Node as YamlNode, type Pair } from "yaml";
+import { isMap, isScalar, type Document, type Node as YamlNode, type Pair } from "yaml";
 import { LineIndex, type Span } from "./lineIndex";
 import { TextMemo } from "./memo";
 import { analyzeTemplate, type TemplateInfo } from "./template";
 import type { Problem } from "./problems";
+import { parseFrontmatterYaml } from "./yamlPieces";
 
 // The dotprompt library's FRONTMATTER_AND_BODY_REGEX, with indices: a file whose delimiters do
 // not match this is, for Dotprompt, all template (so for Faro too).
@@ -19,8 +20,8 @@ export interface Frontmatter {
   /** The whole block, both `---` lines included. */
   block: Span;
   yaml: Document.Parsed;
-  /** The parsed value when the YAML has no errors; `{}` for empty frontmatter. */
-  data: unknown;
+  /** The parsed value when the YAML has no errors; `{}` for empty frontmatter (computed when first read). */
+  readonly data: unknown;
   hasErrors: boolean;
 }
 
@@ -61,22 +62,33 @@ export function parsePromptDocument(text: string): PromptDocument {
 
 interface ParsedYaml {
   yaml: Document.Parsed;
-  data: unknown;
   /** Offsets relative to the YAML text. */
   problems: Problem[];
+  /** The parsed value, once asked for (running a prompt needs it; diagnostics do not). */
+  data?: unknown;
 }
 
 // Edits in the body leave the frontmatter as it was: parse it once. Shared and read-only.
 const parsedYaml = new TextMemo<ParsedYaml>(32);
 
 function parseFrontmatter(text: string, span: Span, block: Span, problems: Problem[]): Frontmatter {
-  const { yaml, data, problems: own } = parsedYaml.get(text.slice(span.start, span.end), parseYaml);
+  const parsed = parsedYaml.get(text.slice(span.start, span.end), parseYaml);
+  const { yaml, problems: own } = parsed;
   for (const p of own) problems.push({ ...p, start: span.start + p.start, end: span.start + p.end });
-  return { span, block, yaml, data, hasErrors: yaml.errors.length > 0 };
+  return {
+    span,
+    block,
+    yaml,
+    get data() {
+      if (!("data" in parsed)) parsed.data = yaml.errors.length > 0 ? undefined : (yaml.toJS() as unknown) ?? {};
+      return parsed.data;
+    },
+    hasErrors: yaml.errors.length > 0,
+  };
 }
 
 function parseYaml(source: string): ParsedYaml {
-  const yaml = parseDocument(source, { keepSourceTokens: false });
+  const yaml = parseFrontmatterYaml(source);
   const problems: Problem[] = [];
   for (const [list, severity] of [[yaml.errors, "error"], [yaml.warnings, "warning"]] as const) {
     for (const e of list) {
@@ -91,8 +103,7 @@ function parseYaml(source: string): ParsedYaml {
       });
     }
   }
-  const data = yaml.errors.length > 0 ? undefined : (yaml.toJS() as unknown) ?? {};
-  return { yaml, data, problems };
+  return { yaml, problems };
 }
 
 /** Forgets remembered frontmatter parses (the benchmark's cold baseline). */

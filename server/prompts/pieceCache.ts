@@ -24,6 +24,13 @@ export class PieceCache<V> {
     return value;
   }
 
+  /** The value remembered for `text`, if any (stamped as used). */
+  peek(text: string): V | undefined {
+    const hit = this.entries.get(text);
+    if (hit) hit.used = ++this.clock;
+    return hit?.value;
+  }
+
   get size(): number {
     return this.entries.size;
   }
