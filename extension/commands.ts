@@ -2,7 +2,7 @@
  * Faro's commands, built from factories over Ctx. `registerCommands` starts the backend before a
  * command that needs it and, when the backend is down, says so instead of throwing.
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { EndpointStatus } from "../server/protocol";
 import { BackendNotRunningError, type Ctx } from "./ctx";
 import { messageOf } from "./format";

@@ -5,7 +5,7 @@
  * running comparison for a panel that was hidden, Markdown/CSV export through a save dialog,
  * and a winner written into the prompt's frontmatter as an undoable edit.
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import { webviewHtml } from "./webviewHtml";
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
 import type { CompareStarted, Comparison, ParamsOf } from "../server/protocol";

@@ -3,8 +3,8 @@
  * disposable. It starts the backend lazily, restarts it within a budget when it dies, and is the
  * one place that tells the user the backend is down.
  */
-import * as os from "node:os";
-import * as vscode from "vscode";
+import { homedir } from "node:os";
+import vscode = require("vscode");
 import type { LanguageClient, State as ClientState } from "vscode-languageclient/node";
 import type {
   FaroNotificationMethod,
@@ -175,7 +175,7 @@ export class Ctx implements vscode.Disposable {
     const { options, problems } = initializationOptions(get, {
       home,
       defaultModel: this.defaultModel,
-      userHome: os.homedir(),
+      userHome: homedir(),
     });
     for (const problem of problems) {
       this.log.warn(problem);
@@ -183,7 +183,7 @@ export class Ctx implements vscode.Disposable {
     }
     const client: LanguageClient = createClient({
       serverModule: this.extension.asAbsolutePath("dist/server/main.js"),
-      runtime: serverRuntime(get, os.homedir()),
+      runtime: serverRuntime(get, homedir()),
       initializationOptions: options,
       log: this.log,
       errorHandler: crashHandler({

@@ -4,7 +4,7 @@
  * stats to the backend, a poller that pushes stats + the newest rows every few seconds while the
  * panel is visible (none while hidden), and CSV/JSONL export through a save dialog.
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import { webviewHtml } from "./webviewHtml";
 import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
 import type { ParamsOf } from "../server/protocol";

@@ -4,7 +4,7 @@
  * with size, speed and ETA) and Add Provider / Set API Key (the key is checked by the backend
  * with a cheap call before it is kept, and never shown again).
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { DownloadProgress } from "../server/engine/downloads";
 import { bytesText, percentDone, progressText } from "../server/engine/downloadText";
 import type { PriceTable } from "../server/gateway/pricing/priceTable";

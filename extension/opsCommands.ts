@@ -2,7 +2,7 @@
  * Everyday backend commands: endpoint snippets, the local queue (cancel a request), unloading a
  * model, removing a provider API key (adding one: modelCommands.ts), and the Logs dashboard.
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
 import type { LogsPanel } from "./logsPanel";

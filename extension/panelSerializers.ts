@@ -4,7 +4,7 @@
  * `onWebviewPanel:<viewType>` and hands the panel to these serializers, which give it its HTML
  * and json-rpc bridge again; the webview restores itself from its saved state (getState).
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { Ctx } from "./ctx";
 import { COMPARE_VIEW_TYPE, LOGS_VIEW_TYPE } from "./lazy";
 import { logsPanelFor } from "./opsCommands";

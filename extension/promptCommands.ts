@@ -3,7 +3,7 @@
  * the Compare view (Compare Models, Compare Prompt Versions):
  * factories for commands.ts, each taking the prompt's URI (or the active editor's).
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { CommandFactory } from "./commands";
 import type { Ctx } from "./ctx";
 import type { ComparePanels } from "./comparePanel";

@@ -3,7 +3,7 @@
  * diffs in VS Code's diff editor (against the editor or the previous version), labels, and
  * restoring a version (which saves it, so it becomes the newest version).
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { PromptHistoryResult } from "../server/protocol";
 import type { Ctx } from "./ctx";
 import { parseVersionUri, VERSION_SCHEME, versionRow, versionUriParts } from "./promptFormat";

@@ -5,7 +5,7 @@
  * Cancelling the progress notification cancels the runs.
  */
 import { randomUUID } from "node:crypto";
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { PromptRunEvent } from "../server/protocol";
 import type { Ctx } from "./ctx";
 import { messageOf } from "./format";

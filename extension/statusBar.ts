@@ -2,7 +2,7 @@
  * The Faro status bar item: backend state, the current default model and (in the tooltip) the
  * endpoint URL. Clicking it runs "Faro: Select Model".
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import { statusText, type StatusView } from "./format";
 
 export class StatusBar implements vscode.Disposable {

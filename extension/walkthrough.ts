@@ -2,7 +2,7 @@
  * Commands behind the "Get started with Faro" walkthrough (contributes.walkthroughs): opening an
  * example `.prompt` to run. The other steps link to the real commands, whose runs complete them.
  */
-import * as vscode from "vscode";
+import vscode = require("vscode");
 import type { CommandFactory } from "./commands";
 
 /** Copies the shipped prompts/hello.prompt into the workspace (or Faro's storage) and opens it. */

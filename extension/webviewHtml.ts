@@ -3,7 +3,7 @@
  * dist/webview files, scripts only with a fresh nonce), its stylesheet, its script, an #app root.
  */
 import { randomBytes } from "node:crypto";
-import * as vscode from "vscode";
+import vscode = require("vscode");
 
 export interface WebviewPage {
   title: string;

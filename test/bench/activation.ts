@@ -27,7 +27,7 @@
  *   language id renamed in a hand-edited VSIX (dotprompt), the first .prompt gave 38 against 14.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Module from "node:module";
@@ -158,7 +158,17 @@ function fakeVscode(): unknown {
   };
   const lenient = (o: Record<string, unknown>) => new Proxy(o, { get: (t, p: string) => (p in t ? t[p] : noop) });
   for (const ns of ["window", "commands", "workspace", "languages"]) api[ns] = lenient(api[ns] as Record<string, unknown>);
+  // The real API object has every export of the vscode module as its own property (more with
+  // proposed API): a bundle's `import * as vscode` copies them all (esbuild's __toESM), so the
+  // fake has them too.
+  for (const name of vscodeExportNames()) if (!(name in api)) api[name] = noop;
   return lenient(api);
+}
+
+/** The names `declare module 'vscode'` exports (classes, enums, namespaces, functions, constants). */
+function vscodeExportNames(): string[] {
+  const dts = readFileSync(Module.createRequire(resolve("package.json")).resolve("@types/vscode/index.d.ts"), "utf8");
+  return [...new Set([...dts.matchAll(/^\t(?:export )?(?:class|enum|namespace|function|const|let) (\w+)/gm)].map((m) => m[1]!))];
 }
 
 function fakeContext(file: string): unknown {
