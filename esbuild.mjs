@@ -36,12 +36,14 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { main: "server/main.ts", cli: "server/cli.ts" },
+    // logWriter.js: the request log's writer thread (server/store/requestLog.ts starts it).
+    entryPoints: { main: "server/main.ts", cli: "server/cli.ts", logWriter: "server/store/logWriterThread.ts" },
     outdir: "dist/server",
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: [...natives, ...lazy],
+    // tsx/cjs: named only when the backend runs from source (tests), to load the log writer thread's TypeScript.
+    external: [...natives, ...lazy, "tsx/cjs"],
     banner: { js: "#!/usr/bin/env node" },
   },
   {

@@ -29,7 +29,7 @@ import { AnthropicUpstream } from "./providers/anthropic/anthropicUpstream";
 import { GeminiUpstream } from "./providers/gemini/geminiUpstream";
 import { KeyStore } from "./gateway/keys";
 import { loadGatewaySettings } from "./gateway/settingsFile";
-import { openDatabase, type Db } from "./store/db";
+import { addonPath, openDatabase, type Db } from "./store/db";
 import { CacheStore } from "./store/cache";
 import { ResponseCache } from "./gateway/cache/responseCache";
 import { gatewayEmbedder } from "./gateway/cache/embedder";
@@ -76,7 +76,7 @@ export class Backend {
         demoModelPath = demo.path;
         dirs = [join(config.home, "models")];
       }
-      const requestLog = new RequestLog(db, logger, { enabled: config.requestLog });
+      const requestLog = new RequestLog(db, logger, { enabled: config.requestLog, thread: { nativeBinding: addonPath() } });
       const metrics = new Metrics();
       requestLog.onRecord((row) => metrics.observe(row));
       const catalog = new Catalog(dirs, logger, demoModelPath);
@@ -145,7 +145,7 @@ export class Backend {
     await this.endpoint.stop();
     await this.engine.dispose();
     await this.retention?.stop();
-    this.requestLog.close();
+    await this.requestLog.close();
     this.db.close();
     this.logger.debug("backend closed");
   }

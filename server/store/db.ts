@@ -14,13 +14,12 @@ export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const files = nativeFiles();
-  const nativeBinding = addonForAbi(NATIVE_DIR, files, BETTER_SQLITE3, process.versions.modules);
+  const nativeBinding = addonPath();
   let db: Db;
   try {
     db = new Database(file, nativeBinding === null ? {} : { nativeBinding });
   } catch (err) {
-    throw explainNativeError(err, file, shippedAbis(files, BETTER_SQLITE3));
+    throw explainNativeError(err, file, shippedAbis(nativeFiles(), BETTER_SQLITE3));
   }
   try {
     db.pragma("journal_mode = WAL");
@@ -33,6 +32,11 @@ export function openDatabase(file: string): Db {
     db.close();
     throw err;
   }
+}
+
+/** The better-sqlite3 addon shipped for this runtime's ABI, or null: better-sqlite3's own lookup. */
+export function addonPath(): string | null {
+  return addonForAbi(NATIVE_DIR, nativeFiles(), BETTER_SQLITE3, process.versions.modules);
 }
 
 /** Running from source or from `npm ci` there is no dist/native: better-sqlite3's own lookup. */
