@@ -15,6 +15,7 @@ import type { Logger } from "../logger";
 import type { FaroNotifications, FaroRequestMethod, ParamsOf, ResultOf } from "../protocol";
 import type { CheckContext, PromptAnalysis } from "../prompts/check";
 import { Tokenizers } from "../prompts/tokenizers";
+import { clearPartialFiles } from "../prompts/workspace";
 import { codeActions } from "./codeActions";
 import { complete } from "./completion";
 import { hover } from "./hover";
@@ -83,7 +84,11 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     diagnostics.clear(t.uri);
   });
   connection.onDidSaveTextDocument(({ textDocument: t }) => requests.saved(t.uri, backend()));
-  connection.onDidChangeWatchedFiles(() => revalidateAll());
+  connection.onDidChangeWatchedFiles(() => {
+    // Partial files are kept while their stat holds (prompts/workspace.ts); a client's word that files changed drops them.
+    clearPartialFiles();
+    revalidateAll();
+  });
 
   const withAnalysis = <T>(uri: string, none: T, f: (a: PromptAnalysis) => T): T => {
     const doc = documents.get(uri);

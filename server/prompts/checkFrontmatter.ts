@@ -36,15 +36,18 @@ export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] |
       push(pair.key, "warning", "unknown-key", "Dotprompt drops a nested 'faro:' mapping; write dotted keys such as 'faro.fallbacks:' so they reach ext.faro.");
     } else if (key.startsWith("faro.")) {
       const spec = FARO_KEYS[key];
-      if (!spec) push(pair.key, "warning", "unknown-key", `Unknown Faro key '${key}'.${didYouMean(key, Object.keys(FARO_KEYS))} Faro keys: ${Object.keys(FARO_KEYS).join(", ")}.`, { suggestions: nearest(key, Object.keys(FARO_KEYS)) });
+      if (!spec) {
+        const suggestions = nearest(key, FARO_KEY_NAMES);
+        push(pair.key, "warning", "unknown-key", `Unknown Faro key '${key}'.${didYouMean(suggestions)} Faro keys: ${FARO_KEY_NAMES.join(", ")}.`, { suggestions });
+      }
       else checkValue(key, spec, pair, push);
     } else if (key.includes(".")) {
       // Another tool's namespaced key: Dotprompt keeps it in ext; not Faro's to judge.
     } else if (TOP_LEVEL_KEYS[key]) {
       checkValue(key, TOP_LEVEL_KEYS[key], pair, push);
     } else {
-      const suggestions = nearest(key, Object.keys(TOP_LEVEL_KEYS));
-      push(pair.key, "warning", "unknown-key", `Unknown frontmatter key '${key}': Dotprompt ignores it.${didYouMean(key, Object.keys(TOP_LEVEL_KEYS))} Namespace your own keys (e.g. 'myapp.${key}') to keep them in ext.`, { suggestions });
+      const suggestions = nearest(key, TOP_LEVEL_KEY_NAMES);
+      push(pair.key, "warning", "unknown-key", `Unknown frontmatter key '${key}': Dotprompt ignores it.${didYouMean(suggestions)} Namespace your own keys (e.g. 'myapp.${key}') to keep them in ext.`, { suggestions });
     }
   }
 
@@ -68,9 +71,13 @@ export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] |
 
 type Push = (n: YamlNode | null | undefined, severity: Severity, code: string, message: string, data?: unknown) => void;
 
-function didYouMean(word: string, candidates: string[]): string {
-  const [best] = nearest(word, candidates, 1);
-  return best ? ` Did you mean '${best}'?` : "";
+const TOP_LEVEL_KEY_NAMES = Object.keys(TOP_LEVEL_KEYS);
+const FARO_KEY_NAMES = Object.keys(FARO_KEYS);
+const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS);
+
+/** The sentence for the nearest candidate (the first of nearest()'s list, computed once for the message and the quick fix). */
+function didYouMean(suggestions: readonly string[]): string {
+  return suggestions[0] ? ` Did you mean '${suggestions[0]}'?` : "";
 }
 
 function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | null, defaultModel: string | null, push: Push): ModelInfo | null {
@@ -97,7 +104,8 @@ function checkConfig(fm: Frontmatter, model: ModelInfo | null, push: Push): numb
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
     const spec = CONFIG_KEYS[key];
     if (!spec) {
-      push(pair.key, "warning", "config-unknown", `Faro does not know the config key '${key}', so it is not applied.${didYouMean(key, Object.keys(CONFIG_KEYS))}`, { suggestions: nearest(key, Object.keys(CONFIG_KEYS)) });
+      const suggestions = nearest(key, CONFIG_KEY_NAMES);
+      push(pair.key, "warning", "config-unknown", `Faro does not know the config key '${key}', so it is not applied.${didYouMean(suggestions)}`, { suggestions });
       continue;
     }
     if (!checkValue(key, spec, pair, push)) continue;
@@ -117,8 +125,10 @@ function checkSubKeys(node: YamlNode | null | undefined, parent: string, keys: R
   for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
     const spec = keys[key];
-    if (!spec) push(pair.key, "warning", "unknown-key", `Unknown key '${parent}.${key}'.${didYouMean(key, Object.keys(keys))} Known: ${Object.keys(keys).join(", ")}.`, { suggestions: nearest(key, Object.keys(keys)) });
-    else if (spec.kind !== "schema") checkValue(`${parent}.${key}`, spec, pair, push);
+    if (!spec) {
+      const suggestions = nearest(key, Object.keys(keys));
+      push(pair.key, "warning", "unknown-key", `Unknown key '${parent}.${key}'.${didYouMean(suggestions)} Known: ${Object.keys(keys).join(", ")}.`, { suggestions });
+    } else if (spec.kind !== "schema") checkValue(`${parent}.${key}`, spec, pair, push);
   }
 }
 
@@ -130,9 +140,11 @@ function checkValue(key: string, spec: KeySpec, pair: Pair<YamlNode, YamlNode | 
     push(pair.key, "warning", "key-computed", `'${key}' is computed by Dotprompt while parsing; the value written here is replaced.`);
     return false;
   }
-  const value: unknown = isScalar(node) ? node.value : node ? node.toJSON() : null;
+  // A collection's JS value is built only for a message (the input mapping is large, and checked on every keystroke).
+  const value: unknown = isScalar(node) ? node.value : node ? undefined : null;
+  const shown = () => describe(isScalar(node) || !node ? value : node.toJSON());
   const wrong = (expected: string) => {
-    push(target, "error", "wrong-type", `'${key}' must be ${expected}, not ${describe(value)}.`);
+    push(target, "error", "wrong-type", `'${key}' must be ${expected}, not ${shown()}.`);
     return false;
   };
   switch (spec.kind) {
@@ -166,7 +178,7 @@ function checkValue(key: string, spec: KeySpec, pair: Pair<YamlNode, YamlNode | 
       break;
   }
   if (spec.values && !spec.openValues && !spec.values.includes(value as string | number)) {
-    push(target, "error", "wrong-value", `'${key}' must be one of ${spec.values.join(", ")}, not ${describe(value)}.`);
+    push(target, "error", "wrong-value", `'${key}' must be one of ${spec.values.join(", ")}, not ${shown()}.`);
     return false;
   }
   if (spec.ignoredByFaro) push(pair.key, "info", "ignored-by-faro", `${spec.ignoredByFaro}`);

@@ -65,13 +65,26 @@ interface Scope {
  * text after its piece could change, is parsed whole.
  */
 export function analyzeTemplate(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo {
-  const inPieces = segmenting ? analyzeInPieces(body, bodyOffset, lines) : null;
-  if (inPieces) {
-    analyzedInPieces++;
-    return inPieces;
+  // A keystroke in the frontmatter leaves the body as it was, only further on or back: the
+  // last analysis moved serves (nothing in a body's analysis depends on where it starts).
+  if (!segmenting) return analyzeWhole(body, bodyOffset, lines);
+  const prev = lastInfo;
+  if (prev && prev.body === body && prev.info.parsed) {
+    if (prev.inPieces) analyzedInPieces++;
+    if (prev.offset === bodyOffset) return prev.info;
+    const info: TemplateInfo = { parsed: true, ...place(prev.info, bodyOffset - prev.offset), problems: [] };
+    lastInfo = { ...prev, offset: bodyOffset, info };
+    return info;
   }
-  return analyzeWhole(body, bodyOffset, lines);
+  const inPieces = analyzeInPieces(body, bodyOffset, lines);
+  const info = inPieces ?? analyzeWhole(body, bodyOffset, lines);
+  if (inPieces) analyzedInPieces++;
+  lastInfo = { body, offset: bodyOffset, info, inPieces: inPieces !== null };
+  return info;
 }
+
+/** The last body analyzed with pieces on, where it was and what it gave (read-only, shared). */
+let lastInfo: { body: string; offset: number; info: TemplateInfo; inPieces: boolean } | null = null;
 
 let segmenting = true;
 let analyzedInPieces = 0;
