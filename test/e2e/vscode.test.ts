@@ -3,7 +3,10 @@
  * fresh profile beside a one-command extension that activates with Faro (the baseline its
  * activation time is printed against), a workspace with the project's prompts/ and two tiny
  * models. Each step looks at the screen, asserts on what it sees and leaves a screenshot in
- * test/e2e/screenshots/.
+ * test/e2e/screenshots/: a diagnostic, activation, a Copilot .prompt.md left alone, Select Model
+ * (palette and status bar), Run Prompt, Compare (columns, hiding, winner, keyboard, export), the
+ * endpoint (the openai SDK, Copy URL, snippets), the Logs dashboard (live), the queue, Unload
+ * Model, Stop Endpoint, Download Model, a window reload, activation again and the walkthrough.
  * The backend runs on this test's Node (faro.server.runtime), because the VSIX's better-sqlite3
  * is built for the Node that ran `npm ci`, not for code-server's Node 24.
  * Run with `npm run e2e` (it packages the VSIX first).
@@ -40,6 +43,8 @@ before(async () => {
   const ws = (workspace = await tempDir("faro-e2e-ws-"));
   await cp("prompts", join(ws, "prompts"), { recursive: true });
   await writeFile(join(ws, "prompts", "broken.prompt"), BROKEN);
+  // A Copilot prompt file: VS Code's own `prompt` language, not Faro's.
+  await writeFile(join(ws, "prompts", "review.prompt.md"), "---\nmode: ask\n---\nReview the open file.\n");
   const models = (modelsDir = await tempDir("faro-e2e-models-"));
   await writeTinyModel(models, { name: "tiny-a" });
   await writeTinyModel(models, { name: "tiny-b", seed: 2 });
@@ -96,12 +101,24 @@ step("a .prompt opens with the language server's diagnostic on a broken one", "1
   const problem = wb.page.locator(".markers-panel .monaco-list-row", { hasText: "is never closed" }).first();
   await problem.waitFor();
   assert.match(await problem.innerText(), /The block '\{\{#if\}\}' is never closed/);
+  // The language picker's entry in the status bar names Faro's language.
+  assert.equal(await wb.languageMode(), "Dotprompt");
   await wb.screenshot("1-diagnostic.png");
   await wb.page.keyboard.press("Control+Shift+M");
 });
 
 step("Activation time when the first .prompt opens, Faro against a one-command baseline extension (printed, not asserted)", "1b-activation.png", async () => {
   await startupPerformance("when the first .prompt opened", { close: true });
+});
+
+step("A Copilot .prompt.md file stays VS Code's Prompt language, not Faro's Dotprompt", "1c-prompt-md.png", async () => {
+  // After the activation step: opening it activates VS Code's Markdown extension.
+  await wb.openFile("review.prompt.md");
+  await wb.page.locator('.statusbar [id="status.editor.mode"]', { hasText: /^Prompt$/ }).waitFor();
+  assert.equal(await wb.languageMode(), "Prompt");
+  await wb.screenshot("1c-prompt-md.png");
+  await wb.page.keyboard.press("Control+W");
+  await wb.page.locator('.tabs-container .tab[data-resource-name="review.prompt.md"]').waitFor({ state: "detached" });
 });
 
 step("Select Model from the palette shows local and cloud groups with context size and changes the status bar", "2-select-model.png", async () => {
@@ -126,8 +143,10 @@ step("Select Model from the palette shows local and cloud groups with context si
   await wb.pickRow("openai/gpt-4o-mini");
   await wb.waitForStatusBar(/openai\/gpt-4o-mini/);
   await wb.screenshot("2b-select-cloud-model.png");
-  // ...and the local one is the default again for the steps below.
-  await wb.command("Faro: Select Model");
+  // ...and the local one is the default again for the steps below, picked from the status bar
+  // item, which opens the same quick pick when clicked.
+  await wb.page.locator(".statusbar .statusbar-item", { hasText: /openai\/gpt-4o-mini/ }).first().click();
+  await wb.page.locator(".quick-input-widget .quick-input-list .quick-input-list-separator", { hasText: "Local" }).first().waitFor();
   await wb.pickRow("tiny-b");
   await wb.waitForStatusBar(/tiny-b/);
 });
@@ -266,9 +285,27 @@ step("Start Local Endpoint, then the openai SDK calls it", "5-endpoint.png", asy
   assert.equal(reply.usage?.completion_tokens, 5);
   assert.equal(typeof reply.choices[0]?.message.content, "string");
   await wb.screenshot("5-endpoint.png");
+  // Copy Endpoint URL says what it copied.
+  await wb.command("Faro: Copy Endpoint URL");
+  await wb.waitForToast(new RegExp(`Copied ${url!.replace(/[.]/g, "\\.")}`));
 });
 
-step("Open Logs Dashboard: the requests made, five charts, a request's detail kept when hidden", "6-logs.png", async () => {
+step("Show Endpoint Snippets: Python, JavaScript, curl and LangChain with the real URL", "5b-snippets.png", async () => {
+  await wb.command("Faro: Show Endpoint Snippets");
+  const url = `http://127.0.0.1:${endpointPort}/v1`;
+  // Monaco renders spaces as no-break spaces: \s matches both (editorLines gives the text with plain spaces).
+  const headings = await wb.editorLines(/^##\s/);
+  assert.deepEqual(headings, ["## Python (openai)", "## JavaScript / TypeScript (openai)", "## curl", "## LangChain (Python)"]);
+  const withUrl = await wb.editorLines(new RegExp(url.replace(/[.]/g, "\\.")));
+  // The intro line and one per snippet (the curl one twice: models and chat).
+  assert.ok(withUrl.length >= 5, withUrl.join("\n"));
+  assert.ok(withUrl.some((l) => l.startsWith("client = OpenAI(base_url=")), withUrl.join("\n"));
+  await wb.screenshot("5b-snippets.png");
+  // An untitled document: close it without the save question.
+  await wb.command("View: Revert and Close Editor");
+});
+
+step("Open Logs Dashboard: the requests made, five charts, a request's detail kept when hidden, a new request shown live", "6-logs.png", async () => {
   await wb.command("Faro: Open Logs Dashboard");
   let view = await wb.webviewTitled("Faro: Logs");
   // The endpoint step's request: model tiny-a, status 200.
@@ -292,6 +329,31 @@ step("Open Logs Dashboard: the requests made, five charts, a request's detail ke
   await view.locator("aside.detail dt", { hasText: "Time to first token" }).waitFor();
   assert.match(await view.locator("aside.detail h2").innerText(), /^tiny-a · 200$/);
   await wb.screenshot("6b-logs-after-hide.png");
+  // Live: a request made while the dashboard is visible shows up in its table by itself.
+  const rows = view.locator("tbody tr[data-id]");
+  const before = await rows.count();
+  assert.ok(before < 50, `${before} rows: a new one would not add to the first page`);
+  const client = new OpenAI({ baseURL: `http://127.0.0.1:${endpointPort}/v1`, apiKey: "unused", maxRetries: 0 });
+  await client.chat.completions.create({ model: "tiny-b", messages: [{ role: "user", content: "Live?" }], max_tokens: 3 });
+  await rows.nth(before).waitFor();
+  assert.match(await rows.first().innerText(), /tiny-b/);
+});
+
+step("Show Queue lists the loaded models; Unload Model frees one; Stop Local Endpoint closes the port", "6c-queue.png", async () => {
+  await wb.command("Faro: Show Queue");
+  // tiny-a answered the SDK's request: it is resident, with its slots.
+  const loaded = wb.page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: /tiny-a/ }).first();
+  await loaded.waitFor();
+  assert.match((await loaded.innerText()).replace(/\s+/g, " "), /tiny-a.*\d+\/\d+ slots busy/);
+  await wb.screenshot("6c-queue.png");
+  await wb.page.keyboard.press("Escape");
+  await wb.command("Faro: Unload Model");
+  await wb.pickRow("tiny-a");
+  await wb.waitForToast(/Unloaded tiny-a\./);
+  await wb.command("Faro: Stop Local Endpoint");
+  await wb.waitForToast(/Faro endpoint stopped/);
+  const client = new OpenAI({ baseURL: `http://127.0.0.1:${endpointPort}/v1`, apiKey: "unused", maxRetries: 0 });
+  await assert.rejects(client.models.list(), (e: unknown) => e instanceof OpenAI.APIConnectionError);
 });
 
 step("Download Model from a loopback server: progress, cancel, resume; then the model is in Select Model", "7-download.png", async () => {
@@ -312,7 +374,7 @@ step("Download Model from a loopback server: progress, cancel, resume; then the 
     const progress = await wb.waitForToast(/Faro: downloading/);
     const toast = wb.page.locator(".notifications-toasts .notification-toast", { hasText: /Faro: downloading/ }).first();
     await toast.locator(".notification-list-item-message", { hasText: /of .* \(\d+%\)/ }).waitFor();
-    assert.match((await toast.innerText()).replace(/\s+/g, " "), /\d+(\.\d+)? [KM]?B of \d+(\.\d+)? [KM]?B \(\d+%\)/, progress);
+    assert.match((await toast.innerText()).replace(/\s+/g, " "), /\d+(\.\d+)? [KM]?B of \d+(\.\d+)? [KM]?B \(\d+%\) · \d+(\.\d+)? [KM]?B\/s/, progress);
     await wb.screenshot("7-download-progress.png");
     await toast.locator(".monaco-button", { hasText: "Cancel" }).click();
     await wb.waitForToast(/cancelled\. The partial file is kept/);
@@ -372,6 +434,21 @@ step("Activation time in real VS Code, Faro against a one-command baseline exten
   await wb.screenshot("9-activation.png");
   console.log(`Running Extensions: Faro ${faroShown}, baseline ${baseShown}; difference ${parseInt(faroShown.replace(/\D+/, "")) - parseInt(baseShown.replace(/\D+/, ""))} ms (Startup Performance: ${faro.loadCode + faro.callActivate - base.loadCode - base.callActivate} ms)`);
   for (const line of await activationLog(server!.userDataDir)) console.log(`log: ${line}`);
+});
+
+step("The Get started walkthrough lists its five steps, each with its command", "10-walkthrough.png", async () => {
+  // Running Extensions is a modal editor: Escape closes it.
+  await wb.page.keyboard.press("Escape");
+  await wb.page.locator(".runtime-extensions-editor").waitFor({ state: "detached" });
+  await wb.command("Welcome: Open Walkthrough...");
+  await wb.pickRow("Get started with Faro");
+  const page = wb.page.locator(".gettingStartedContainer");
+  await page.locator("h2", { hasText: "Get started with Faro" }).first().waitFor();
+  const titles = ["Try the demo model", "Add a GGUF model or a cloud provider", "Run a prompt", "Compare two models", "Start the endpoint and call it"];
+  for (const title of titles) await page.locator(".getting-started-step .step-title", { hasText: title }).first().waitFor({ state: "attached" });
+  // The expanded first step shows its button, which runs Faro: Select Model.
+  await page.locator(".getting-started-step.expanded .button-link, .getting-started-step.expanded a", { hasText: "Select Model" }).first().waitFor();
+  await wb.screenshot("10-walkthrough.png");
 });
 
 /**

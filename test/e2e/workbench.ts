@@ -81,6 +81,11 @@ export class Workbench {
     return item.innerText();
   }
 
+  /** The active editor's language as the status bar's language picker names it ("Dotprompt", "Prompt"). */
+  async languageMode(): Promise<string> {
+    return (await this.page.locator('.statusbar [id="status.editor.mode"]').innerText()).trim();
+  }
+
   /** Waits for a notification toast matching `pattern`; returns its text. */
   async waitForToast(pattern: RegExp): Promise<string> {
     const toast = this.page.locator(".notifications-toasts .notification-toast", { hasText: pattern }).first();
