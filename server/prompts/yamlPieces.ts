@@ -12,8 +12,10 @@
  * so there the whole parse is between top-level pairs of the root mapping, as a fresh parse of
  * the rest is before its first pair. What could still carry across a cut is left to the whole
  * parse: anchors, aliases and tags, directives and document markers, tabs and `\r` line breaks,
- * and a key repeated in two pieces (the whole parse reports it). From the first piece with an
- * error on, the rest of the text is parsed as one.
+ * and a key repeated in two pieces (the whole parse reports it). A mapping value (`input`,
+ * `schema`) is cut the same way one indentation deeper. From the first piece with an error on
+ * (a key half typed), the rest of the text is parsed as one, with the headers of the pairs
+ * around that piece in front (see tail()).
  */
 import { Document, isMap, isNode, isPair, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap, YAMLSeq, type Node as YamlNode, type YAMLError } from "yaml";
 import { PieceCache } from "./pieceCache";
@@ -56,9 +58,32 @@ export function parseFrontmatterYaml(source: string): Document.Parsed {
   for (let k = 0; k < starts.length; k++) {
     const at = starts[k]!;
     let piece = pieceFor(source.slice(at, starts[k + 1]));
-    // From a piece that is not clean on, the rest is parsed as one.
+    // From a piece that is not clean on, the rest is parsed as one: from the first piece one
+    // level down that is not clean where there is one (its pairs' headers in front), else from here.
     const rest = piece === false || (!piece.clean && k < starts.length - 1);
-    if (rest) piece = pieces.get(source.slice(at), wholePiece);
+    const end = rest ? tail(source, at, source.slice(at, starts[k + 1])) : null;
+    if (end) {
+      for (const key of end.keys) {
+        if (keys.has(key)) return parseYaml(source);
+        keys.add(key);
+      }
+      for (const pair of end.items) items.push(pair);
+      errors.push(...end.errors);
+      warnings.push(...end.warnings);
+      inPieces++;
+      const root = new YAMLMap();
+      root.items = items;
+      const start = first ? (first.doc.contents as YAMLMap).range![0] : end.range[0];
+      root.range = [start, end.range[1], end.range[2]];
+      const doc = new Document(undefined, { keepSourceTokens: false }) as unknown as Document.Parsed;
+      doc.contents = root as Document.Parsed["contents"];
+      doc.errors = errors;
+      doc.warnings = warnings;
+      doc.range = [first ? first.doc.range[0] : end.docRange[0], end.docRange[1], end.docRange[2]];
+      return doc;
+    }
+    // Not remembered: typing changes it on every keystroke, and a whole document a keystroke is garbage the collector must trace.
+    if (rest) piece = wholePiece(source.slice(at));
     if (piece === false) return parseYaml(source);
     const map = piece.doc.contents;
     if (!isMap(map) || map.flow || !map.range) return parseYaml(source);
@@ -131,17 +156,12 @@ function pieceOf(doc: Document.Parsed): YamlPiece {
   return { doc, clean, keys, placed: new Map() };
 }
 
-/** A pair whose key stands alone on its first line (`input:`), its value a block mapping on the lines after. */
-const HEADER = /^( *)[A-Za-z0-9_$][^\n:#]*: *\n/;
-
 /**
- * A piece that is one pair with a block mapping as its value (`input:` and its fields), built
- * from the pieces of that mapping, cut as the top level is, one indentation deeper (the same
- * reasoning holds there: the mapping's lines are all indented at least as its keys, so a line
- * at their indentation ends whatever a clean piece before it held). Null when the piece is
- * not such a pair (it is parsed whole); false when a piece of the mapping is not clean.
+ * A piece that is one pair whose key stands alone on its first line, taken apart: where the
+ * lines of its value start (`from`) and where the pieces of that block mapping start (cut at
+ * lines holding a key at the mapping's indentation); null when the piece is not such a pair.
  */
-function assemble(text: string): Document.Parsed | null | false {
+function split(text: string): { from: number; starts: number[] } | null {
   const m = HEADER.exec(text);
   if (!m || text.length < 128) return null;
   const indent = m[1]!.length;
@@ -167,7 +187,128 @@ function assemble(text: string): Document.Parsed | null | false {
     }
     i = end + 1;
   }
-  if (starts.length === 0) return null;
+  return starts.length === 0 ? null : { from, starts };
+}
+
+interface Tail {
+  /** Top-level pairs from the piece at `at` on, at their offsets. */
+  items: Pair[];
+  keys: string[];
+  errors: YAMLError[];
+  warnings: YAMLError[];
+  /** The root mapping's range from the piece on, and the document's. */
+  range: [number, number, number];
+  docRange: [number, number, number];
+}
+
+/**
+ * The top-level piece at `at` is not clean: its pairs are found from the first piece of its
+ * value (or of theirs, further down) that is not clean, parsed with the text after it to the
+ * end of the frontmatter and the headers of the pairs around it in front (`input:\n  schema:\n`
+ * then the broken field and everything after). Those lines put the parser where the whole
+ * parse is at that line: inside the same mappings at the same indentations, after clean pieces
+ * that leave nothing open. The clean pieces before it at each level are the remembered ones.
+ * Null where the piece does not take apart so (then the rest is parsed whole from `at`).
+ */
+function tail(source: string, at: number, text: string): Tail | null {
+  interface Level {
+    /** The header's key, at its offset. */
+    key: YamlNode;
+    name: string;
+    header: string;
+    /** The clean pairs of its value before the piece that is not, at their offsets. */
+    clean: Pair[];
+    names: Set<string>;
+  }
+  const levels: Level[] = [];
+  let t = text;
+  let off = at;
+  for (;;) {
+    const sp = split(t);
+    if (!sp) break;
+    const head = pieces.get(t.slice(0, sp.from), wholePiece);
+    const headMap = head.doc.contents;
+    if (!head.clean || !isMap(headMap) || headMap.items.length !== 1) break;
+    const headKey = (headMap.items[0] as Pair).key;
+    if (!isScalar(headKey)) break;
+    const clean: Pair[] = [];
+    const names = new Set<string>();
+    let bad = -1;
+    for (let k = 0; k < sp.starts.length && bad < 0; k++) {
+      const piece = pieceFor(t.slice(sp.starts[k], sp.starts[k + 1]));
+      if (piece === false || !piece.clean || !isMap(piece.doc.contents)) {
+        bad = k;
+        break;
+      }
+      for (const key of piece.keys) {
+        if (names.has(key)) return null;
+        names.add(key);
+      }
+      for (const pair of placed(piece, off + sp.starts[k]!)) clean.push(pair);
+    }
+    if (bad < 0) break;
+    levels.push({ key: moved(headKey as YamlNode, off), name: String(headKey.value), header: t.slice(0, sp.from), clean, names });
+    off += sp.starts[bad]!;
+    t = t.slice(sp.starts[bad], sp.starts[bad + 1]);
+  }
+  if (levels.length === 0) return null;
+  const headers = levels.map((l) => l.header).join("");
+  const skeleton = parseYaml(headers + source.slice(off));
+  // Skeleton offsets after the headers are `by` away from the source's.
+  const by = off - headers.length;
+  for (const e of [...skeleton.errors, ...skeleton.warnings]) if (e.pos[0] < headers.length) return null;
+  const maps: YAMLMap[] = [];
+  let node: unknown = skeleton.contents;
+  for (const level of levels) {
+    if (!isMap(node) || node.flow || !node.range || node.items.length === 0) return null;
+    const firstKey = (node.items[0] as Pair).key;
+    if (!isScalar(firstKey) || String(firstKey.value) !== level.name) return null;
+    maps.push(node);
+    node = (node.items[0] as Pair).value;
+  }
+  if (!isMap(node) || node.flow || !node.range || node.items.length === 0 || node.range[0] < headers.length) return null;
+  const names = (list: readonly unknown[]) => list.map((p) => (isPair(p) && isScalar(p.key) ? String(p.key.value) : String((p as Pair).key)));
+  // From the deepest level up: each header's value is its clean pairs and what the skeleton found after them.
+  let inner: YAMLMap = node;
+  let value: YAMLMap | null = null;
+  for (let c = levels.length - 1; c >= 0; c--) {
+    const level = levels[c]!;
+    const after: Pair[] = value ? [new Pair(levels[c + 1]!.key, value), ...(inner.items.slice(1) as Pair[]).map((p) => moved(p, by))] : (inner.items as Pair[]).map((p) => moved(p, by));
+    const afterNames = value ? [levels[c + 1]!.name, ...names(inner.items.slice(1))] : names(inner.items);
+    for (const n of afterNames) if (level.names.has(n)) return null;
+    const map = new YAMLMap(inner.schema);
+    map.items = [...level.clean, ...after];
+    const start = level.clean.length ? level.clean[0]!.key as YamlNode : after[0]!.key as YamlNode;
+    map.range = [start.range![0], inner.range![1] + by, inner.range![2] + by];
+    value = map;
+    inner = maps[c]!;
+  }
+  const root = maps[0]!;
+  const rest = (root.items.slice(1) as Pair[]).map((p) => moved(p, by));
+  return {
+    items: [new Pair(levels[0]!.key, value!), ...rest],
+    keys: [levels[0]!.name, ...names(root.items.slice(1))],
+    errors: skeleton.errors.map((e) => movedError(e, by)),
+    warnings: skeleton.warnings.map((e) => movedError(e, by)),
+    range: [levels[0]!.key.range![0], root.range![1] + by, root.range![2] + by],
+    docRange: [levels[0]!.key.range![0], skeleton.range[1] + by, skeleton.range[2] + by],
+  };
+}
+
+/** A pair whose key stands alone on its first line (`input:`), its value a block mapping on the lines after. */
+const HEADER = /^( *)[A-Za-z0-9_$][^\n:#]*: *\n/;
+
+/**
+ * A piece that is one pair with a block mapping as its value (`input:` and its fields), built
+ * from the pieces of that mapping, cut as the top level is, one indentation deeper (the same
+ * reasoning holds there: the mapping's lines are all indented at least as its keys, so a line
+ * at their indentation ends whatever a clean piece before it held). Null when the piece is
+ * not such a pair (it is parsed whole); false when a piece of the mapping is not clean.
+ */
+function assemble(text: string): Document.Parsed | null | false {
+  const sp = split(text);
+  if (!sp) return null;
+  const { from, starts } = sp;
   const head = pieces.get(text.slice(0, from), wholePiece);
   const headMap = head.doc.contents;
   if (!head.clean || !isMap(headMap) || headMap.items.length !== 1) return null;
