@@ -16,7 +16,10 @@ class Counter {
   readonly values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
   add(labels: Labels, n: number): void {
-    const k = key(labels);
+    this.addAt(key(labels), n);
+  }
+  /** `k`: the series' label text, key(labels). */
+  addAt(k: string, n: number): void {
     this.values.set(k, (this.values.get(k) ?? 0) + n);
   }
   render(out: string[]): void {
@@ -29,7 +32,10 @@ class Histogram {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number; labels: Labels }>();
   constructor(readonly name: string, readonly help: string) {}
   observe(labels: Labels, seconds: number): void {
-    const k = key(labels);
+    this.observeAt(key(labels), labels, seconds);
+  }
+  /** `k`: key(labels). */
+  observeAt(k: string, labels: Labels, seconds: number): void {
     let s = this.series.get(k);
     if (!s) this.series.set(k, (s = { counts: new Array<number>(DURATION_BUCKETS_S.length).fill(0), sum: 0, count: 0, labels }));
     for (let i = 0; i < DURATION_BUCKETS_S.length; i++) if (seconds <= DURATION_BUCKETS_S[i]!) s.counts[i]! += 1;
@@ -56,6 +62,18 @@ function num(v: number): string {
   return Number.isFinite(v) ? String(v) : v > 0 ? "+Inf" : v < 0 ? "-Inf" : "NaN";
 }
 
+/** Label texts of one (route, model, provider); `requests` by status class (2 for 2xx). */
+interface SeriesKeys {
+  labels: Labels;
+  requests: string[];
+  duration: string;
+  modelProvider: string;
+  promptTokens: string;
+  completionTokens: string;
+}
+/** Cached label sets kept at most (the caps allow more combinations than a real workload has). */
+const MAX_KEY_SETS = 10_000;
+
 export interface EngineGauges {
   loaded: string[];
   active: number;
@@ -78,18 +96,43 @@ export class Metrics {
   private readonly cost = new Counter("faro_cost_usd_total", "Cost in US dollars of requests with a known price.");
   private readonly cache = new Counter("faro_cache_requests_total", "Response cache lookups by result (hit, miss, refresh).");
   private readonly seen = { route: new Set<string>(), model: new Set<string>() };
+  private readonly keys = new Map<string, SeriesKeys>();
 
   observe(row: RequestRow): void {
     const model = this.capped("model", row.model ?? "");
     const provider = row.provider ?? "";
-    const labels = { route: this.capped("route", row.route), model, provider };
-    this.requests.add({ ...labels, status_class: `${Math.floor(row.status / 100)}xx` }, 1);
-    this.duration.observe(labels, row.latencyMs / 1000);
-    if (row.ttftMs !== null) this.ttft.observe({ model, provider }, row.ttftMs / 1000);
-    if (row.promptTokens) this.tokens.add({ model, provider, type: "prompt" }, row.promptTokens);
-    if (row.completionTokens) this.tokens.add({ model, provider, type: "completion" }, row.completionTokens);
-    if (row.costUsd) this.cost.add({ model, provider }, row.costUsd);
+    const route = this.capped("route", row.route);
+    const k = this.seriesKeys(route, model, provider);
+    const statusClass = Math.floor(row.status / 100);
+    this.requests.addAt((k.requests[statusClass] ??= key({ ...k.labels, status_class: `${statusClass}xx` })), 1);
+    this.duration.observeAt(k.duration, k.labels, row.latencyMs / 1000);
+    if (row.ttftMs !== null) this.ttft.observeAt(k.modelProvider, { model, provider }, row.ttftMs / 1000);
+    if (row.promptTokens) this.tokens.addAt(k.promptTokens, row.promptTokens);
+    if (row.completionTokens) this.tokens.addAt(k.completionTokens, row.completionTokens);
+    if (row.costUsd) this.cost.addAt(k.modelProvider, row.costUsd);
     if (row.cacheStatus) this.cache.add({ status: row.cacheStatus }, 1);
+  }
+
+  /**
+   * The label texts of a (route, model, provider), built once: escaping and joining labels for
+   * every series on every request was most of what counting a request cost. Bounded by the caps.
+   */
+  private seriesKeys(route: string, model: string, provider: string): SeriesKeys {
+    const id = `${route}\u0000${model}\u0000${provider}`;
+    let k = this.keys.get(id);
+    if (k) return k;
+    if (this.keys.size >= MAX_KEY_SETS) this.keys.clear();
+    const labels = { route, model, provider };
+    k = {
+      labels,
+      requests: [],
+      duration: key(labels),
+      modelProvider: key({ model, provider }),
+      promptTokens: key({ model, provider, type: "prompt" }),
+      completionTokens: key({ model, provider, type: "completion" }),
+    };
+    this.keys.set(id, k);
+    return k;
   }
 
   /** Past the cap, new values are counted as "other". */
