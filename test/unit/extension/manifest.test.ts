@@ -70,3 +70,15 @@ test("commands: all in the Faro category, each activates Faro, and menus and the
     if (step.media.markdown) assert.ok(existsSync(step.media.markdown), step.media.markdown);
   }
 });
+
+test("the palette has every command issue 7 names, under 'Faro:'", () => {
+  const titles = new Set(c.commands.map((x) => `${x.category}: ${x.title}`));
+  const named = [
+    "Select Model", "Start Local Endpoint", "Stop Local Endpoint", "Copy Endpoint URL", "Show Endpoint Snippets",
+    "Run Prompt", "Compare Models", "Compare Prompt Versions", "Show Prompt History",
+    "Add Provider / Set API Key", "Remove Provider API Key", "Download Model",
+    "Show Queue", "Unload Model", "Open Logs Dashboard", "Show Output",
+  ];
+  for (const title of named) assert.ok(titles.has(`Faro: ${title}`), `Faro: ${title}`);
+});
+
