@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { randomUUID } from "node:crypto";
 import { FaroError } from "../errors";
 import type { Logger } from "../logger";
 import { openRecord, type RequestRecord } from "../gateway/requestRecord";
@@ -15,6 +14,7 @@ import type { KeyAdmission } from "../gateway/virtualKeys/admission";
 import { CLIENT_CLOSED_STATUS } from "./clientGone";
 import { toErrorResponse } from "./errors";
 import { checkApiKey, checkHostAndOrigin, isLoopbackHost } from "./guard";
+import { requestId } from "./requestId";
 import { sendJson } from "./respond";
 import type { Match, Router } from "./router";
 import { endSseWithError } from "./sse";
@@ -106,7 +106,7 @@ export class HttpEndpoint {
     } catch (err) {
       routeError = err;
     }
-    const id = `${match?.route.idPrefix ?? "req-"}${randomUUID().replaceAll("-", "")}`;
+    const id = requestId(match?.route.idPrefix ?? "req-");
     const record: RequestRecord = { ...openRecord(id, `${method} ${url.pathname}`), startedAt };
     const baseHeaders: Record<string, string> = { "x-request-id": id };
     const controller = new AbortController();
