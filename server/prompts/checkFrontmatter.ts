@@ -4,6 +4,7 @@
  */
 import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
 import type { ModelInfo } from "../protocol";
+import { familyOf, PROVIDER_IDS } from "../gateway/targets";
 import { nodeSpan, topPair, type Frontmatter } from "./document";
 import { CONFIG_KEYS, FARO_KEYS, INPUT_KEYS, nearest, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "./keys";
 import type { Problem, Severity } from "./problems";
@@ -62,7 +63,7 @@ export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] |
       if (isScalar(item) && typeof item.value === "string") checkModel(item.value, item as YamlNode, models, defaultModel, push);
     }
   }
-  facts.maxOutputTokens = checkConfig(fm, facts.resolvedModel, push);
+  facts.maxOutputTokens = checkConfig(fm, facts.resolvedModel, cloudProvider(facts.model === "default" ? defaultModel : facts.model), push);
   checkSubKeys(topPair(fm, "input")?.value, "input", INPUT_KEYS, push);
   checkSubKeys(topPair(fm, "output")?.value, "output", OUTPUT_KEYS, push);
   checkTools(fm, out);
@@ -80,9 +81,22 @@ function didYouMean(suggestions: readonly string[]): string {
   return suggestions[0] ? ` Did you mean '${suggestions[0]}'?` : "";
 }
 
+/**
+ * The cloud provider a `provider/model` id names (the gateway sends it to that provider's API,
+ * whatever the local catalog holds), or null for a local id. `local/x` is the local model x.
+ */
+export function cloudProvider(id: string | null): string | null {
+  const slash = id?.indexOf("/") ?? -1;
+  if (!id || slash <= 0 || slash === id.length - 1) return null;
+  const provider = id.slice(0, slash);
+  return provider !== "local" && familyOf(provider) !== null ? provider : null;
+}
+
 function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | null, defaultModel: string | null, push: Push): ModelInfo | null {
   if (!models) return null; // the catalog is not known yet: no verdict rather than a wrong one
-  const wanted = id === "default" ? defaultModel : id;
+  let wanted = id === "default" ? defaultModel : id;
+  if (cloudProvider(wanted)) return null; // a cloud model: its provider's catalog is not Faro's to check
+  if (wanted?.startsWith("local/")) wanted = wanted.slice("local/".length);
   const found = models.find((m) => m.id === wanted) ?? null;
   if (found) return found;
   if (id === "default") {
@@ -92,11 +106,21 @@ function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | n
   const ids = models.map((m) => m.id);
   const suggestions = nearest(id, ids);
   const list = ids.length ? ` Available: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}.` : " No models are available.";
-  push(node, "error", "model-unknown", `Model '${id}' is not available.${list}`, { suggestions: suggestions.length ? suggestions : ids.slice(0, 3).concat("default") });
+  const slash = id.indexOf("/");
+  const prefix = slash > 0 ? id.slice(0, slash) : null;
+  const providers = prefix && prefix !== "local" ? ` '${prefix}' is not a provider Faro knows (${PROVIDER_IDS.join(", ")}).` : "";
+  push(node, "error", "model-unknown", `Model '${id}' is not available.${providers}${list}`, { suggestions: suggestions.length ? suggestions : ids.slice(0, 3).concat("default") });
   return null;
 }
 
-function checkConfig(fm: Frontmatter, model: ModelInfo | null, push: Push): number | null {
+/** Config values a provider's API takes in a narrower range than the key's own (Anthropic: temperature 0 to 1). */
+const PROVIDER_RANGES: Record<string, Record<string, { min: number; max: number }>> = {
+  anthropic: { temperature: { min: 0, max: 1 } },
+};
+
+function checkConfig(fm: Frontmatter, model: ModelInfo | null, provider: string | null, push: Push): number | null {
+  const family = provider ? familyOf(provider) : null;
+  const narrower = family ? PROVIDER_RANGES[family] : undefined;
   const config = topPair(fm, "config")?.value;
   if (!isMap(config)) return null;
   let maxOutputTokens: number | null = null;
@@ -109,6 +133,11 @@ function checkConfig(fm: Frontmatter, model: ModelInfo | null, push: Push): numb
       continue;
     }
     if (!checkValue(key, spec, pair, push)) continue;
+    const range = narrower?.[key];
+    if (range && isScalar(pair.value) && typeof pair.value.value === "number" && (pair.value.value < range.min || pair.value.value > range.max)) {
+      push(pair.value, "error", "config-range", `'${key}' must be from ${range.min} to ${range.max} for ${provider} models, not ${pair.value.value}.`);
+      continue;
+    }
     if (key === "maxOutputTokens" && isScalar(pair.value)) {
       maxOutputTokens = Number(pair.value.value);
       const ctx = model?.faro.context_length;
