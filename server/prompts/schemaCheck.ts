@@ -154,6 +154,17 @@ function checkJsonSchema(fm: Frontmatter, node: YamlNode, error: Report): Declar
       if (isMap(props) && !names.includes(n)) error(r as YamlNode, "schema-invalid", `'required' names '${n}', which is not in 'properties'.`);
     }
   }
+  // Nested schemas: each property's (a mapping, or true/false), and an array's items.
+  if (isMap(props)) {
+    for (const p of props.items as Pair<YamlNode, YamlNode | null>[]) {
+      if (isMap(p.value)) checkJsonSchema(fm, p.value, error);
+      else if (!(isScalar(p.value) && typeof p.value.value === "boolean")) {
+        error(p.value ?? p.key, "schema-invalid", `JSON Schema property '${isScalar(p.key) ? String(p.key.value) : "?"}' must be a schema mapping (e.g. {type: string}), not ${isScalar(p.value) ? JSON.stringify(p.value.value) : "a list"}.`);
+      }
+    }
+  }
+  const items = mapValue(node, "items");
+  if (isMap(items)) checkJsonSchema(fm, items, error);
   if (!isMap(props)) return null;
   return (props.items as Pair<YamlNode, YamlNode | null>[]).flatMap((p) => {
     const span = nodeSpan(fm, p.key);
