@@ -31,6 +31,8 @@ interface YamlPiece {
   clean: boolean;
   /** Its top-level keys, as the duplicate-key check compares them. */
   keys: string[];
+  /** The offset its ranges count from (where it was first built: its pairs serve there as they are). */
+  base: number;
   /** Its pairs moved to where the piece was in recent parses (read-only), by offset. */
   placed: Map<number, Pair[]>;
 }
@@ -57,7 +59,7 @@ export function parseFrontmatterYaml(source: string): Document.Parsed {
   let lastOffset = 0;
   for (let k = 0; k < starts.length; k++) {
     const at = starts[k]!;
-    let piece = pieceFor(source.slice(at, starts[k + 1]));
+    let piece = pieceFor(source.slice(at, starts[k + 1]), at);
     // From a piece that is not clean on, the rest is parsed as one: from the first piece one
     // level down that is not clean where there is one (its pairs' headers in front), else from here.
     const rest = piece === false || (!piece.clean && k < starts.length - 1);
@@ -73,13 +75,13 @@ export function parseFrontmatterYaml(source: string): Document.Parsed {
       inPieces++;
       const root = new YAMLMap();
       root.items = items;
-      const start = first ? (first.doc.contents as YAMLMap).range![0] : end.range[0];
+      const start = first ? rangeAt(first, (first.doc.contents as YAMLMap).range!, 0)[0] : end.range[0];
       root.range = [start, end.range[1], end.range[2]];
       const doc = new Document(undefined, { keepSourceTokens: false }) as unknown as Document.Parsed;
       doc.contents = root as Document.Parsed["contents"];
       doc.errors = errors;
       doc.warnings = warnings;
-      doc.range = [first ? first.doc.range[0] : end.docRange[0], end.docRange[1], end.docRange[2]];
+      doc.range = [first ? rangeAt(first, first.doc.range, 0)[0] : end.docRange[0], end.docRange[1], end.docRange[2]];
       return doc;
     }
     // Not remembered: typing changes it on every keystroke, and a whole document a keystroke is garbage the collector must trace.
@@ -92,8 +94,8 @@ export function parseFrontmatterYaml(source: string): Document.Parsed {
       keys.add(key);
     }
     for (const pair of placed(piece, at)) items.push(pair);
-    for (const e of piece.doc.errors) errors.push(movedError(e, at));
-    for (const w of piece.doc.warnings) warnings.push(movedError(w, at));
+    for (const e of piece.doc.errors) errors.push(movedError(e, at - piece.base));
+    for (const w of piece.doc.warnings) warnings.push(movedError(w, at - piece.base));
     first ??= piece;
     last = piece;
     lastOffset = at;
@@ -102,18 +104,26 @@ export function parseFrontmatterYaml(source: string): Document.Parsed {
   inPieces++;
   const root = new YAMLMap();
   root.items = items;
-  root.range = around((first!.doc.contents as YAMLMap).range!, (last!.doc.contents as YAMLMap).range!, lastOffset);
+  root.range = around(rangeAt(first!, (first!.doc.contents as YAMLMap).range!, 0), rangeAt(last!, (last!.doc.contents as YAMLMap).range!, lastOffset));
   const doc = new Document(undefined, { keepSourceTokens: false }) as unknown as Document.Parsed;
   doc.contents = root as Document.Parsed["contents"];
   doc.errors = errors;
   doc.warnings = warnings;
-  doc.range = around(first!.doc.range, last!.doc.range, lastOffset);
+  doc.range = around(rangeAt(first!, first!.doc.range, 0), rangeAt(last!, last!.doc.range, lastOffset));
   return doc;
 }
 
-/** From the start of the first piece's range to the end of the last one's (at `lastOffset`). */
-function around(first: [number, number, number], last: [number, number, number], lastOffset: number): [number, number, number] {
-  return [first[0], last[1] + lastOffset, last[2] + lastOffset];
+type Range3 = [number, number, number];
+
+/** A range of `piece`'s as it lies with the piece at `at`. */
+function rangeAt(piece: YamlPiece, r: Range3, at: number): Range3 {
+  const d = at - piece.base;
+  return [r[0] + d, r[1] + d, r[2] + d];
+}
+
+/** From the start of the first range to the end of the last one. */
+function around(first: Range3, last: Range3): Range3 {
+  return [first[0], last[1], last[2]];
 }
 
 /** Offsets where pieces start (the first is 0); null when the text is parsed whole. */
@@ -137,23 +147,24 @@ function cuts(source: string): number[] | null {
  * The piece for `text`, or false when a piece of its mapping one level down is not clean (then
  * it is not parsed whole here: the caller parses more at once).
  */
-function pieceFor(text: string): YamlPiece | false {
+function pieceFor(text: string, at: number): YamlPiece | false {
   const hit = pieces.peek(text);
   if (hit) return hit;
-  const built = assemble(text);
+  // Built where it lies: its pairs serve this parse without a copy.
+  const built = assemble(text, at);
   if (built === false) return false;
-  return pieces.get(text, () => pieceOf(built ?? parseYaml(text)));
+  return pieces.get(text, () => (built ? pieceOf(built, at) : pieceOf(parseYaml(text), 0)));
 }
 
 function wholePiece(text: string): YamlPiece {
-  return pieceOf(parseYaml(text));
+  return pieceOf(parseYaml(text), 0);
 }
 
-function pieceOf(doc: Document.Parsed): YamlPiece {
+function pieceOf(doc: Document.Parsed, base: number): YamlPiece {
   const map = doc.contents;
   const keys = isMap(map) ? map.items.map((p) => (isNode(p.key) && "value" in p.key ? String(p.key.value) : String(p.key))) : [];
   const clean = isMap(map) && !map.flow && doc.errors.length === 0 && doc.warnings.length === 0;
-  return { doc, clean, keys, placed: new Map() };
+  return { doc, clean, keys, base, placed: new Map() };
 }
 
 /**
@@ -235,7 +246,7 @@ function tail(source: string, at: number, text: string): Tail | null {
     const names = new Set<string>();
     let bad = -1;
     for (let k = 0; k < sp.starts.length && bad < 0; k++) {
-      const piece = pieceFor(t.slice(sp.starts[k], sp.starts[k + 1]));
+      const piece = pieceFor(t.slice(sp.starts[k], sp.starts[k + 1]), off + sp.starts[k]!);
       if (piece === false || !piece.clean || !isMap(piece.doc.contents)) {
         bad = k;
         break;
@@ -305,7 +316,7 @@ const HEADER = /^( *)[A-Za-z0-9_$][^\n:#]*: *\n/;
  * at their indentation ends whatever a clean piece before it held). Null when the piece is
  * not such a pair (it is parsed whole); false when a piece of the mapping is not clean.
  */
-function assemble(text: string): Document.Parsed | null | false {
+function assemble(text: string, base: number): Document.Parsed | null | false {
   const sp = split(text);
   if (!sp) return null;
   const { from, starts } = sp;
@@ -317,9 +328,10 @@ function assemble(text: string): Document.Parsed | null | false {
   let first: YamlPiece | null = null;
   let last: YamlPiece | null = null;
   let lastOffset = 0;
+  // Ranges count from `base`: the piece is built where it lies in the text being parsed.
   for (let k = 0; k < starts.length; k++) {
-    const at = starts[k]!;
-    const piece = pieceFor(text.slice(at, starts[k + 1]));
+    const at = base + starts[k]!;
+    const piece = pieceFor(text.slice(starts[k], starts[k + 1]), at);
     if (piece === false || !piece.clean) return false;
     if (!isMap(piece.doc.contents) || !piece.doc.contents.range) return null;
     for (const key of piece.keys) {
@@ -331,13 +343,13 @@ function assemble(text: string): Document.Parsed | null | false {
     last = piece;
     lastOffset = at;
   }
-  value.range = around([starts[0]! + (first!.doc.contents as YAMLMap).range![0], 0, 0], (last!.doc.contents as YAMLMap).range!, lastOffset);
+  value.range = around(rangeAt(first!, (first!.doc.contents as YAMLMap).range!, base + starts[0]!), rangeAt(last!, (last!.doc.contents as YAMLMap).range!, lastOffset));
   const root = new YAMLMap();
-  root.items = [new Pair((headMap.items[0] as Pair).key, value)];
-  root.range = [headMap.range![0], value.range[1], value.range[2]];
+  root.items = [new Pair(moved((headMap.items[0] as Pair).key, base), value)];
+  root.range = [headMap.range![0] + base, value.range[1], value.range[2]];
   const doc = new Document(undefined, { keepSourceTokens: false }) as unknown as Document.Parsed;
   doc.contents = root as Document.Parsed["contents"];
-  doc.range = around(head.doc.range, last!.doc.range, lastOffset);
+  doc.range = around(rangeAt(head, head.doc.range, base), rangeAt(last!, last!.doc.range, lastOffset));
   return doc;
 }
 
@@ -345,7 +357,8 @@ function placed(piece: YamlPiece, at: number): Pair[] {
   let pairs = piece.placed.get(at);
   if (!pairs) {
     const map = piece.doc.contents as YAMLMap;
-    pairs = at === 0 ? (map.items as Pair[]) : map.items.map((p) => moved(p as Pair, at));
+    const by = at - piece.base;
+    pairs = by === 0 ? (map.items as Pair[]) : map.items.map((p) => moved(p as Pair, by));
     if (piece.placed.size >= 8) piece.placed.clear();
     piece.placed.set(at, pairs);
   }
