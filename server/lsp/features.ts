@@ -100,7 +100,10 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
       complete(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, partials: () => ws.partialNames(textDocument.uri) }),
     ),
   );
-  connection.onHover(({ textDocument, position }) => withAnalysis(textDocument.uri, null, (a) => hover(a, a.doc.lines.offsetAt(position), models)));
+  const price = (provider: string, model: string) => backend()?.gateway.prices.find(provider, model) ?? null;
+  connection.onHover(({ textDocument, position }) =>
+    withAnalysis(textDocument.uri, null, (a) => hover(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, price })),
+  );
   connection.onDocumentSymbol(({ textDocument }) => withAnalysis(textDocument.uri, [], documentSymbols));
   connection.onFoldingRanges(({ textDocument }) => withAnalysis(textDocument.uri, [], foldingRanges));
   connection.onCodeLens(({ textDocument }) => withAnalysis(textDocument.uri, [], (a) => codeLenses(textDocument.uri, a)));

@@ -8,6 +8,8 @@ import { MarkupKind, type Hover } from "vscode-languageserver/node";
 import type { PromptAnalysis } from "../prompts/check";
 import { nodeSpan, type Frontmatter } from "../prompts/document";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
+import { cloudProvider } from "../prompts/checkFrontmatter";
+import type { Price } from "../gateway/pricing/priceTable";
 import type { ModelInfo } from "../protocol";
 import { rangeOf } from "./convert";
 import { modelMarkdown } from "./modelText";
@@ -15,6 +17,8 @@ import { modelMarkdown } from "./modelText";
 export interface HoverContext {
   models: readonly ModelInfo[] | null;
   defaultModel: string | null;
+  /** A cloud model's price (USD per million tokens), null when the table does not have it. */
+  price?: (provider: string, model: string) => Price | null;
 }
 
 const inside = (s: { start: number; end: number }, offset: number) => offset >= s.start && offset <= s.end;
@@ -62,8 +66,15 @@ function variableText(name: string, type: string, optional: boolean, description
 }
 
 function modelHover(id: string, ctx: HoverContext): string {
-  if (!ctx.models) return `**${id}**: the model list is still loading.`;
   const wanted = id === "default" ? ctx.defaultModel : id;
+  const provider = cloudProvider(wanted);
+  if (wanted && provider) {
+    const model = wanted.slice(provider.length + 1);
+    const price = ctx.price?.(provider, model) ?? null;
+    const cost = price ? `Price: $${price.input} input · $${price.output} output per million tokens` : "Price: not in Faro's price table (add it under `prices` in config.json)";
+    return `${id === "default" ? "`default` is now " : ""}**${wanted}** — ${provider} model, sent to ${provider}'s API through Faro's gateway (needs its key)\n\n${cost}`;
+  }
+  if (!ctx.models) return `**${id}**: the model list is still loading.`;
   const m = ctx.models.find((x) => x.id === wanted);
   if (!m) return `**${id}**: not available.`;
   return id === "default" ? `\`default\` is now **${m.id}**\n\n${modelMarkdown(m)}` : modelMarkdown(m);
