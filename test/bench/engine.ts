@@ -179,11 +179,13 @@ async function main() {
     await batchedServer.stop();
   }
 
-  console.log("\n1. single stream (tokens/s)\n");
-  console.log("| node-llama-cpp direct | Faro HTTP stream | ratio |\n|---|---|---|");
-  const d1 = median(raw.get(1)!.map(tps));
-  const f1 = median(batched.results.get(1)!.map(tps));
-  console.log(`| ${d1.toFixed(1)} | ${f1.toFixed(1)} | ${((f1 / d1) * 100).toFixed(1)}% |`);
+  if (raw.has(1)) {
+    console.log("\n1. single stream (tokens/s)\n");
+    console.log("| node-llama-cpp direct | Faro HTTP stream | ratio |\n|---|---|---|");
+    const d1 = median(raw.get(1)!.map(tps));
+    const f1 = median(batched.results.get(1)!.map(tps));
+    console.log(`| ${d1.toFixed(1)} | ${f1.toFixed(1)} | ${((f1 / d1) * 100).toFixed(1)}% |`);
+  }
 
   console.log("\n2. aggregate tokens/s by concurrent streams\n");
   console.log("| streams | node-llama-cpp N sequences | Faro batched (8 slots) | Faro / raw | Faro sequences per decode batch | one-at-a-time (1 slot) | batched / one-at-a-time |\n|---|---|---|---|---|---|---|");
