@@ -77,6 +77,9 @@ export function analyzePrompt(text: string, ctx: CheckContext): PromptAnalysis {
   const facts = report?.facts ?? { model: null, resolvedModel: null, maxOutputTokens: null };
   const declared = report?.declared ?? null;
   const defaults = report?.defaults ?? {};
-  const template = checkTemplate(doc, declared, new Set(Object.keys(defaults)), report?.schemaDeclared ?? false, ctx.partial, problems);
+  // A frontmatter that does not parse may well declare the variables: no verdict on them until
+  // it parses (else every variable of the body would flash 'not declared' while a key is typed).
+  const schemaDeclared = report?.schemaDeclared ?? Boolean(fm?.hasErrors);
+  const template = checkTemplate(doc, declared, new Set(Object.keys(defaults)), schemaDeclared, ctx.partial, problems);
   return { doc, problems, declared, frontmatter: facts, template, defaults };
 }

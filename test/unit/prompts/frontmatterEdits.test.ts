@@ -154,3 +154,20 @@ test("a partial file is read again when it changes on disk, and its lookup sees 
   rmSync(partial);
   assert.deepEqual(analyzePrompt(text, ctx).problems.map((p) => p.code), ["partial-unresolved", "variable-unused", "variable-unused"]);
 });
+
+test("while the frontmatter does not parse, the body's variables get no verdict (no flash of 'not declared' per keystroke)", () => {
+  const ctx: CheckContext = { models, defaultModel: "demo", partial: (n) => (n === "policy" ? "Refunds within 30 days.\n" : null) };
+  const codes = (text: string) => analyzePrompt(text, ctx).problems.map((p) => [p.code, text.slice(p.start, p.end)]);
+  const body = "Hello {{name}}, about {{topic}}\n";
+  // Half a key typed in input.schema: only the YAML error.
+  assert.deepEqual(codes(`---\nmodel: demo\ninput:\n  schema:\n    name: string\n    to\n---\n${body}`).map(([c]) => c), ["yaml-syntax"]);
+  // Once it parses, the verdicts are back.
+  assert.deepEqual(codes(`---\nmodel: demo\ninput:\n  schema:\n    name: string\n    topic: string\n---\n${body}`), []);
+  assert.deepEqual(codes(`---\nmodel: demo\ninput:\n  schema:\n    name: string\n---\n${body}`), [["variable-undeclared", "topic"]]);
+  // No frontmatter at all: the hint to declare them stays.
+  assert.deepEqual(codes(body), [["variable-undeclared", "name"], ["variable-undeclared", "topic"]]);
+  // The bench's broken keystrokes publish one diagnostic, not one per variable of the body.
+  const broken = typingFrontmatterKeys(frontmatterBenchDocument(), 120).map((k) => analyzePrompt(k.text, ctx)).filter((a) => a.doc.frontmatter?.hasErrors);
+  assert.ok(broken.length > 10);
+  for (const a of broken) assert.deepEqual(a.problems.map((p) => p.code), ["yaml-syntax"]);
+});
