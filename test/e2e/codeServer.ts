@@ -71,6 +71,10 @@ export interface CodeServer {
   url: string;
   port: number;
   userDataDir: string;
+  /** Where the VSIX was installed (the backend runs from there). */
+  extensionsDir: string;
+  /** The Node code-server (and so its extension host) runs on. */
+  node: string;
   proc: ChildProcess;
   log: () => string;
   stop(): Promise<void>;
@@ -96,7 +100,7 @@ export async function startCodeServer(opts: { vsix: string; extraVsix?: string[]
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, proc, () => log);
   return {
-    url, port, userDataDir, proc,
+    url, port, userDataDir, extensionsDir, node, proc,
     log: () => log,
     async stop() {
       if (proc.exitCode !== null) return;

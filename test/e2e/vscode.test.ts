@@ -7,15 +7,16 @@
  * (palette and status bar), Run Prompt, Compare (columns, hiding, winner, keyboard, export), the
  * endpoint (the openai SDK, Copy URL, snippets), the Logs dashboard (live), the queue, Unload
  * Model, Stop Endpoint, Download Model, a window reload, activation again and the walkthrough.
- * The backend runs on this test's Node (faro.server.runtime), because the VSIX's better-sqlite3
- * is built for the Node that ran `npm ci`, not for code-server's Node 24.
+ * The backend runs on code-server's own Node 24 (no faro.server.runtime), with the VSIX's
+ * better-sqlite3 for that ABI (natives.mjs): a step checks the process and the addon it loaded.
  * Run with `npm run e2e` (it packages the VSIX first).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { cp, readdir, readFile, readlink, realpath, rm, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import OpenAI from "openai";
 import type { Dialog } from "playwright-core";
 import { startFileServer } from "../fixtures/fileServer";
@@ -44,6 +45,8 @@ before(async () => {
   await cp("prompts", join(ws, "prompts"), { recursive: true });
   await writeFile(join(ws, "prompts", "broken.prompt"), BROKEN);
   // A Copilot prompt file: VS Code's own `prompt` language, not Faro's.
+  // A prompt whose versions the last step records by saving it twice.
+  await writeFile(join(ws, "prompts", "versions.prompt"), "---\nmodel: tiny-a\nconfig:\n  maxOutputTokens: 8\n---\nSay hi.\n");
   await writeFile(join(ws, "prompts", "review.prompt.md"), "---\nmode: ask\n---\nReview the open file.\n");
   const models = (modelsDir = await tempDir("faro-e2e-models-"));
   await writeTinyModel(models, { name: "tiny-a" });
@@ -56,7 +59,6 @@ before(async () => {
     profile: await tempDir("faro-e2e-profile-"),
     folder: ws,
     settings: {
-      "faro.server.runtime": process.execPath,
       "faro.modelsDirs": [models],
       "faro.engine.threads": 1,
       "faro.endpoint.port": endpointPort,
@@ -105,6 +107,19 @@ step("a .prompt opens with the language server's diagnostic on a broken one", "1
   assert.equal(await wb.languageMode(), "Dotprompt");
   await wb.screenshot("1-diagnostic.png");
   await wb.page.keyboard.press("Control+Shift+M");
+});
+
+step("The backend runs on code-server's own Node with the VSIX's better-sqlite3 for its ABI", "1a-backend.png", async () => {
+  // The language server answered (the diagnostic above): it is a child of the extension host.
+  const backends = await backendProcesses(server!.extensionsDir);
+  assert.equal(backends.length, 1, `one backend process from the installed VSIX (found ${backends.length})`);
+  const [backend] = backends;
+  assert.equal(backend!.exe, await realpath(server!.node), "the backend's executable is code-server's Node");
+  const addons = backend!.maps.filter((f) => /better_sqlite3.*\.node$/.test(f));
+  const abi = execFileSync(server!.node, ["-p", "process.versions.modules"], { encoding: "utf8" }).trim();
+  assert.deepEqual(addons.map((f) => basename(f)), [`better_sqlite3-${BETTER_SQLITE3}-abi${abi}.node`]);
+  assert.ok(addons[0]!.startsWith(server!.extensionsDir), addons[0]);
+  console.log(`backend: pid ${backend!.pid} on ${backend!.exe} (ABI ${abi}), SQLite addon ${addons[0]}`);
 });
 
 step("Activation time when the first .prompt opens, Faro against a one-command baseline extension (printed, not asserted)", "1b-activation.png", async () => {
@@ -340,6 +355,9 @@ step("Open Logs Dashboard: the requests made, five charts, a request's detail ke
 });
 
 step("Show Queue lists the loaded models; Unload Model frees one; Stop Local Endpoint closes the port", "6c-queue.png", async () => {
+  // A text editor in front: from the Logs webview the key focus is in its frame, where the
+  // palette's key binding does not reach once the quick pick has closed.
+  await wb.openFile("hello.prompt");
   await wb.command("Faro: Show Queue");
   // tiny-a answered the SDK's request: it is resident, with its slots.
   const loaded = wb.page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: /tiny-a/ }).first();
@@ -451,6 +469,59 @@ step("The Get started walkthrough lists its five steps, each with its command", 
   await wb.screenshot("10-walkthrough.png");
 });
 
+step("Two saves record two versions: Show Prompt History lists them, Compare Prompt Versions runs them side by side", "11-versions.png", async () => {
+  await wb.openFile("versions.prompt");
+  const body = wb.page.locator(".monaco-editor .view-line", { hasText: /^Say\shi\./ }).first();
+  /**
+   * Show Prompt History's rows (each row's label; its detail line is a label too), newest first,
+   * once the newest is `expected[0]`: the version is recorded when the save reaches the backend,
+   * so until then the command says there is none yet, or lists one fewer.
+   */
+  const history = async (expected: string[]) => {
+    const rows = wb.page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+    for (let attempt = 1; ; attempt++) {
+      await wb.command("Faro: Show Prompt History");
+      const newest = rows.locator(".label-name", { hasText: new RegExp(`^${expected[0]}$`) }).first();
+      if (await newest.waitFor({ timeout: 3000 }).then(() => true, () => attempt === 10)) break;
+      await wb.page.keyboard.press("Escape"); // the older list (or nothing) is shown: ask again
+    }
+    assert.deepEqual((await rows.locator(".label-name").allInnerTexts()).map((t) => t.trim()).filter((t) => /^v\d+$/.test(t)), expected);
+  };
+  for (const [i, words] of [" Please.", " Thanks."].entries()) {
+    await body.click();
+    await wb.page.keyboard.press("End");
+    await wb.page.keyboard.type(words);
+    await wb.page.keyboard.press("Control+S");
+    // The next edit waits for this save's version, as a person would.
+    await history(i === 0 ? ["v1"] : ["v2", "v1"]);
+    if (i === 1) await wb.screenshot("11-history.png");
+    await wb.page.keyboard.press("Escape");
+  }
+  await body.click();
+  await wb.command("Faro: Compare Prompt Versions");
+  const view = await wb.webviewTitled("Faro: Compare");
+  await view.locator("h1", { hasText: "Compare prompt versions — versions.prompt" }).waitFor();
+  for (const v of ["1", "2"]) {
+    await view.locator(`vscode-checkbox[data-value="${v}"]`).waitFor();
+    assert.equal(await view.locator(`vscode-checkbox[data-value="${v}"]`).evaluate((el) => (el as HTMLInputElement).checked), true, `v${v}`);
+  }
+  await view.locator("#repeats").locator("input").fill("1");
+  await view.locator("vscode-button#run").click();
+  // The versions are offered newest first, and the columns follow.
+  await view.locator(".results-head h2", { hasText: /: v2 vs v1$/ }).waitFor();
+  await view.locator(".results-head .status-done").waitFor();
+  const columns = view.locator("article.column");
+  assert.deepEqual(await columns.locator("h3").allInnerTexts(), ["v2", "v1"]);
+  for (let i = 0; i < 2; i++) {
+    assert.equal(await columns.nth(i).locator(".run-done").count(), 1);
+    assert.equal(await columns.nth(i).locator(".metric-cost td").innerText(), "$0");
+  }
+  // Each column ran its own text: v2 ("Say hi. Please. Thanks.") is the longer prompt.
+  const tokensIn = async (i: number) => Number(await columns.nth(i).locator(".metric-tokens-in td").innerText());
+  assert.ok((await tokensIn(0)) > (await tokensIn(1)), `tokens in: v2 ${await tokensIn(0)}, v1 ${await tokensIn(1)}`);
+  await wb.screenshot("11-versions.png");
+});
+
 /**
  * Prints Faro's and the baseline's activation as VS Code measured it in this window (Developer:
  * Startup Performance: load code, call activate, finish activate) and their difference; `close`
@@ -539,6 +610,23 @@ function parseActivationStats(line: string): ActivationStats | undefined {
   if (cells.length < 6) return undefined;
   const [id, , load, call, finish, event] = cells as [string, string, string, string, string, string];
   return { id, loadCode: Number(load), callActivate: Number(call), finishActivate: Number(finish), event };
+}
+
+const BETTER_SQLITE3 = (JSON.parse(readFileSync("node_modules/better-sqlite3/package.json", "utf8")) as { version: string }).version;
+
+/** Processes running the installed extension's backend (dist/server/main.js under `extensionsDir`): pid, executable, the files it has mapped. */
+async function backendProcesses(extensionsDir: string): Promise<Array<{ pid: number; exe: string; maps: string[] }>> {
+  const found: Array<{ pid: number; exe: string; maps: string[] }> = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    // A process may end while it is read: skip it then.
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    if (!cmdline.split("\0").some((arg) => arg.startsWith(extensionsDir) && arg.endsWith("/dist/server/main.js"))) continue;
+    const exe = await readlink(`/proc/${name}/exe`);
+    const maps = (await readFile(`/proc/${name}/maps`, "utf8")).split("\n").map((l) => l.split(/\s+/).slice(5).join(" ")).filter((f) => f.startsWith("/"));
+    found.push({ pid: Number(name), exe, maps: [...new Set(maps)] });
+  }
+  return found;
 }
 
 /** From every window's logs: the extension host's "activating" lines for Faro and the baseline (with the activation event) and Faro's own "Activated in" lines. */
