@@ -37,7 +37,10 @@ interface YamlPiece {
   placed: Map<number, Pair[]>;
 }
 
-const MAX_PIECES = 2_000;
+// The pieces of the open prompts' frontmatters (a few dozen each) and of their latest edits;
+// an edited entry's versions go first (least recently used), keeping the heap the collector
+// traces small on every keystroke.
+const MAX_PIECES = 400;
 const pieces = new PieceCache<YamlPiece>(MAX_PIECES);
 let inPieces = 0;
 
