@@ -1,18 +1,19 @@
 /**
- * Which queued decodes go into the next batch, so that concurrent streams decode together.
+ * Concurrent streams on one context, decoded together.
  *
- * node-llama-cpp decodes in a loop: as soon as a batch is done it builds the next one from the
- * sequences that have asked again by then. Each sequence resumes through a chain of promises
- * after its token comes back, so the last ones resume after the loop has already looked: with
- * 4 streams on one context, measured batches carried 1 to 3 sequences and never 4, so a step of
- * every stream cost two decodes instead of one.
+ * node-llama-cpp decodes in a loop: when a batch is done it builds the next one from the decodes
+ * queued by then, and goes on at once while any are queued. Each sequence queues its next decode
+ * after sampling its token, and sampling is native work that completes as its own I/O callback,
+ * so the sequences come back at slightly different times. Left alone, the first to come back is
+ * decoded without the others, and the others queue while that runs, so the loop alternates
+ * between two partial batches for good: with 4 streams, measured batches carried 1 to 3
+ * sequences and never 4, and every step of every stream cost two decodes instead of one.
  *
- * This strategy (node-llama-cpp's `itemPrioritizationStrategy`) answers "nothing yet" while
- * fewer sequences have asked than are generating; the loop then goes round again, a few
- * microtasks later, without decoding. It holds at most `maxHolds` times in a row, so a sequence
- * that is finishing, or busy with something slower, never keeps the others waiting for more
- * than that. What goes into a batch is then shared out fairly: every sequence gets an equal
- * share of the batch's tokens, and what is left goes to the longest prompts first.
+ * The gate (`gateDecodes`) sits in front of the context's queue: a sequence asking for a decode
+ * waits until every generating sequence has asked, then all enter the queue in the same tick, so
+ * the loop sees them together. It waits at most `maxWaitMs` for the last one (a sequence can be
+ * taken but busy with something else: rendering its prompt, finishing its answer), and one stream
+ * alone never waits. `fairShare` then splits the batch's tokens between them.
  */
 
 export interface BatchItem {
@@ -25,7 +26,8 @@ export interface PrioritizedItem<T extends BatchItem> {
   processAmount: number;
 }
 
-export const DEFAULT_MAX_HOLDS = 64;
+/** Longest a decode waits for the other generating sequences (a decode step takes 10-100 ms here). */
+export const DEFAULT_MAX_WAIT_MS = 4;
 
 /** Decode batches sent and the sequences they carried, over the process' life (for /metrics). */
 export interface BatchCounts {
@@ -33,14 +35,9 @@ export interface BatchCounts {
   sequences: number;
 }
 
-export function gatheringStrategy(busy: () => number, counts: BatchCounts = { batches: 0, sequences: 0 }, maxHolds = DEFAULT_MAX_HOLDS) {
-  let holds = 0;
+/** node-llama-cpp's `itemPrioritizationStrategy`: the fair share, counted. */
+export function countingStrategy(counts: BatchCounts = { batches: 0, sequences: 0 }) {
   return <T extends BatchItem>({ items, size }: { items: readonly T[]; size: number }): PrioritizedItem<T>[] => {
-    if (items.length < busy() && holds < maxHolds) {
-      holds++;
-      return [];
-    }
-    holds = 0;
     const batch = fairShare(items, size);
     if (batch.length > 0) {
       counts.batches++;
@@ -48,6 +45,54 @@ export function gatheringStrategy(busy: () => number, counts: BatchCounts = { ba
     }
     return batch;
   };
+}
+
+/**
+ * A waiting room for decodes: `enter()` resolves once `generating()` sequences have entered since
+ * the room last opened, or `maxWaitMs` after the first of them entered, whichever comes first.
+ * Everyone waiting is let in at once.
+ */
+export class DecodeGate {
+  private waiting: Array<() => void> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly generating: () => number,
+    private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
+  ) {}
+
+  enter(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (this.waiting.length >= this.generating()) this.open();
+      else this.timer ??= setTimeout(() => this.open(), this.maxWaitMs);
+    });
+  }
+
+  private open(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+/** The internal entry of node-llama-cpp 3.x through which every sequence queues its decodes. */
+interface DecodeQueue {
+  _decodeTokens: (...args: unknown[]) => Promise<unknown>;
+}
+
+/**
+ * Puts `gate` in front of `context`'s decode queue. Returns false (and changes nothing) when this
+ * node-llama-cpp has no such entry: then batches are whatever its loop gathers.
+ */
+export function gateDecodes(context: object, gate: DecodeGate): boolean {
+  const queue = context as Partial<DecodeQueue>;
+  const decode = queue._decodeTokens;
+  if (typeof decode !== "function") return false;
+  queue._decodeTokens = (...args: unknown[]) => gate.enter().then(() => decode.apply(context, args));
+  return true;
 }
 
 /** Every item an equal share of `size` tokens (at least what it needs, if less), then the rest by priority, longest first. */

@@ -8,7 +8,7 @@ import type { CustomBatchingPrioritizationStrategy, Llama } from "node-llama-cpp
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
-import { gatheringStrategy, type BatchCounts } from "./batchGather";
+import { countingStrategy, DecodeGate, gateDecodes, type BatchCounts } from "./batchGather";
 import { LoadedModel } from "./loadedModel";
 import { planPlacement, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
@@ -34,15 +34,18 @@ export class ModelLoader {
     try {
       const model = await llama.loadModel({ modelPath: entry.path, gpuLayers: plan.gpuLayers, onLoadProgress: onProgress });
       try {
-        // The batching strategy counts the model's busy sequences, known once it is built.
+        // The decode gate counts the model's busy sequences, known once it is built.
         let loaded: LoadedModel | null = null;
         const context = await model.createContext({
           sequences: this.opts.slots,
           contextSize,
           threads,
           ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
-          batching: { itemPrioritizationStrategy: gatheringStrategy(() => loaded?.busy ?? 0, this.batches) as CustomBatchingPrioritizationStrategy },
+          batching: { itemPrioritizationStrategy: countingStrategy(this.batches) as CustomBatchingPrioritizationStrategy },
         });
+        if (!gateDecodes(context, new DecodeGate(() => loaded?.busy ?? 0))) {
+          this.logger.warn(`this node-llama-cpp has no decode queue entry to gate: concurrent streams of ${entry.id} batch as its loop gathers them`);
+        }
         const ms = Math.round(performance.now() - started);
         this.logger.info(
           `loaded ${entry.id} in ${ms} ms: ${plan.mode}${plan.mode === "partial" ? ` (${plan.gpuLayers}/${plan.totalLayers} layers on GPU)` : ""}, ` +
