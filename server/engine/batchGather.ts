@@ -9,11 +9,10 @@
  * between two partial batches for good: with 4 streams, measured batches carried 1 to 3
  * sequences and never 4, and every step of every stream cost two decodes instead of one.
  *
- * The gate (`gateDecodes`) sits in front of the context's queue: a sequence asking for a decode
- * waits until every generating sequence has asked, then all enter the queue in the same tick, so
- * the loop sees them together. It waits at most `maxWaitMs` for the last one (a sequence can be
- * taken but busy with something else: rendering its prompt, finishing its answer), and one stream
- * alone never waits. `fairShare` then splits the batch's tokens between them.
+ * The gate (`gateDecodes`, `DecodeGate`) sits in front of the context's queue: a sequence asking
+ * for a decode waits until every generating sequence has asked, then all enter the queue in the
+ * same tick, so the loop sees them together; one stream alone never waits. `fairShare` then
+ * splits the batch's tokens between them.
  */
 
 export interface BatchItem {
@@ -26,7 +25,7 @@ export interface PrioritizedItem<T extends BatchItem> {
   processAmount: number;
 }
 
-/** Longest a decode waits for the other generating sequences (a decode step takes 10-100 ms here). */
+/** Longest a decode waits for a generating sequence that is not decoding (a decode step takes 10-100 ms here). */
 export const DEFAULT_MAX_WAIT_MS = 4;
 
 /** Decode batches sent and the sequences they carried, over the process' life (for /metrics). */
@@ -48,30 +47,60 @@ export function countingStrategy(counts: BatchCounts = { batches: 0, sequences: 
 }
 
 /**
- * A waiting room for decodes: `enter()` resolves once `generating()` sequences have entered since
- * the room last opened, or `maxWaitMs` after the first of them entered, whichever comes first.
- * Everyone waiting is let in at once.
+ * A waiting room for decodes. A decode waits until every generating sequence is accounted for:
+ * waiting here, or in node-llama-cpp with a prompt (many tokens, decoded over several batches:
+ * the others join those batches). A sequence whose one-token step is still being decoded and
+ * sampled will be back: the others wait for it, however long, so a stream that fell behind
+ * catches up instead of splitting every step in two. Only for a sequence that is neither (taken
+ * but rendering its prompt, or finishing its answer) does the wait end after `maxWaitMs`.
  */
 export class DecodeGate {
   private waiting: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Decodes let in and not answered yet: one-token steps, and prompts. */
+  private steps = 0;
+  private prompts = 0;
 
   constructor(
     private readonly generating: () => number,
     private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
   ) {}
 
-  enter(): Promise<void> {
-    return new Promise((resolve) => {
+  /** Runs `decode` (of `tokens` tokens) once let in. */
+  async pass<T>(tokens: number, decode: () => Promise<T>): Promise<T> {
+    await new Promise<void>((resolve) => {
       this.waiting.push(resolve);
-      if (this.waiting.length >= this.generating()) this.open();
-      else this.timer ??= setTimeout(() => this.open(), this.maxWaitMs);
+      this.check();
     });
+    const prompt = tokens > 1;
+    if (prompt) this.prompts++;
+    else this.steps++;
+    try {
+      return await decode();
+    } finally {
+      if (prompt) this.prompts--;
+      else this.steps--;
+      // Its sequence usually comes back at once; if it finished instead, the others must not wait for it.
+      this.check();
+    }
+  }
+
+  private check(): void {
+    if (this.waiting.length === 0) return;
+    const generating = this.generating();
+    const present = this.waiting.length + this.prompts;
+    if (present >= generating) return this.open();
+    if (present + this.steps >= generating) return this.disarm(); // all accounted for: wait for the steps
+    this.timer ??= setTimeout(() => this.open(), this.maxWaitMs);
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   private open(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.disarm();
     const waiting = this.waiting;
     this.waiting = [];
     for (const resolve of waiting) resolve();
@@ -91,7 +120,10 @@ export function gateDecodes(context: object, gate: DecodeGate): boolean {
   const queue = context as Partial<DecodeQueue>;
   const decode = queue._decodeTokens;
   if (typeof decode !== "function") return false;
-  queue._decodeTokens = (...args: unknown[]) => gate.enter().then(() => decode.apply(context, args));
+  queue._decodeTokens = (...args: unknown[]) => {
+    const tokens = (args[0] as { tokens?: { length: number } } | undefined)?.tokens?.length ?? 1;
+    return gate.pass(tokens, () => decode.apply(context, args));
+  };
   return true;
 }
 

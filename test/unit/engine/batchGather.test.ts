@@ -5,33 +5,91 @@ import { countingStrategy, DecodeGate, fairShare, gateDecodes } from "../../../s
 const item = (tokens: number, evaluationPriority = 5) => ({ tokens: Array.from({ length: tokens }, (_, i) => i), evaluationPriority });
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A decode that records when it ran and ends when told. */
+function decode(log: string[], name: string) {
+  let end!: () => void;
+  const done = new Promise<void>((r) => (end = r));
+  return { run: () => (log.push(name), done), end };
+}
 
 test("the gate lets decodes in together once every generating sequence has asked", async () => {
   let generating = 3;
   const gate = new DecodeGate(() => generating, 10_000);
-  const entered: string[] = [];
-  const ask = (name: string) => void gate.enter().then(() => entered.push(name));
-  ask("a");
-  ask("b");
+  const ran: string[] = [];
+  const [a, b, c] = ["a", "b", "c"].map((n) => decode(ran, n));
+  void gate.pass(1, a!.run);
+  void gate.pass(1, b!.run);
   await tick();
-  assert.deepEqual(entered, [], "two of three asked: they wait");
-  ask("c");
+  assert.deepEqual(ran, [], "two of three asked: they wait");
+  void gate.pass(1, c!.run);
   await tick();
-  assert.deepEqual(entered, ["a", "b", "c"], "the third opens the gate for all, in the order they asked");
+  assert.deepEqual(ran, ["a", "b", "c"], "the third opens the gate for all, in the order they asked");
   generating = 1;
-  ask("alone");
+  const alone = decode(ran, "alone");
+  void gate.pass(1, alone.run);
   await tick();
-  assert.deepEqual(entered.at(-1), "alone", "one stream alone never waits");
+  assert.equal(ran.at(-1), "alone", "one stream alone never waits");
 });
 
-test("the gate opens after maxWaitMs for a sequence that does not come", async () => {
-  const gate = new DecodeGate(() => 2, 30);
-  let entered = false;
-  void gate.enter().then(() => (entered = true));
+test("a stream whose step is still decoding is waited for, past maxWaitMs, and the group goes together", async () => {
+  const gate = new DecodeGate(() => 2, 20);
+  const ran: string[] = [];
+  const late = decode(ran, "late step");
+  void gate.pass(1, late.run); // one of two: waits for the other, which is idle...
+  await sleep(40); // ...so the timer lets it in alone: it fell behind
+  assert.deepEqual(ran, ["late step"]);
+  const other = decode(ran, "other");
+  const otherDone = gate.pass(1, other.run);
+  await sleep(60);
+  assert.deepEqual(ran, ["late step"], "the other waits for the step in flight, beyond maxWaitMs");
+  late.end();
   await tick();
-  assert.equal(entered, false);
-  await new Promise((r) => setTimeout(r, 60));
-  assert.equal(entered, true, "opened by its timer");
+  const again = decode(ran, "late again");
+  void gate.pass(1, again.run);
+  await tick();
+  assert.deepEqual(ran, ["late step", "other", "late again"], "both go in together: back in step");
+  other.end();
+  await otherDone;
+});
+
+test("a prompt being decoded counts as present: the others join its batches", async () => {
+  const gate = new DecodeGate(() => 2, 10_000);
+  const ran: string[] = [];
+  const prompt = decode(ran, "prompt");
+  void gate.pass(1, decode(ran, "step of a").run);
+  void gate.pass(40, prompt.run);
+  await tick();
+  assert.deepEqual(ran, ["step of a", "prompt"]);
+  const step = decode(ran, "step");
+  void gate.pass(1, step.run);
+  await tick();
+  assert.equal(ran.at(-1), "step", "not held while the prompt is decoded");
+});
+
+test("the gate opens after maxWaitMs for a sequence that is not decoding, and when a stream ends", async () => {
+  let generating = 2;
+  const gate = new DecodeGate(() => generating, 30);
+  const ran: string[] = [];
+  void gate.pass(1, decode(ran, "a").run);
+  await tick();
+  assert.deepEqual(ran, []);
+  await sleep(60);
+  assert.deepEqual(ran, ["a"], "opened by its timer");
+
+  const gate2 = new DecodeGate(() => generating, 10_000);
+  const last = decode(ran, "last step");
+  void gate2.pass(1, decode(ran, "x").run);
+  void gate2.pass(1, last.run); // both in: x and the last step run
+  await tick();
+  void gate2.pass(1, decode(ran, "y").run); // waits for the last step's stream
+  await tick();
+  assert.equal(ran.at(-1), "last step");
+  generating = 1; // that stream ends instead of coming back
+  last.end();
+  await tick();
+  assert.equal(ran.at(-1), "y", "its end lets the other in");
 });
 
 test("gateDecodes wraps the context's decode entry, and leaves a context without one alone", async () => {
@@ -44,8 +102,8 @@ test("gateDecodes wraps the context's decode entry, and leaves a context without
   };
   const gate = new DecodeGate(() => 1);
   assert.equal(gateDecodes(context, gate), true);
-  assert.equal(await context._decodeTokens({ sequenceId: 0 }, "mapper"), "logits");
-  assert.deepEqual(calls, [[true, { sequenceId: 0 }, "mapper"]], "called on the context, with its arguments");
+  assert.equal(await context._decodeTokens({ sequenceId: 0, tokens: [7] }, "mapper"), "logits");
+  assert.deepEqual(calls, [[true, { sequenceId: 0, tokens: [7] }, "mapper"]], "called on the context, with its arguments");
   assert.equal(gateDecodes({}, gate), false);
 });
 
