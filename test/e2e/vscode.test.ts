@@ -3,10 +3,11 @@
  * fresh profile beside a one-command extension that activates with Faro (the baseline its
  * activation time is printed against), a workspace with the project's prompts/ and two tiny
  * models. Each step looks at the screen, asserts on what it sees and leaves a screenshot in
- * test/e2e/screenshots/: a diagnostic, activation, a Copilot .prompt.md left alone, Select Model
- * (palette and status bar), Run Prompt, Compare (columns, hiding, winner, keyboard, export), the
- * endpoint (the openai SDK, Copy URL, snippets), the Logs dashboard (live), the queue, Unload
- * Model, Stop Endpoint, Download Model, a window reload, activation again and the walkthrough.
+ * test/e2e/screenshots/: a diagnostic, the backend's runtime, activation, a Copilot .prompt.md
+ * left alone, Select Model (palette and status bar), Run Prompt, Compare (columns, hiding,
+ * winner, keyboard, export), the endpoint (the openai SDK, Copy URL, snippets), the Logs dashboard (live), the queue, Unload
+ * Model, Stop Endpoint, Download Model, a window reload, activation again, the walkthrough,
+ * prompt versions (History, Compare Prompt Versions) and a light theme reaching the webview.
  * The backend runs on code-server's own Node 24 (no faro.server.runtime), with the VSIX's
  * better-sqlite3 for that ABI (natives.mjs): a step checks the process and the addon it loaded.
  * Run with `npm run e2e` (it packages the VSIX first).
@@ -18,7 +19,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cp, readdir, readFile, readlink, realpath, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import OpenAI from "openai";
-import type { Dialog } from "playwright-core";
+import type { Dialog, Frame } from "playwright-core";
 import { startFileServer } from "../fixtures/fileServer";
 import { writeTinyModel } from "../fixtures/models";
 import { tempDir } from "../fixtures/serve";
@@ -520,6 +521,23 @@ step("Two saves record two versions: Show Prompt History lists them, Compare Pro
   const tokensIn = async (i: number) => Number(await columns.nth(i).locator(".metric-tokens-in td").innerText());
   assert.ok((await tokensIn(0)) > (await tokensIn(1)), `tokens in: v2 ${await tokensIn(0)}, v1 ${await tokensIn(1)}`);
   await wb.screenshot("11-versions.png");
+});
+
+step("The Compare view follows VS Code's color theme", "12-light-theme.png", async () => {
+  /** The webview body's background and text colors, which come from the theme's variables. */
+  const colorsOf = (view: Frame) => view.locator("body").evaluate((b) => `${getComputedStyle(b).backgroundColor} / ${getComputedStyle(b).color}`);
+  const dark = await colorsOf(await wb.webviewTitled("Faro: Compare"));
+  // The key focus back in a text editor (after Run it is in the webview's frame).
+  await wb.page.locator(".monaco-editor .view-line", { hasText: /^Say\shi\./ }).first().click();
+  await wb.command("Preferences: Color Theme");
+  await wb.pickRow(/^Light Modern$/);
+  await wb.page.locator(".monaco-workbench.vs").waitFor();
+  // VS Code hands the webview the new theme: its class and variables, so its colors change.
+  const view = await wb.webviewTitled("Faro: Compare");
+  await view.locator("body.vscode-light").waitFor();
+  const light = await colorsOf(view);
+  assert.notEqual(light, dark);
+  await wb.screenshot("12-light-theme.png");
 });
 
 /**
