@@ -16,6 +16,7 @@ import type {
 import { messageOf } from "./format";
 import { ProviderKeys } from "./providerKeys";
 import { RestartBudget } from "./restartPolicy";
+import { endpointKey } from "./endpointKey";
 import { initializationOptions, serverRuntime } from "./settings";
 import { StatusBar } from "./statusBar";
 
@@ -47,6 +48,8 @@ export class Ctx implements vscode.Disposable {
   private restarting = false;
   /** The user started the endpoint and has not stopped it: a restarted backend serves it again. */
   private endpointWanted = false;
+  /** The endpoint's own key when the settings want one (endpointKey.ts); null otherwise. */
+  endpointApiKey: string | null = null;
   /** One notification per outage; cleared when the backend is running again. */
   private failureShown = false;
   /** Backend notifications other modules listen to; attached to every client, restarts included. */
@@ -172,11 +175,13 @@ export class Ctx implements vscode.Disposable {
     await vscode.workspace.fs.createDirectory(this.extension.globalStorageUri);
     const config = vscode.workspace.getConfiguration("faro");
     const get = (key: string) => config.get<unknown>(key);
-    const { options, problems } = initializationOptions(get, {
+    const { options, problems, endpointKeyWanted } = initializationOptions(get, {
       home,
       defaultModel: this.defaultModel,
       userHome: homedir(),
     });
+    this.endpointApiKey = endpointKeyWanted ? await endpointKey(this.extension.secrets) : null;
+    if (this.endpointApiKey) options.endpoint = { ...options.endpoint, apiKey: this.endpointApiKey };
     for (const problem of problems) {
       this.log.warn(problem);
       void vscode.window.showWarningMessage(problem);

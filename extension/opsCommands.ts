@@ -21,7 +21,9 @@ const showEndpointSnippets = withBackend((ctx) => async () => {
     ctx.status.update({ endpoint: status });
   }
   const { defaultModel } = await ctx.request("faro/models/list", {});
-  const content = endpointSnippets(status.url!, status.apiKeyRequired, defaultModel ?? "default");
+  // A key Faro made is filled in; one the backend took from its environment is named, not shown.
+  const key = status.apiKeyRequired ? { value: ctx.endpointApiKey } : null;
+  const content = endpointSnippets(status.url!, key, defaultModel ?? "default");
   const doc = await vscode.workspace.openTextDocument({ language: "markdown", content });
   await vscode.window.showTextDocument(doc, { preview: true });
 });

@@ -3,6 +3,7 @@
  * edge so a bad setting is reported by name instead of failing somewhere in the backend.
  */
 import type { InitializationOptions } from "../server/protocol";
+import { endpointKeyWanted } from "./endpointKey";
 
 /** Reads a setting by its key below `faro.` (e.g. "endpoint.port"); undefined when unset. */
 export type SettingGetter = (key: string) => unknown;
@@ -11,6 +12,8 @@ export interface SettingsResult {
   options: InitializationOptions;
   /** One sentence per invalid setting; that setting is left to the backend's default. */
   problems: string[];
+  /** The endpoint must have a key (endpointKey.ts): the caller adds it to options.endpoint. */
+  endpointKeyWanted: boolean;
 }
 
 export interface Environment {
@@ -38,6 +41,7 @@ export function initializationOptions(get: SettingGetter, env: Environment): Set
     isStringArray,
     "a list of origins such as http://localhost:5173",
   );
+  const requireApiKey = check("endpoint.requireApiKey", get("endpoint.requireApiKey"), isBoolean, "true or false");
   const threads = check("engine.threads", get("engine.threads"), isNonNegativeInteger, "an integer of 0 or more");
   const gpu = check("engine.gpu", get("engine.gpu"), isGpu, '"auto" or "cpu"');
   const aliases = check("aliases", get("aliases"), isStringRecord, 'an object of name → "provider/model" strings');
@@ -50,7 +54,7 @@ export function initializationOptions(get: SettingGetter, env: Environment): Set
     engine: dropUndefined({ threads, gpu }),
     ...(aliases && Object.keys(aliases).length ? { aliases } : {}),
   };
-  return { options, problems };
+  return { options, problems, endpointKeyWanted: endpointKeyWanted(host, requireApiKey === true) };
 }
 
 /** The Node executable to run the backend with, or undefined for VS Code's own. */
@@ -84,6 +88,7 @@ function dropUndefined<T extends object>(value: T): Partial<{ [K in keyof T]: Ex
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
 const isNonEmptyString = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
+const isBoolean = (v: unknown): v is boolean => typeof v === "boolean";
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
 const isNonNegativeInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isStringRecord = (v: unknown): v is Record<string, string> =>

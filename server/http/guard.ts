@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { FaroError } from "../errors";
+import { isLoopbackHost } from "./loopback";
 
 export interface GuardOptions {
   /** Address the server is bound to. */
@@ -14,12 +15,7 @@ export interface GuardOptions {
   apiKey: string | null;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  return h === "::1" || h === "0:0:0:0:0:0:0:1" || h.startsWith("::ffff:127.");
-}
+export { isLoopbackHost };
 
 /** The host part of a Host header: `[::1]:80` -> `[::1]`, `localhost:4891` -> `localhost`. */
 export function hostName(header: string): string {
