@@ -127,7 +127,7 @@ export class Backend {
 
   async listModels(): Promise<ModelsListResult> {
     const [models, defaultModel] = await Promise.all([this.gateway.listModels(), this.gateway.defaultModelId()]);
-    return { models, defaultModel };
+    return { models, defaultModel, aliases: Object.keys(this.gateway.routing.aliases) };
   }
 
   startEndpoint(overrides: { host?: string; port?: number } = {}): Promise<EndpointStatus> {

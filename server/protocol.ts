@@ -74,6 +74,8 @@ export interface ProvidersListResult {
 export interface ModelsListResult {
   models: ModelInfo[];
   defaultModel: string | null;
+  /** The user's model aliases (settings, config.json): names a request may use as its model. */
+  aliases?: string[];
 }
 
 /** Requests the extension sends to the backend: method -> params and result. */

@@ -46,7 +46,7 @@ export interface Rpc {
 
 export function registerPromptFeatures(connection: Connection, backend: () => Backend | null, logger: Logger, rpc: Rpc): PromptFeatures {
   // The closures below run only after registration, when models and ws exist.
-  const documents: PromptDocuments = new PromptDocuments((uri): CheckContext => ({ models: models.models, defaultModel: models.defaultModel, partial: ws.partials(uri) }));
+  const documents: PromptDocuments = new PromptDocuments((uri): CheckContext => ({ models: models.models, defaultModel: models.defaultModel, aliases: models.aliases, partial: ws.partials(uri) }));
   const ws: LspWorkspace = new LspWorkspace(documents);
   // Tokenizers load on the engine's Llama instance, so they exist once the backend does.
   let tokenizers: Tokenizers | null = null;

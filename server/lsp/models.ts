@@ -11,6 +11,8 @@ export const MODEL_REFRESH_MS = 15_000;
 export class ModelSnapshot {
   models: ModelInfo[] | null = null;
   defaultModel: string | null = null;
+  /** The user's model aliases: valid model names the catalog does not list. */
+  aliases: readonly string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> | null = null;
 
@@ -41,10 +43,11 @@ export class ModelSnapshot {
     const pending = this.list();
     if (!pending) return; // the backend is not up yet
     try {
-      const { models, defaultModel } = await pending;
-      const changed = JSON.stringify([models, defaultModel]) !== JSON.stringify([this.models, this.defaultModel]);
+      const { models, defaultModel, aliases = [] } = await pending;
+      const changed = JSON.stringify([models, defaultModel, aliases]) !== JSON.stringify([this.models, this.defaultModel, this.aliases]);
       this.models = models;
       this.defaultModel = defaultModel;
+      this.aliases = aliases;
       if (changed) this.onChange();
     } catch (err) {
       this.logger.warn(`prompt checks: could not list models (${messageOf(err)}); model checks use the last list`);

@@ -17,6 +17,8 @@ export interface CheckContext {
   models: readonly ModelInfo[] | null;
   /** The model `default` stands for. */
   defaultModel: string | null;
+  /** The user's model aliases (valid names the catalog does not list); none when absent. */
+  aliases?: readonly string[];
   partial: PartialSource;
 }
 
@@ -72,7 +74,7 @@ export function analyzePrompt(text: string, ctx: CheckContext): PromptAnalysis {
   const doc = parsePromptDocument(text);
   const problems = [...doc.problems];
   const fm = doc.frontmatter;
-  const report = fm && !fm.hasErrors ? frontmatterReport(fm, ctx.models, ctx.defaultModel) : null;
+  const report = fm && !fm.hasErrors ? frontmatterReport(fm, ctx.models, ctx.defaultModel, ctx.aliases) : null;
   if (report) problems.push(...report.problems);
   const facts = report?.facts ?? { model: null, resolvedModel: null, maxOutputTokens: null };
   const declared = report?.declared ?? null;

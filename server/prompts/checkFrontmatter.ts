@@ -18,7 +18,7 @@ export interface FrontmatterFacts {
   maxOutputTokens: number | null;
 }
 
-export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, out: Problem[]): FrontmatterFacts {
+export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, out: Problem[], aliases: readonly string[] = []): FrontmatterFacts {
   const facts: FrontmatterFacts = { model: null, resolvedModel: null, maxOutputTokens: null };
   const push = (n: YamlNode | null | undefined, severity: Severity, code: string, message: string, data?: unknown) => {
     const span = nodeSpan(fm, n);
@@ -55,12 +55,12 @@ export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] |
   const modelPair = topPair(fm, "model");
   if (isScalar(modelPair?.value) && typeof modelPair.value.value === "string") {
     facts.model = modelPair.value.value;
-    facts.resolvedModel = checkModel(facts.model, modelPair.value, models, defaultModel, push);
+    facts.resolvedModel = checkModel(facts.model, modelPair.value, models, defaultModel, aliases, push);
   }
   const fallbacks = topPair(fm, "faro.fallbacks")?.value;
   if (isSeq(fallbacks)) {
     for (const item of fallbacks.items) {
-      if (isScalar(item) && typeof item.value === "string") checkModel(item.value, item as YamlNode, models, defaultModel, push);
+      if (isScalar(item) && typeof item.value === "string") checkModel(item.value, item as YamlNode, models, defaultModel, aliases, push);
     }
   }
   facts.maxOutputTokens = checkConfig(fm, facts.resolvedModel, cloudProvider(facts.model === "default" ? defaultModel : facts.model), push);
@@ -92,10 +92,11 @@ export function cloudProvider(id: string | null): string | null {
   return provider !== "local" && familyOf(provider) !== null ? provider : null;
 }
 
-function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | null, defaultModel: string | null, push: Push): ModelInfo | null {
+function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[], push: Push): ModelInfo | null {
   if (!models) return null; // the catalog is not known yet: no verdict rather than a wrong one
   let wanted = id === "default" ? defaultModel : id;
   if (cloudProvider(wanted)) return null; // a cloud model: its provider's catalog is not Faro's to check
+  if (wanted !== null && aliases.includes(wanted)) return null; // the user's alias: the gateway resolves it
   if (wanted?.startsWith("local/")) wanted = wanted.slice("local/".length);
   const found = models.find((m) => m.id === wanted) ?? null;
   if (found) return found;
@@ -103,7 +104,7 @@ function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | n
     push(node, "error", "model-unknown", "'default' stands for no model: none is available. Add a .gguf file to a models folder.");
     return null;
   }
-  const ids = models.map((m) => m.id);
+  const ids = [...models.map((m) => m.id), ...aliases];
   const suggestions = nearest(id, ids);
   const list = ids.length ? ` Available: ${ids.slice(0, 8).join(", ")}${ids.length > 8 ? ", …" : ""}.` : " No models are available.";
   const slash = id.indexOf("/");

@@ -59,7 +59,7 @@ export async function runCommand(args: string[], logger: Logger, out: NodeJS.Wri
   try {
     const saved = backend.prompts.record(promptId, source).version;
     const chosen = version !== null || v.label !== undefined ? backend.prompts.resolve(promptId, { version, label: v.label ?? null }) : null;
-    const { models, defaultModel } = await backend.listModels();
+    const { models, defaultModel, aliases } = await backend.listModels();
     const prepared = await preparePromptRun({
       source: chosen?.source ?? source,
       promptId,
@@ -69,6 +69,7 @@ export async function runCommand(args: string[], logger: Logger, out: NodeJS.Wri
       partials: chosen ? backend.prompts.partials(promptId) : diskPartials(path, roots),
       models,
       defaultModel,
+      aliases,
     });
     const runVersion = chosen?.version ?? saved.version;
     const o = await executePromptRun(backend, prepared, { promptId, version: runVersion, route: "CLI faro run" }, controller.signal, (t) => out.write(t));

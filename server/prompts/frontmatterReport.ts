@@ -28,23 +28,26 @@ interface Remembered {
   offset: number;
   models: readonly ModelInfo[] | null;
   defaultModel: string | null;
+  aliases: readonly string[];
 }
 
 // Keyed by the parsed YAML, which document.ts shares between texts with the same frontmatter.
 const reports = new WeakMap<Document.Parsed, Remembered>();
 
 /** The checks of a frontmatter without YAML errors, with offsets in its document. */
-export function frontmatterReport(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null): FrontmatterReport {
+export function frontmatterReport(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[] = NO_ALIASES): FrontmatterReport {
   const hit = reports.get(fm.yaml);
-  if (hit && hit.offset === fm.span.start && hit.models === models && hit.defaultModel === defaultModel) return hit.report;
-  const report = check(fm, models, defaultModel);
-  reports.set(fm.yaml, { report, offset: fm.span.start, models, defaultModel });
+  if (hit && hit.offset === fm.span.start && hit.models === models && hit.defaultModel === defaultModel && hit.aliases === aliases) return hit.report;
+  const report = check(fm, models, defaultModel, aliases);
+  reports.set(fm.yaml, { report, offset: fm.span.start, models, defaultModel, aliases });
   return report;
 }
 
-function check(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null): FrontmatterReport {
+const NO_ALIASES: readonly string[] = [];
+
+function check(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[]): FrontmatterReport {
   const problems: Problem[] = [];
-  const facts = checkFrontmatter(fm, models, defaultModel, problems);
+  const facts = checkFrontmatter(fm, models, defaultModel, problems, aliases);
   const input = topPair(fm, "input")?.value;
   const schemaNode = findPair(input, "schema")?.value;
   const schemaDeclared = Boolean(schemaNode && !(isScalar(schemaNode) && schemaNode.value === null));

@@ -26,6 +26,8 @@ export interface PrepareInput {
   /** The models available and the one `default` stands for (to apply faro.fallbacks). */
   models: readonly ModelInfo[];
   defaultModel: string | null;
+  /** The user's model aliases: usable names the catalog does not list. */
+  aliases?: readonly string[];
 }
 
 export interface PreparedRun {
@@ -116,7 +118,8 @@ function pickModel(input: PrepareInput, data: Record<string, unknown>): string {
   const fallbacks = Array.isArray(data["faro.fallbacks"]) ? (data["faro.fallbacks"] as unknown[]).filter((x): x is string => typeof x === "string") : [];
   if (fallbacks.length === 0) return wanted;
   const available = new Set(input.models.map((m) => m.id));
-  const usable = (id: string) => (id === "default" ? input.defaultModel !== null : available.has(id));
+  const aliases = new Set(input.aliases ?? []);
+  const usable = (id: string) => (id === "default" ? input.defaultModel !== null : available.has(id) || aliases.has(id));
   const chosen = [wanted, ...fallbacks].find(usable);
   if (!chosen) {
     throw new FaroError(`None of the prompt's models is available: ${[wanted, ...fallbacks].join(", ")}. GET /v1/models lists the models Faro serves.`, { status: 404, type: "invalid_request_error", code: "model_not_found", param: "model" });

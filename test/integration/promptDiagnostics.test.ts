@@ -50,7 +50,7 @@ before(async () => {
   await writeTinyModel(models, { name: "other-model", seed: 2 });
   ws = await tempDir("faro-ws-");
   await writeFile(join(ws, "_header.prompt"), "About {{topic}}:\n");
-  lsp = await startLsp({ home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } }, ws);
+  lsp = await startLsp({ home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 }, aliases: { quick: "local/lsp-model" } }, ws);
   // The model list arrives in the background; the server republishes when it does.
   const uri = await lsp.open(join(ws, "warmup.prompt"), "---\nmodel: lsp-modle\n---\nHi\n");
   await lsp.diagnostics(uri, 1, (d) => d.some((x) => x.code === "model-unknown"));
@@ -64,9 +64,14 @@ test("a clean prompt has no diagnostics", async () => {
   await check("---\nmodel: lsp-model\nconfig:\n  temperature: 0.3\ninput:\n  schema:\n    name: string, who to greet\n---\nHello {{name}}!\n", []);
 });
 
+test("an alias from the settings is a model name like the catalog's", async () => {
+  await check("---\nmodel: quick\nfaro.fallbacks: [lsp-model]\n---\nHi\n", []);
+  await check("---\nmodel: quik\n---\nHi\n", [["model-unknown", E, [1, 7, 1, 11], /Model 'quik' is not available\..*quick\./]]);
+});
+
 test("model not in the catalog, with quick fixes to the nearest ids", async () => {
   const { uri, diagnostics } = await check("---\nmodel: lsp-modle\n---\nHi\n", [[
-    "model-unknown", E, [1, 7, 1, 16], /Model 'lsp-modle' is not available\. Available: count-model, lsp-model, other-model\./,
+    "model-unknown", E, [1, 7, 1, 16], /Model 'lsp-modle' is not available\. Available: count-model, lsp-model, other-model, quick\./,
   ]]);
   const actions = (await lsp.conn.sendRequest("textDocument/codeAction", {
     textDocument: { uri },

@@ -83,6 +83,7 @@ export function promptRoutes(gateway: Gateway, versions: PromptVersions, bodyLim
           partials: versions.partials(promptId),
           models,
           defaultModel: def?.id ?? null,
+          aliases: Object.keys(gateway.routing.aliases),
         });
         const req = parseBody(chatCompletionRequestSchema, { ...prepared.request, ...overrides });
         ctx.record.stream = req.stream === true;

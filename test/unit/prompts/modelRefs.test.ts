@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { analyzePrompt, type CheckContext } from "../../../server/prompts/check";
 import type { ModelInfo } from "../../../server/protocol";
+import { preparePromptRun } from "../../../server/prompts/prepare";
 
 const ctx: CheckContext = { models: [{ id: "tiny", faro: { provider: "local", context_length: 64 } }] as unknown as ModelInfo[], defaultModel: "tiny", partial: () => null };
 const problems = (text: string, c: CheckContext = ctx) => analyzePrompt(text, c).problems.map((p) => [p.code, text.slice(p.start, p.end), p.message]);
@@ -35,4 +36,16 @@ test("local/x is the local model x; an unknown provider prefix is said in the er
   assert.equal(unknown![0], "model-unknown");
   assert.equal(unknown![1], "acme/model-1");
   assert.match(String(unknown![2]), /'acme' is not a provider Faro knows \(local, anthropic, gemini, openai, .*\)\. Available: tiny\./);
+});
+
+test("the user's aliases are models too: no error, offered for a typo, usable as a fallback", async () => {
+  const withAliases: CheckContext = { ...ctx, aliases: ["fast", "smart"] };
+  assert.deepEqual(problems(prompt("fast"), withAliases), []);
+  assert.deepEqual(problems("---\nmodel: nope\nfaro.fallbacks: [smart]\n---\nHi\n", withAliases).map(([c, t]) => [c, t]), [["model-unknown", "nope"]]);
+  const [typo] = analyzePrompt(prompt("fsat"), withAliases).problems;
+  assert.equal(typo!.code, "model-unknown");
+  assert.deepEqual((typo!.data as { suggestions: string[] }).suggestions[0], "fast");
+  assert.deepEqual(problems(prompt("fast")).map(([c, t]) => [c, t]), [["model-unknown", "fast"]], "without the alias it is unknown");
+  const run = await preparePromptRun({ source: "---\nmodel: nope\nfaro.fallbacks: [smart, tiny]\n---\nHi\n", promptId: "p", partials: () => null, models: ctx.models!, defaultModel: "tiny", aliases: ["smart"] });
+  assert.equal(run.request.model, "smart", "the first usable of model and fallbacks is the alias");
 });
