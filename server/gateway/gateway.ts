@@ -100,6 +100,18 @@ export class Gateway {
     };
   }
 
+  /**
+   * Whether a cloud provider can be asked at all: it has a key, or it is a local server that
+   * takes none (Ollama, LM Studio; vLLM and llama.cpp on loopback). Whether it answers is only
+   * known by asking.
+   */
+  canAsk(provider: string): boolean {
+    if (provider === "local") return true;
+    if (this.keys.get(provider) !== null) return true;
+    const preset = PRESETS[provider];
+    return preset !== undefined && (preset.auth === "none" || (preset.baseUrl?.startsWith("http://127.0.0.1:") ?? false));
+  }
+
   setKey(provider: string, key: string | null): ProvidersListResult {
     if (!familyOf(provider) || provider === "local") throw badRequest(`Unknown provider '${provider}'. Known: ${PROVIDER_IDS.join(", ")}.`, "provider", "unknown_provider");
     this.keys.set(provider, key);

@@ -105,7 +105,7 @@ export class CompareRequests {
     const partials = this.ws.partials(uri);
     const variables = p.variables ?? {};
     const prepare = (source: string, model: string | null) => async () =>
-      withCap(await preparePromptRun({ source, promptId, variables, model, partials, models: catalog, defaultModel, aliases }));
+      withCap(await preparePromptRun({ source, promptId, variables, model, partials, models: catalog, defaultModel, aliases, canAsk: (provider) => b.gateway.canAsk(provider) }));
     let columns: PlannedColumn[];
     if (versions.length > 0) {
       const model = models[0] ?? null;

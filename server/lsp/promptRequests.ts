@@ -89,7 +89,7 @@ export class PromptRequests {
       variables = { ...row, ...variables };
     }
     const { models, defaultModel, aliases } = await b.listModels();
-    const prepared = await preparePromptRun({ source, promptId, variables, model: p.model ?? null, partials: this.ws.partials(uri), models, defaultModel, aliases });
+    const prepared = await preparePromptRun({ source, promptId, variables, model: p.model ?? null, partials: this.ws.partials(uri), models, defaultModel, aliases, canAsk: (provider) => b.gateway.canAsk(provider) });
 
     const controller = new AbortController();
     this.runs.set(runId, controller);

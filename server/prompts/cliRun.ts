@@ -70,6 +70,7 @@ export async function runCommand(args: string[], logger: Logger, out: NodeJS.Wri
       models,
       defaultModel,
       aliases,
+      canAsk: (provider) => backend.gateway.canAsk(provider),
     });
     const runVersion = chosen?.version ?? saved.version;
     const o = await executePromptRun(backend, prepared, { promptId, version: runVersion, route: "CLI faro run" }, controller.signal, (t) => out.write(t));

@@ -9,6 +9,7 @@ import { badRequest, FaroError } from "../errors";
 import { chatCompletionRequestSchema, parseBody, type ChatCompletionRequest, type ChatMessage } from "../gateway/schema";
 import type { ModelInfo } from "../protocol";
 import { findPair, parsePromptDocument, topPair } from "./document";
+import { cloudProvider } from "./checkFrontmatter";
 import { CONFIG_KEYS } from "./keys";
 import { renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
 import { checkSchema } from "./schemaCheck";
@@ -28,6 +29,8 @@ export interface PrepareInput {
   defaultModel: string | null;
   /** The user's model aliases: usable names the catalog does not list. */
   aliases?: readonly string[];
+  /** Whether a cloud provider can be asked (Gateway.canAsk); without it cloud ids count as unusable. */
+  canAsk?: (provider: string) => boolean;
 }
 
 export interface PreparedRun {
@@ -119,7 +122,12 @@ function pickModel(input: PrepareInput, data: Record<string, unknown>): string {
   if (fallbacks.length === 0) return wanted;
   const available = new Set(input.models.map((m) => m.id));
   const aliases = new Set(input.aliases ?? []);
-  const usable = (id: string) => (id === "default" ? input.defaultModel !== null : available.has(id) || aliases.has(id));
+  const usable = (id: string) => {
+    if (id === "default") return input.defaultModel !== null;
+    const provider = cloudProvider(id);
+    if (provider) return input.canAsk?.(provider) ?? false;
+    return available.has(id.startsWith("local/") ? id.slice("local/".length) : id) || aliases.has(id);
+  };
   const chosen = [wanted, ...fallbacks].find(usable);
   if (!chosen) {
     throw new FaroError(`None of the prompt's models is available: ${[wanted, ...fallbacks].join(", ")}. GET /v1/models lists the models Faro serves.`, { status: 404, type: "invalid_request_error", code: "model_not_found", param: "model" });

@@ -84,6 +84,7 @@ export function promptRoutes(gateway: Gateway, versions: PromptVersions, bodyLim
           models,
           defaultModel: def?.id ?? null,
           aliases: Object.keys(gateway.routing.aliases),
+          canAsk: (provider) => gateway.canAsk(provider),
         });
         const req = parseBody(chatCompletionRequestSchema, { ...prepared.request, ...overrides });
         ctx.record.stream = req.stream === true;

@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { analyzePrompt, type CheckContext } from "../../../server/prompts/check";
 import type { ModelInfo } from "../../../server/protocol";
 import { preparePromptRun } from "../../../server/prompts/prepare";
+import { Gateway } from "../../../server/gateway/gateway";
+import { KeyStore } from "../../../server/gateway/keys";
 
 const ctx: CheckContext = { models: [{ id: "tiny", faro: { provider: "local", context_length: 64 } }] as unknown as ModelInfo[], defaultModel: "tiny", partial: () => null };
 const problems = (text: string, c: CheckContext = ctx) => analyzePrompt(text, c).problems.map((p) => [p.code, text.slice(p.start, p.end), p.message]);
@@ -48,4 +50,25 @@ test("the user's aliases are models too: no error, offered for a typo, usable as
   assert.deepEqual(problems(prompt("fast")).map(([c, t]) => [c, t]), [["model-unknown", "fast"]], "without the alias it is unknown");
   const run = await preparePromptRun({ source: "---\nmodel: nope\nfaro.fallbacks: [smart, tiny]\n---\nHi\n", promptId: "p", partials: () => null, models: ctx.models!, defaultModel: "tiny", aliases: ["smart"] });
   assert.equal(run.request.model, "smart", "the first usable of model and fallbacks is the alias");
+});
+
+test("a cloud model with faro.fallbacks runs when its provider can be asked, else the first usable fallback", async () => {
+  const source = "---\nmodel: openai/gpt-4o-mini\nfaro.fallbacks: [local/tiny]\n---\nHi\n";
+  const run = (canAsk?: (p: string) => boolean) => preparePromptRun({ source, promptId: "p", partials: () => null, models: ctx.models!, defaultModel: "tiny", canAsk });
+  assert.equal((await run((p) => p === "openai")).request.model, "openai/gpt-4o-mini", "was never chosen: a cloud id counted as unavailable");
+  assert.equal((await run(() => false)).request.model, "local/tiny", "no key for openai: the local fallback");
+  assert.equal((await run()).request.model, "local/tiny");
+});
+
+test("Gateway.canAsk: a key, or a local server that takes none", () => {
+  const keys = new KeyStore({ OPENAI_API_KEY: "sk-test" });
+  const gateway = new Gateway({} as never, {} as never, {} as never, keys);
+  assert.equal(gateway.canAsk("openai"), true, "key from the environment");
+  assert.equal(gateway.canAsk("anthropic"), false);
+  assert.equal(gateway.canAsk("ollama"), true, "no key needed");
+  assert.equal(gateway.canAsk("vllm"), true, "loopback server, key optional");
+  assert.equal(gateway.canAsk("groq"), false);
+  keys.set("groq", "gsk-test");
+  assert.equal(gateway.canAsk("groq"), true, "a key handed over later");
+  assert.equal(gateway.canAsk("local"), true);
 });
