@@ -17,6 +17,7 @@ import { messageOf } from "./format";
 import { ProviderKeys } from "./providerKeys";
 import { RestartBudget } from "./restartPolicy";
 import { endpointKey } from "./endpointKey";
+import { chooseRuntime, localProbe } from "./runtime";
 import { initializationOptions, serverRuntime } from "./settings";
 import { StatusBar } from "./statusBar";
 
@@ -186,9 +187,11 @@ export class Ctx implements vscode.Disposable {
       this.log.warn(problem);
       void vscode.window.showWarningMessage(problem);
     }
+    const { runtime, note } = chooseRuntime(serverRuntime(get, homedir()), localProbe(this.extension.extensionPath));
+    if (note) this.log.info(note);
     const client: LanguageClient = createClient({
       serverModule: this.extension.asAbsolutePath("dist/server/main.js"),
-      runtime: serverRuntime(get, homedir()),
+      runtime,
       initializationOptions: options,
       log: this.log,
       errorHandler: crashHandler({
