@@ -13,6 +13,10 @@ export interface CompletionContext {
   models: readonly ModelInfo[] | null;
   defaultModel: string | null;
   partials: () => string[];
+  /** The user's model aliases. */
+  aliases?: readonly string[];
+  /** Cloud models the gateway can route to (the price table's), with a one-line detail each. */
+  cloud?: () => Array<{ id: string; detail: string }>;
 }
 
 const BLOCK_HELPERS = ["if", "unless", "each", "with", "ifEquals", "unlessEquals"];
@@ -86,6 +90,12 @@ function modelItems(r: Range, ctx: CompletionContext): CompletionItem[] {
     sortText: `1${String(i).padStart(3, "0")}`,
     textEdit: { range: r, newText: m.id },
   }));
+  (ctx.aliases ?? []).forEach((alias, i) =>
+    items.push({ label: alias, kind: CompletionItemKind.Reference, detail: "your alias (faro.aliases / config.json)", sortText: `2${String(i).padStart(3, "0")}`, textEdit: { range: r, newText: alias } }),
+  );
+  (ctx.cloud?.() ?? []).forEach((m, i) =>
+    items.push({ label: m.id, kind: CompletionItemKind.Module, detail: m.detail, sortText: `3${String(i).padStart(4, "0")}`, textEdit: { range: r, newText: m.id } }),
+  );
   items.unshift({
     label: "default",
     kind: CompletionItemKind.Reference,

@@ -3,6 +3,7 @@
  * other editor features on the connection. main.ts calls registerPromptFeatures once and
  * merges `capabilities` into its initialize result.
  */
+import { familyOf } from "../gateway/targets";
 import {
   CodeActionKind,
   TextDocumentSyncKind,
@@ -95,9 +96,20 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     return doc ? f(documents.analysis(doc)) : none;
   };
   connection.onCodeAction(({ textDocument, range }) => withAnalysis(textDocument.uri, [], (a) => codeActions(textDocument.uri, a, range)));
+  /** Cloud models for completion: the price table's, saying whether their provider can be asked. */
+  const cloudModels = () => {
+    const gateway = backend()?.gateway;
+    if (!gateway) return [];
+    return gateway.prices.cloudModels().flatMap(({ id, price }) => {
+      const provider = id.slice(0, id.indexOf("/"));
+      if (!familyOf(provider)) return []; // a price for a provider Faro cannot route to
+      const ready = gateway.canAsk(provider) ? "" : ` · no ${provider} key yet`;
+      return [{ id, detail: `${provider} (cloud) · $${price.input} in / $${price.output} out per million tokens${ready}` }];
+    });
+  };
   connection.onCompletion(({ textDocument, position }) =>
     withAnalysis(textDocument.uri, [], (a) =>
-      complete(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, partials: () => ws.partialNames(textDocument.uri) }),
+      complete(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, partials: () => ws.partialNames(textDocument.uri), aliases: models.aliases, cloud: cloudModels }),
     ),
   );
   const price = (provider: string, model: string) => backend()?.gateway.prices.find(provider, model) ?? null;

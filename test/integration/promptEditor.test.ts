@@ -45,7 +45,7 @@ before(async () => {
   await writeTinyModel(models, { name: "other-model", seed: 2 });
   ws = await tempDir("faro-ws-");
   await writeFile(join(ws, "_rules.prompt"), "Be brief.\n");
-  lsp = await startLsp({ home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 } }, ws);
+  lsp = await startLsp({ home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 }, aliases: { quick: "local/lsp-model" } }, ws);
   const uri = await lsp.open(join(ws, "warmup.prompt"), "---\nmodel: nope\n---\nHi\n");
   await lsp.diagnostics(uri, 1, (d) => d.some((x) => x.code === "model-unknown"));
 });
@@ -63,9 +63,13 @@ test("completes top-level keys (not those already there) and Faro's namespaced k
   assert.deepEqual(config.textEdit, { range: { start: { line: 2, character: 0 }, end: { line: 2, character: 2 } }, newText: "config:\n  $0" });
 });
 
-test("completes model ids with their details, and 'default'", async () => {
+test("completes model ids with their details, and 'default', then aliases and priced cloud models", async () => {
   const items = await completions("---\nmodel: §\n---\nHi\n");
-  assert.deepEqual(labels(items), ["default", "lsp-model", "other-model"]);
+  assert.deepEqual(labels(items).slice(0, 4), ["default", "lsp-model", "other-model", "quick"]);
+  const cloud = items.find((i) => i.label === "openai/gpt-4o-mini")!;
+  assert.match(cloud.detail!, /^openai \(cloud\) · \$0\.15 in \/ \$0\.6 out per million tokens( · no openai key yet)?$/);
+  assert.ok(items.some((i) => i.label === "anthropic/claude-3-5-haiku"), labels(items).join(", "));
+  assert.ok(items.slice(4).every((i) => String(i.label).includes("/")), "after the aliases, only provider/model ids");
   assert.match(items[1]!.detail!, /^local · llama · .* · 2048 ctx/);
   assert.match((items[1]!.documentation as MarkupContent).value, /Context window: 2048 tokens/);
 });

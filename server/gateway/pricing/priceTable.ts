@@ -43,6 +43,11 @@ export class PriceTable {
     return this.lookup(`${p}/${m}`) ?? (m.includes("/") ? this.lookup(m) : null);
   }
 
+  /** The cloud models the table prices (`provider/model`, as a request names them), with their price. */
+  cloudModels(): Array<{ id: string; price: Price }> {
+    return [...this.prices].filter(([id]) => id.includes("/") && !id.startsWith("local/")).map(([id, price]) => ({ id, price }));
+  }
+
   private lookup(key: string): Price | null {
     for (let k = key; ; ) {
       const hit = this.prices.get(k);
