@@ -104,6 +104,14 @@ test("Picoschema errors", async () => {
   ]);
 });
 
+test("JSON Schema errors, on the wrong node at any depth", async () => {
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    type: object\n    properties:\n      name: {type: strng}\n      tags: {type: array, items: {type: numbr}}\n    required: [name, nick]\n---\nHi {{name}} {{tags}}\n", [
+    ["schema-invalid", E, [8, 21, 8, 25], /nick/],
+    ["schema-invalid", E, [6, 19, 6, 24], /JSON Schema 'type' must be one of boolean, integer, null, number, string, object, array/],
+    ["schema-invalid", E, [7, 40, 7, 45], /JSON Schema 'type' must be one of/],
+  ]);
+});
+
 test("Handlebars: unclosed and mismatched blocks, unknown helpers, misused roles", async () => {
   await check("---\nmodel: lsp-model\n---\nIntro\n{{#each items}}\n- {{this}}\n", [["block-unclosed", E, [4, 0, 4, 15], /'\{\{#each\}\}' is never closed/]]);
   await check("{{#if a}}\nx\n{{/each}}\n", [["block-mismatch", E, [0, 3, 0, 5], /closed by '\{\{\/each\}\}'/]]);
