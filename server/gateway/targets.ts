@@ -3,7 +3,7 @@
  * `provider/model`, plain local ids), provider families, keys, and which custom hosts may be
  * called (loopback, the preset's own host, or hosts the user allowed).
  */
-import { isLoopbackHost } from "../http/guard";
+import { isLoopbackHost } from "../http/loopback";
 import { badRequest } from "../errors";
 import { PRESETS } from "../providers/openai/presets";
 import type { CacheSettings } from "./cache/policy";

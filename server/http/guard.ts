@@ -15,7 +15,6 @@ export interface GuardOptions {
   apiKey: string | null;
 }
 
-export { isLoopbackHost };
 
 /** The host part of a Host header: `[::1]:80` -> `[::1]`, `localhost:4891` -> `localhost`. */
 export function hostName(header: string): string {

@@ -6,7 +6,7 @@
  * the result (Gemini takes it in the query string, so no URL is ever quoted).
  */
 import { badRequest } from "../errors";
-import { isLoopbackHost } from "../http/guard";
+import { isLoopbackHost } from "../http/loopback";
 import { registerSecret } from "../logger";
 import type { ProviderCheckResult } from "../protocol";
 import { familyOf } from "../gateway/targets";

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
 import { badRequest } from "../../errors";
 import { PRESETS } from "../../providers/openai/presets";
-import { isLoopbackHost } from "../../http/guard";
+import { isLoopbackHost } from "../../http/loopback";
 import { PII_TYPES, type PiiType } from "./detectors";
 
 export const PII_MODES = ["off", "redact", "block"] as const;

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkApiKey, checkHostAndOrigin, hostName, isLoopbackHost } from "../../../server/http/guard";
+import { checkApiKey, checkHostAndOrigin, hostName } from "../../../server/http/guard";
+import { isLoopbackHost } from "../../../server/http/loopback";
 import { FaroError } from "../../../server/errors";
 
 const status = (fn: () => void) => {
