@@ -126,8 +126,8 @@ export class Backend {
   }
 
   async listModels(): Promise<ModelsListResult> {
-    const [models, defaultModel] = await Promise.all([this.gateway.listModels(), this.gateway.defaultModelId()]);
-    return { models, defaultModel, aliases: Object.keys(this.gateway.routing.aliases) };
+    const { models, defaultModel, aliases } = await this.gateway.modelChoices();
+    return { models, defaultModel, aliases };
   }
 
   startEndpoint(overrides: { host?: string; port?: number } = {}): Promise<EndpointStatus> {

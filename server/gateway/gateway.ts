@@ -38,6 +38,14 @@ export interface Generation {
 
 type Body = { model: string };
 
+/** The local catalog, what `default` stands for, the user's aliases, and which cloud providers have what they need. */
+export interface ModelChoices {
+  models: ModelInfo[];
+  defaultModel: string | null;
+  aliases: string[];
+  canAsk: (provider: string) => boolean;
+}
+
 export class Gateway {
   private readonly breaker = new CircuitBreaker({ threshold: 5, cooldownMs: 30_000 });
   /** Token prices for cost (backend.ts sets the table with config.json's overrides). */
@@ -98,6 +106,12 @@ export class Gateway {
         baseUrl: id === "local" ? null : (PRESETS[id]?.baseUrl ?? null),
       })),
     };
+  }
+
+  /** Every model name a request (or a prompt) may use, and which cloud providers can be asked. */
+  async modelChoices(): Promise<ModelChoices> {
+    const [models, defaultModel] = await Promise.all([this.listModels(), this.defaultModelId()]);
+    return { models, defaultModel, aliases: Object.keys(this.routing.aliases), canAsk: (provider) => this.canAsk(provider) };
   }
 
   /**

@@ -101,11 +101,11 @@ export class CompareRequests {
 
     const uri = p.uri;
     const promptId = this.ws.promptId(uri);
-    const { models: catalog, defaultModel, aliases } = await b.listModels();
+    const choices = await b.gateway.modelChoices();
     const partials = this.ws.partials(uri);
     const variables = p.variables ?? {};
     const prepare = (source: string, model: string | null) => async () =>
-      withCap(await preparePromptRun({ source, promptId, variables, model, partials, models: catalog, defaultModel, aliases, canAsk: (provider) => b.gateway.canAsk(provider) }));
+      withCap(await preparePromptRun({ ...choices, source, promptId, variables, model, partials }));
     let columns: PlannedColumn[];
     if (versions.length > 0) {
       const model = models[0] ?? null;

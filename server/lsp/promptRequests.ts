@@ -88,8 +88,7 @@ export class PromptRequests {
       if (!row) throw badRequest(`The dataset ${file ?? "(none)"} has ${rows.length} rows; there is no row ${p.datasetRow}.`, "datasetRow", "invalid_value");
       variables = { ...row, ...variables };
     }
-    const { models, defaultModel, aliases } = await b.listModels();
-    const prepared = await preparePromptRun({ source, promptId, variables, model: p.model ?? null, partials: this.ws.partials(uri), models, defaultModel, aliases, canAsk: (provider) => b.gateway.canAsk(provider) });
+    const prepared = await preparePromptRun({ ...(await b.gateway.modelChoices()), source, promptId, variables, model: p.model ?? null, partials: this.ws.partials(uri) });
 
     const controller = new AbortController();
     this.runs.set(runId, controller);

@@ -92,13 +92,16 @@ export function cloudProvider(id: string | null): string | null {
   return provider !== "local" && familyOf(provider) !== null ? provider : null;
 }
 
+/** A local model's id without its optional `local/` prefix. */
+export const localId = (id: string): string => (id.startsWith("local/") ? id.slice("local/".length) : id);
+
 function checkModel(id: string, node: YamlNode, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[], push: Push): ModelInfo | null {
   if (!models) return null; // the catalog is not known yet: no verdict rather than a wrong one
-  let wanted = id === "default" ? defaultModel : id;
+  const wanted = id === "default" ? defaultModel : id;
   if (cloudProvider(wanted)) return null; // a cloud model: its provider's catalog is not Faro's to check
   if (wanted !== null && aliases.includes(wanted)) return null; // the user's alias: the gateway resolves it
-  if (wanted?.startsWith("local/")) wanted = wanted.slice("local/".length);
-  const found = models.find((m) => m.id === wanted) ?? null;
+  const local = wanted === null ? null : localId(wanted);
+  const found = models.find((m) => m.id === local) ?? null;
   if (found) return found;
   if (id === "default") {
     push(node, "error", "model-unknown", "'default' stands for no model: none is available. Add a .gguf file to a models folder.");

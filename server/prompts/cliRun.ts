@@ -59,18 +59,14 @@ export async function runCommand(args: string[], logger: Logger, out: NodeJS.Wri
   try {
     const saved = backend.prompts.record(promptId, source).version;
     const chosen = version !== null || v.label !== undefined ? backend.prompts.resolve(promptId, { version, label: v.label ?? null }) : null;
-    const { models, defaultModel, aliases } = await backend.listModels();
     const prepared = await preparePromptRun({
+      ...(await backend.gateway.modelChoices()),
       source: chosen?.source ?? source,
       promptId,
       variables,
       model: v.model ?? null,
       // A recorded version renders with recorded partials; the file with the files next to it.
       partials: chosen ? backend.prompts.partials(promptId) : diskPartials(path, roots),
-      models,
-      defaultModel,
-      aliases,
-      canAsk: (provider) => backend.gateway.canAsk(provider),
     });
     const runVersion = chosen?.version ?? saved.version;
     const o = await executePromptRun(backend, prepared, { promptId, version: runVersion, route: "CLI faro run" }, controller.signal, (t) => out.write(t));

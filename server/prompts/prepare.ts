@@ -9,7 +9,7 @@ import { badRequest, FaroError } from "../errors";
 import { chatCompletionRequestSchema, parseBody, type ChatCompletionRequest, type ChatMessage } from "../gateway/schema";
 import type { ModelInfo } from "../protocol";
 import { findPair, parsePromptDocument, topPair } from "./document";
-import { cloudProvider } from "./checkFrontmatter";
+import { cloudProvider, localId } from "./checkFrontmatter";
 import { CONFIG_KEYS } from "./keys";
 import { renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
 import { checkSchema } from "./schemaCheck";
@@ -24,12 +24,11 @@ export interface PrepareInput {
   /** Model to use instead of the prompt's. */
   model?: string | null;
   partials: PartialResolver;
-  /** The models available and the one `default` stands for (to apply faro.fallbacks). */
+  /** What faro.fallbacks chooses from (Gateway.modelChoices): the local models, what `default` stands for... */
   models: readonly ModelInfo[];
   defaultModel: string | null;
-  /** The user's model aliases: usable names the catalog does not list. */
+  /** ...the user's aliases, and whether a cloud provider can be asked (without it, cloud ids are unusable). */
   aliases?: readonly string[];
-  /** Whether a cloud provider can be asked (Gateway.canAsk); without it cloud ids count as unusable. */
   canAsk?: (provider: string) => boolean;
 }
 
@@ -126,7 +125,7 @@ function pickModel(input: PrepareInput, data: Record<string, unknown>): string {
     if (id === "default") return input.defaultModel !== null;
     const provider = cloudProvider(id);
     if (provider) return input.canAsk?.(provider) ?? false;
-    return available.has(id.startsWith("local/") ? id.slice("local/".length) : id) || aliases.has(id);
+    return available.has(localId(id)) || aliases.has(id);
   };
   const chosen = [wanted, ...fallbacks].find(usable);
   if (!chosen) {

@@ -74,17 +74,13 @@ export function promptRoutes(gateway: Gateway, versions: PromptVersions, bodyLim
         const stored = versions.resolve(promptId, { version, label });
         ctx.record.promptId = promptId;
         ctx.record.promptVersion = stored.version;
-        const [models, def] = await Promise.all([gateway.listModels(), gateway.defaultModel()]);
         const prepared = await preparePromptRun({
+          ...(await gateway.modelChoices()),
           source: stored.source,
           promptId,
           variables: variables ?? {},
           model: model ?? null,
           partials: versions.partials(promptId),
-          models,
-          defaultModel: def?.id ?? null,
-          aliases: Object.keys(gateway.routing.aliases),
-          canAsk: (provider) => gateway.canAsk(provider),
         });
         const req = parseBody(chatCompletionRequestSchema, { ...prepared.request, ...overrides });
         ctx.record.stream = req.stream === true;
