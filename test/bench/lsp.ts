@@ -19,13 +19,13 @@ import { parseArgs } from "node:util";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { analyzePrompt, type CheckContext } from "../../server/prompts/check";
-import { clearPartialCache } from "../../server/prompts/checkTemplate";
 import { clearFrontmatterCache } from "../../server/prompts/document";
 import { clearTemplateCache, parseTemplateUncached } from "../../server/prompts/handlebars";
 import { LineIndex } from "../../server/prompts/lineIndex";
 import { setTemplateSegmenting } from "../../server/prompts/template";
-import { clearPartialFiles, diskPartials } from "../../server/prompts/workspace";
+import { diskPartials } from "../../server/prompts/workspace";
 import { setYamlPieces } from "../../server/prompts/yamlPieces";
+import { setParseCaches } from "../../server/prompts/parseCaches";
 import type { ModelInfo } from "../../server/protocol";
 import { benchDocument, editingFrontmatterValues, frontmatterBenchDocument, typing, typingFrontmatterKeys, typingTags, type Keystroke } from "../fixtures/benchPrompt";
 import { startLsp, type LspClient } from "../fixtures/lspClient";
@@ -186,12 +186,7 @@ async function main() {
 
 /** Every parse cache off and empty: the analysis before them (the YAML parsed whole, the body parsed whole, partial files read). */
 function uncached(): void {
-  setYamlPieces(false);
-  setTemplateSegmenting(false);
-  clearFrontmatterCache();
-  clearTemplateCache();
-  clearPartialCache();
-  clearPartialFiles();
+  setParseCaches(false);
 }
 
 /** Types `keys` into an open document, waiting for each version's diagnostics; the times and the server's CPU after the warmup. */

@@ -12,12 +12,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { analyzePrompt, type CheckContext } from "../../../server/prompts/check";
-import { clearPartialCache } from "../../../server/prompts/checkTemplate";
-import { clearFrontmatterCache } from "../../../server/prompts/document";
-import { clearTemplateCache } from "../../../server/prompts/handlebars";
-import { setTemplateSegmenting } from "../../../server/prompts/template";
-import { clearPartialFiles, diskPartials } from "../../../server/prompts/workspace";
-import { clearYamlPieces, setYamlPieces, yamlPiecewiseCount } from "../../../server/prompts/yamlPieces";
+import { diskPartials } from "../../../server/prompts/workspace";
+import { clearYamlPieces, yamlPiecewiseCount } from "../../../server/prompts/yamlPieces";
+import { setParseCaches } from "../../../server/prompts/parseCaches";
 import type { ModelInfo } from "../../../server/protocol";
 import { toDiagnostic } from "../../../server/lsp/convert";
 import { documentSymbols, foldingRanges } from "../../../server/lsp/outline";
@@ -25,8 +22,7 @@ import { editingFrontmatterValues, frontmatterBenchDocument, typingFrontmatterKe
 
 const ws = mkdtempSync(join(tmpdir(), "faro-fm-edits-"));
 after(() => {
-  setYamlPieces(true);
-  setTemplateSegmenting(true);
+  setParseCaches(true);
   rmSync(ws, { recursive: true, force: true });
 });
 
@@ -52,17 +48,11 @@ function observed(text: string, ctx: CheckContext): unknown {
 
 /** From scratch: no parse cache of any kind, partial files read every time. */
 function uncached(text: string, ctx: CheckContext): unknown {
-  setYamlPieces(false);
-  setTemplateSegmenting(false);
-  clearFrontmatterCache();
-  clearTemplateCache();
-  clearPartialCache();
-  clearPartialFiles();
+  setParseCaches(false);
   try {
     return observed(text, ctx);
   } finally {
-    setYamlPieces(true);
-    setTemplateSegmenting(true);
+    setParseCaches(true);
   }
 }
 
