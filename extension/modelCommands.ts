@@ -23,7 +23,7 @@ let prices: PriceTable | undefined;
 const selectModel = withBackend((ctx) => async () => {
   const [{ models, defaultModel }, { providers }] = await Promise.all([ctx.request("faro/models/list", {}), ctx.request("faro/providers/list", {})]);
   prices ??= new (deferred().PriceTable)();
-  const rows = modelPickRows(models, defaultModel, providers, (p, m) => prices!.find(p, m));
+  const rows = modelPickRows(models, defaultModel, providers, (p, m) => prices!.find(p, m), (p, m) => prices!.limits(p, m));
   if (!rows.some((r) => r.kind === "model")) {
     const choice = await vscode.window.showInformationMessage(
       "Faro has no models yet: add folders with *.gguf files (faro.modelsDirs), download one, or add a cloud provider's key.",

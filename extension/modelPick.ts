@@ -1,10 +1,11 @@
 /**
  * The rows of "Faro: Select Model": local GGUF models (context, size, loaded or not) and, for
- * each cloud provider with a key, a few well-known models, in two groups with their prices when
- * the price table knows them. Free of `vscode` so it is unit-tested under plain Node.
+ * each cloud provider with a key, a few well-known models, in two groups with their context
+ * window and prices when the price table knows them. Free of `vscode` so it is unit-tested
+ * under plain Node.
  */
 import type { ModelInfo, ProviderInfo } from "../server/protocol";
-import type { Price } from "../server/gateway/pricing/priceTable";
+import type { ModelLimits, Price } from "../server/gateway/pricing/priceTable";
 import { formatBytes, formatParameters } from "./format";
 
 /** A few models per provider that answer with a key alone (the full lists are long and change). */
@@ -26,8 +27,9 @@ export type PickRow =
   | { kind: "model"; label: string; description: string; detail?: string; model: string; current: boolean };
 
 export type PriceOf = (provider: string, model: string) => Price | null;
+export type LimitsOf = (provider: string, model: string) => ModelLimits | null;
 
-export function modelPickRows(models: readonly ModelInfo[], defaultModel: string | null, providers: readonly ProviderInfo[], priceOf: PriceOf): PickRow[] {
+export function modelPickRows(models: readonly ModelInfo[], defaultModel: string | null, providers: readonly ProviderInfo[], priceOf: PriceOf, limitsOf: LimitsOf = () => null): PickRow[] {
   const rows: PickRow[] = [];
   if (models.length > 0) rows.push({ kind: "separator", label: "Local" });
   for (const m of models) rows.push(localRow(m, defaultModel));
@@ -37,7 +39,8 @@ export function modelPickRows(models: readonly ModelInfo[], defaultModel: string
     for (const name of KNOWN_CLOUD_MODELS[p.id]!) {
       const id = `${p.id}/${name}`;
       const price = priceOf(p.id, name);
-      const parts = [id === defaultModel ? "current" : null, p.id, price ? priceText(price) : null];
+      const limits = limitsOf(p.id, name);
+      const parts = [id === defaultModel ? "current" : null, p.id, limits ? `${contextText(limits.context)} context` : null, price ? priceText(price) : null];
       rows.push({ kind: "model", label: id, description: join(parts), model: id, current: id === defaultModel });
     }
   }
@@ -63,9 +66,10 @@ function localRow(m: ModelInfo, defaultModel: string | null): PickRow {
   return { kind: "model", label: m.id, description: join(parts), detail: f.path, model: m.id, current };
 }
 
-/** "4K", "128K", "1M" tokens. */
+/** "4K", "128K", "1M" tokens: a round thousand as providers write it (128,000: 128K), else in units of 1024 (32,768: 32K). */
 export function contextText(tokens: number): string {
   if (tokens >= 1_000_000 && tokens % 1_000_000 === 0) return `${tokens / 1_000_000}M`;
+  if (tokens >= 1000 && tokens % 1000 === 0) return `${tokens / 1000}K`;
   if (tokens >= 1024 && tokens % 1024 === 0) return `${tokens / 1024}K`;
   if (tokens >= 1000) return `${Math.round(tokens / 1000)}K`;
   return String(tokens);

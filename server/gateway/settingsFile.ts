@@ -17,7 +17,19 @@ const fileSchema = z.strictObject({
   configs: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   allowed_hosts: z.array(z.string().min(1)).optional(),
   // USD per million tokens; keys `provider/model`, `local` or `local/<id>` (pricing/priceTable.ts).
-  prices: z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative(), cached_input: z.number().nonnegative().optional(), output: z.number().nonnegative() })).optional(),
+  // A cloud model's context window and output cap in tokens may come along (the .prompt checks use them).
+  prices: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        input: z.number().nonnegative(),
+        cached_input: z.number().nonnegative().optional(),
+        output: z.number().nonnegative(),
+        context: z.number().int().positive().optional(),
+        max_output: z.number().int().positive().optional(),
+      }),
+    )
+    .optional(),
   guardrails: fileGuardrailsSchema.optional(),
   cache: cacheSettingsSchema.optional(),
   // The request log: bodies off by default, rows kept 30 days (0: forever); flags win.

@@ -47,7 +47,13 @@ export interface Rpc {
 
 export function registerPromptFeatures(connection: Connection, backend: () => Backend | null, logger: Logger, rpc: Rpc): PromptFeatures {
   // The closures below run only after registration, when models and ws exist.
-  const documents: PromptDocuments = new PromptDocuments((uri): CheckContext => ({ models: models.models, defaultModel: models.defaultModel, aliases: models.aliases, partial: ws.partials(uri) }));
+  const documents: PromptDocuments = new PromptDocuments((uri): CheckContext => ({
+    models: models.models,
+    defaultModel: models.defaultModel,
+    aliases: models.aliases,
+    cloud: backend()?.gateway.prices ?? null,
+    partial: ws.partials(uri),
+  }));
   const ws: LspWorkspace = new LspWorkspace(documents);
   // Tokenizers load on the engine's Llama instance, so they exist once the backend does.
   let tokenizers: Tokenizers | null = null;
@@ -100,11 +106,12 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
   const cloudModels = () => {
     const gateway = backend()?.gateway;
     if (!gateway) return [];
-    return gateway.prices.cloudModels().flatMap(({ id, price }) => {
+    return gateway.prices.cloudModels().flatMap(({ id, price, limits }) => {
       const provider = id.slice(0, id.indexOf("/"));
       if (!familyOf(provider)) return []; // a price for a provider Faro cannot route to
       const ready = gateway.canAsk(provider) ? "" : ` · no ${provider} key yet`;
-      return [{ id, detail: `${provider} (cloud) · $${price.input} in / $${price.output} out per million tokens${ready}` }];
+      const window = limits ? ` · ${limits.context} ctx` : "";
+      return [{ id, detail: `${provider} (cloud)${window} · $${price.input} in / $${price.output} out per million tokens${ready}` }];
     });
   };
   connection.onCompletion(({ textDocument, position }) =>
@@ -113,8 +120,9 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     ),
   );
   const price = (provider: string, model: string) => backend()?.gateway.prices.find(provider, model) ?? null;
+  const limits = (provider: string, model: string) => backend()?.gateway.prices.limits(provider, model) ?? null;
   connection.onHover(({ textDocument, position }) =>
-    withAnalysis(textDocument.uri, null, (a) => hover(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, price })),
+    withAnalysis(textDocument.uri, null, (a) => hover(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, price, limits })),
   );
   connection.onDocumentSymbol(({ textDocument }) => withAnalysis(textDocument.uri, [], documentSymbols));
   connection.onFoldingRanges(({ textDocument }) => withAnalysis(textDocument.uri, [], foldingRanges));

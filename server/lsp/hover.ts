@@ -9,7 +9,7 @@ import type { PromptAnalysis } from "../prompts/check";
 import { nodeSpan, type Frontmatter } from "../prompts/document";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
 import { cloudProvider } from "../prompts/checkFrontmatter";
-import type { Price } from "../gateway/pricing/priceTable";
+import type { ModelLimits, Price } from "../gateway/pricing/priceTable";
 import type { ModelInfo } from "../protocol";
 import { rangeOf } from "./convert";
 import { modelMarkdown } from "./modelText";
@@ -19,6 +19,8 @@ export interface HoverContext {
   defaultModel: string | null;
   /** A cloud model's price (USD per million tokens), null when the table does not have it. */
   price?: (provider: string, model: string) => Price | null;
+  /** A cloud model's context window and output cap, null when the table does not have them. */
+  limits?: (provider: string, model: string) => ModelLimits | null;
 }
 
 const inside = (s: { start: number; end: number }, offset: number) => offset >= s.start && offset <= s.end;
@@ -72,7 +74,11 @@ function modelHover(id: string, ctx: HoverContext): string {
     const model = wanted.slice(provider.length + 1);
     const price = ctx.price?.(provider, model) ?? null;
     const cost = price ? `Price: $${price.input} input · $${price.output} output per million tokens` : "Price: not in Faro's price table (add it under `prices` in config.json)";
-    return `${id === "default" ? "`default` is now " : ""}**${wanted}** — ${provider} model, sent to ${provider}'s API through Faro's gateway (needs its key)\n\n${cost}`;
+    const limits = ctx.limits?.(provider, model) ?? null;
+    const window = limits
+      ? `Context window: ${limits.context} tokens${limits.maxOutput ? ` · Max output: ${limits.maxOutput} tokens` : ""}`
+      : "Context window: not in Faro's table (add `context` to its `prices` entry in config.json)";
+    return `${id === "default" ? "`default` is now " : ""}**${wanted}** — ${provider} model, sent to ${provider}'s API through Faro's gateway (needs its key)\n\n${window}\n\n${cost}`;
   }
   if (!ctx.models) return `**${id}**: the model list is still loading.`;
   const m = ctx.models.find((x) => x.id === wanted);

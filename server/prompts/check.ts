@@ -5,7 +5,7 @@
  */
 import type { ModelInfo } from "../protocol";
 import { parsePromptDocument, topPair, nodeSpan, type PromptDocument } from "./document";
-import type { FrontmatterFacts } from "./checkFrontmatter";
+import type { CloudLimits, FrontmatterFacts } from "./checkFrontmatter";
 import { checkTemplate, type PartialSource, type TemplateFacts } from "./checkTemplate";
 import { frontmatterReport } from "./frontmatterReport";
 import type { DeclaredVariable } from "./schemaCheck";
@@ -19,6 +19,8 @@ export interface CheckContext {
   defaultModel: string | null;
   /** The user's model aliases (valid names the catalog does not list); none when absent. */
   aliases?: readonly string[];
+  /** Cloud models' context windows (the gateway's price table); absent: cloud models get no window checks. */
+  cloud?: CloudLimits | null;
   partial: PartialSource;
 }
 
@@ -54,10 +56,9 @@ export function checkContextWindow(a: PromptAnalysis, exact?: ExactCounter): { t
 /** The warning for a known token count (also used with the last count while the user types). */
 export function contextWindowProblems(a: PromptAnalysis, count: TokenCount): Problem[] {
   const { doc, frontmatter: facts } = a;
-  const model = facts.resolvedModel;
-  const window = model?.faro.context_length;
+  const window = facts.window;
   const { tokens, exact } = count;
-  if (!model || !window || tokens + (facts.maxOutputTokens ?? 0) <= window) return [];
+  if (!window || tokens + (facts.maxOutputTokens ?? 0) <= window.context) return [];
   const fm = doc.frontmatter;
   const where = (fm && nodeSpan(fm, topPair(fm, "model")?.value)) ?? { start: 0, end: doc.lines.lineEnd(0) };
   const room = facts.maxOutputTokens ? ` plus maxOutputTokens ${facts.maxOutputTokens}` : "";
@@ -66,7 +67,7 @@ export function contextWindowProblems(a: PromptAnalysis, count: TokenCount): Pro
     ...where,
     severity: "warning",
     code: "context-window",
-    message: `The prompt rendered with its default inputs is ${size}${room}: more than the ${window}-token context window of '${model.id}'.`,
+    message: `The prompt rendered with its default inputs is ${size}${room}: more than the ${window.context}-token context window of '${window.id}'.`,
   }];
 }
 
@@ -74,9 +75,9 @@ export function analyzePrompt(text: string, ctx: CheckContext): PromptAnalysis {
   const doc = parsePromptDocument(text);
   const problems = [...doc.problems];
   const fm = doc.frontmatter;
-  const report = fm && !fm.hasErrors ? frontmatterReport(fm, ctx.models, ctx.defaultModel, ctx.aliases) : null;
+  const report = fm && !fm.hasErrors ? frontmatterReport(fm, ctx.models, ctx.defaultModel, ctx.aliases, ctx.cloud ?? null) : null;
   if (report) problems.push(...report.problems);
-  const facts = report?.facts ?? { model: null, resolvedModel: null, maxOutputTokens: null };
+  const facts = report?.facts ?? { model: null, resolvedModel: null, window: null, maxOutputTokens: null };
   const declared = report?.declared ?? null;
   const defaults = report?.defaults ?? {};
   // A frontmatter that does not parse may well declare the variables: no verdict on them until

@@ -4,6 +4,7 @@
  */
 import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
 import type { ModelInfo } from "../protocol";
+import type { ModelLimits } from "../gateway/pricing/priceTable";
 import { familyOf, PROVIDER_IDS } from "../gateway/targets";
 import { nodeSpan, topPair, type Frontmatter } from "./document";
 import { CONFIG_KEYS, FARO_KEYS, INPUT_KEYS, nearest, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "./keys";
@@ -15,11 +16,27 @@ export interface FrontmatterFacts {
   model: string | null;
   /** The catalog entry `model` resolves to (`default` included), when the catalog is known. */
   resolvedModel: ModelInfo | null;
+  /** The model's context window: a local model's from its file, a cloud model's from the price table; null when unknown. */
+  window: ContextWindow | null;
   maxOutputTokens: number | null;
 }
 
-export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, out: Problem[], aliases: readonly string[] = []): FrontmatterFacts {
-  const facts: FrontmatterFacts = { model: null, resolvedModel: null, maxOutputTokens: null };
+/** A model's window as the checks need it, whichever side the model runs on. */
+export interface ContextWindow {
+  /** The model as the prompt names it (`default` resolved). */
+  id: string;
+  context: number;
+  /** The most tokens one answer may have; null when not known (local models: the window is the cap). */
+  maxOutput: number | null;
+}
+
+/** Where cloud models' windows come from (the gateway's PriceTable). */
+export interface CloudLimits {
+  limits(provider: string, model: string): ModelLimits | null;
+}
+
+export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, out: Problem[], aliases: readonly string[] = [], cloud: CloudLimits | null = null): FrontmatterFacts {
+  const facts: FrontmatterFacts = { model: null, resolvedModel: null, window: null, maxOutputTokens: null };
   const push = (n: YamlNode | null | undefined, severity: Severity, code: string, message: string, data?: unknown) => {
     const span = nodeSpan(fm, n);
     if (span) out.push({ ...span, severity, code, message, ...(data === undefined ? {} : { data }) });
@@ -63,7 +80,10 @@ export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] |
       if (isScalar(item) && typeof item.value === "string") checkModel(item.value, item as YamlNode, models, defaultModel, aliases, push);
     }
   }
-  facts.maxOutputTokens = checkConfig(fm, facts.resolvedModel, cloudProvider(facts.model === "default" ? defaultModel : facts.model), push);
+  const wanted = facts.model === "default" ? defaultModel : facts.model;
+  const provider = cloudProvider(wanted);
+  facts.window = windowOf(facts.resolvedModel, wanted, provider, cloud);
+  facts.maxOutputTokens = checkConfig(fm, facts.window, provider, push);
   checkSubKeys(topPair(fm, "input")?.value, "input", INPUT_KEYS, push);
   checkSubKeys(topPair(fm, "output")?.value, "output", OUTPUT_KEYS, push);
   checkTools(fm, out);
@@ -90,6 +110,13 @@ export function cloudProvider(id: string | null): string | null {
   if (!id || slash <= 0 || slash === id.length - 1) return null;
   const provider = id.slice(0, slash);
   return provider !== "local" && familyOf(provider) !== null ? provider : null;
+}
+
+function windowOf(local: ModelInfo | null, wanted: string | null, provider: string | null, cloud: CloudLimits | null): ContextWindow | null {
+  if (local) return local.faro.context_length ? { id: local.id, context: local.faro.context_length, maxOutput: null } : null;
+  if (!wanted || !provider || !cloud) return null;
+  const limits = cloud.limits(provider, wanted.slice(provider.length + 1));
+  return limits ? { id: wanted, context: limits.context, maxOutput: limits.maxOutput } : null;
 }
 
 /** A local model's id without its optional `local/` prefix. */
@@ -122,7 +149,7 @@ const PROVIDER_RANGES: Record<string, Record<string, { min: number; max: number 
   anthropic: { temperature: { min: 0, max: 1 } },
 };
 
-function checkConfig(fm: Frontmatter, model: ModelInfo | null, provider: string | null, push: Push): number | null {
+function checkConfig(fm: Frontmatter, window: ContextWindow | null, provider: string | null, push: Push): number | null {
   const family = provider ? familyOf(provider) : null;
   const narrower = family ? PROVIDER_RANGES[family] : undefined;
   const config = topPair(fm, "config")?.value;
@@ -144,9 +171,10 @@ function checkConfig(fm: Frontmatter, model: ModelInfo | null, provider: string 
     }
     if (key === "maxOutputTokens" && isScalar(pair.value)) {
       maxOutputTokens = Number(pair.value.value);
-      const ctx = model?.faro.context_length;
-      if (ctx && maxOutputTokens > ctx) {
-        push(pair.value, "error", "config-range", `maxOutputTokens ${maxOutputTokens} is beyond the context window of '${model.id}' (${ctx} tokens).`);
+      if (window && maxOutputTokens > window.context) {
+        push(pair.value, "error", "config-range", `maxOutputTokens ${maxOutputTokens} is beyond the context window of '${window.id}' (${window.context} tokens).`);
+      } else if (window?.maxOutput && maxOutputTokens > window.maxOutput) {
+        push(pair.value, "error", "config-range", `maxOutputTokens ${maxOutputTokens} is beyond the most '${window.id}' writes in one answer (${window.maxOutput} tokens).`);
       }
     }
   }

@@ -6,7 +6,7 @@
 import { isMap, isScalar, type Document } from "yaml";
 import type { ModelInfo } from "../protocol";
 import { findPair, topPair, type Frontmatter } from "./document";
-import { checkFrontmatter, type FrontmatterFacts } from "./checkFrontmatter";
+import { checkFrontmatter, type CloudLimits, type FrontmatterFacts } from "./checkFrontmatter";
 import { checkSchema, type DeclaredVariable } from "./schemaCheck";
 import type { Problem } from "./problems";
 
@@ -29,25 +29,26 @@ interface Remembered {
   models: readonly ModelInfo[] | null;
   defaultModel: string | null;
   aliases: readonly string[];
+  cloud: CloudLimits | null;
 }
 
 // Keyed by the parsed YAML, which document.ts shares between texts with the same frontmatter.
 const reports = new WeakMap<Document.Parsed, Remembered>();
 
 /** The checks of a frontmatter without YAML errors, with offsets in its document. */
-export function frontmatterReport(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[] = NO_ALIASES): FrontmatterReport {
+export function frontmatterReport(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[] = NO_ALIASES, cloud: CloudLimits | null = null): FrontmatterReport {
   const hit = reports.get(fm.yaml);
-  if (hit && hit.offset === fm.span.start && hit.models === models && hit.defaultModel === defaultModel && hit.aliases === aliases) return hit.report;
-  const report = check(fm, models, defaultModel, aliases);
-  reports.set(fm.yaml, { report, offset: fm.span.start, models, defaultModel, aliases });
+  if (hit && hit.offset === fm.span.start && hit.models === models && hit.defaultModel === defaultModel && hit.aliases === aliases && hit.cloud === cloud) return hit.report;
+  const report = check(fm, models, defaultModel, aliases, cloud);
+  reports.set(fm.yaml, { report, offset: fm.span.start, models, defaultModel, aliases, cloud });
   return report;
 }
 
 const NO_ALIASES: readonly string[] = [];
 
-function check(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[]): FrontmatterReport {
+function check(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[], cloud: CloudLimits | null): FrontmatterReport {
   const problems: Problem[] = [];
-  const facts = checkFrontmatter(fm, models, defaultModel, problems, aliases);
+  const facts = checkFrontmatter(fm, models, defaultModel, problems, aliases, cloud);
   const input = topPair(fm, "input")?.value;
   const schemaNode = findPair(input, "schema")?.value;
   const schemaDeclared = Boolean(schemaNode && !(isScalar(schemaNode) && schemaNode.value === null));

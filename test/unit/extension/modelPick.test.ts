@@ -18,10 +18,11 @@ function local(id: string, faro: Partial<ModelInfo["faro"]> = {}): ModelInfo {
 const provider = (id: string, hasKey: boolean): ProviderInfo => ({ id, family: id === "anthropic" || id === "gemini" ? id : "openai", hasKey, baseUrl: null });
 const prices = new PriceTable();
 const priceOf = (p: string, m: string) => prices.find(p, m);
+const limitsOf = (p: string, m: string) => prices.limits(p, m);
 const labels = (rows: PickRow[]) => rows.map((r) => (r.kind === "separator" ? `-- ${r.label}` : r.label));
 
 test("local models first, then the cloud models of providers with a key", () => {
-  const rows = modelPickRows([local("qwen", { loaded: true }), local("faro-demo", { demo: true, context_length: 2048 })], "qwen", [provider("local", true), provider("openai", true), provider("anthropic", false), provider("groq", true)], priceOf);
+  const rows = modelPickRows([local("qwen", { loaded: true }), local("faro-demo", { demo: true, context_length: 2048 })], "qwen", [provider("local", true), provider("openai", true), provider("anthropic", false), provider("groq", true)], priceOf, limitsOf);
   assert.deepEqual(labels(rows), [
     "-- Local",
     "qwen",
@@ -40,7 +41,12 @@ test("local models first, then the cloud models of providers with a key", () => 
   const demo = rows[2]!;
   assert.equal(demo.kind === "model" && demo.description, "demo · 2K context · Q4_K_M · 494M params · 397 MB");
   const mini = rows[4]!;
-  assert.equal(mini.kind === "model" && mini.description, "openai · $0.15 in / $0.60 out per 1M tokens");
+  assert.equal(mini.kind === "model" && mini.description, "openai · 128K context · $0.15 in / $0.60 out per 1M tokens");
+  const groq = rows[8]!;
+  assert.equal(groq.kind === "model" && groq.description, "groq · 128K context · $0.050 in / $0.080 out per 1M tokens");
+  // Without the table's windows (or for a model it has none for), no context is shown.
+  const bare = modelPickRows([], null, [provider("openai", true)], priceOf)[1]!;
+  assert.equal(bare.kind === "model" && bare.description, "openai · $0.15 in / $0.60 out per 1M tokens");
 });
 
 test("a cloud default is marked current; one no longer offered still shows", () => {
@@ -61,6 +67,8 @@ test("unknown prices are left out, never guessed", () => {
 test("context and price text", () => {
   assert.equal(contextText(4096), "4K");
   assert.equal(contextText(131072), "128K");
+  assert.equal(contextText(128_000), "128K");
+  assert.equal(contextText(204_800), "200K");
   assert.equal(contextText(1_000_000), "1M");
   assert.equal(contextText(2000), "2K");
   assert.equal(contextText(512), "512");

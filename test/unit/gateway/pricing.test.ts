@@ -84,3 +84,64 @@ test("the estimate counts about 4 characters per token of message text", () => {
   assert.equal(formatCost(0.00042), "0.00042");
   assert.equal(formatCost(0), "0.0");
 });
+
+test("the shipped table's context windows and output caps are whole token counts, a cap never above its window", () => {
+  assert.match(shipped.source, /context.*max_output.*N x 1024/s);
+  let windows = 0;
+  for (const [key, p] of Object.entries(shipped.prices) as Array<[string, { context?: number; max_output?: number }]>) {
+    if (p.max_output !== undefined) assert.ok(p.context !== undefined, `${key}: an output cap without a window`);
+    if (p.context === undefined) continue;
+    windows++;
+    assert.ok(Number.isInteger(p.context) && p.context >= 4096 && p.context <= 2_097_152, `${key}: window ${p.context}`);
+    if (p.max_output !== undefined) assert.ok(Number.isInteger(p.max_output) && p.max_output > 0 && p.max_output <= p.context, `${key}: max output ${p.max_output}`);
+  }
+  assert.ok(windows >= 35, `only ${windows} windows`);
+});
+
+test("a cloud model's limits are found as its price is: dates and -latest forgiven, vendor/model through OpenRouter; none for local or unknown models", () => {
+  const t = new PriceTable();
+  assert.deepEqual(t.limits("openai", "gpt-4o-mini"), { context: 128_000, maxOutput: 16_384 });
+  assert.deepEqual(t.limits("openai", "gpt-4o-mini-2024-07-18"), { context: 128_000, maxOutput: 16_384 });
+  assert.deepEqual(t.limits("openai", "gpt-4.1-nano-2025-04-14"), { context: 1_047_576, maxOutput: 32_768 });
+  assert.deepEqual(t.limits("anthropic", "claude-3-5-haiku-latest"), { context: 204_800, maxOutput: 8192 });
+  assert.deepEqual(t.limits("google", "models/gemini-2.5-pro"), { context: 1_048_576, maxOutput: 65_536 });
+  assert.deepEqual(t.limits("deepseek", "deepseek-reasoner"), { context: 131_072, maxOutput: 65_536 });
+  // A window without a documented output cap.
+  assert.deepEqual(t.limits("groq", "llama-3.3-70b-versatile"), { context: 131_072, maxOutput: null });
+  assert.deepEqual(t.limits("openrouter", "openai/gpt-4o"), t.limits("openai", "gpt-4o"));
+  // Priced but no window in the providers' pages: no limits, and no guess.
+  assert.ok(t.find("mistral", "mistral-small") !== null);
+  assert.equal(t.limits("mistral", "mistral-small"), null);
+  assert.equal(t.limits("openai", "gpt-9-ultra"), null);
+  assert.equal(t.limits("local", "faro-demo"), null);
+  // cloudModels() carries them for completion.
+  assert.deepEqual(t.cloudModels().find((m) => m.id === "openai/gpt-4o")?.limits, { context: 128_000, maxOutput: 16_384 });
+});
+
+test("config.json entries carry context and max_output: a new model gets them, a new price keeps the shipped window, a new window replaces it", () => {
+  const t = new PriceTable({
+    "openai/my-finetune": { input: 1, output: 2, context: 8000, max_output: 1000 },
+    "openai/gpt-4o": { input: 1, output: 4 },
+    "openai/gpt-4o-mini": { input: 0.1, output: 0.5, context: 64_000 },
+    "anthropic/claude-3-haiku": { input: 0.25, output: 1.25, max_output: 2048 },
+    "local/big": { input: 1, output: 1, context: 4096 },
+  });
+  assert.deepEqual(t.limits("openai", "my-finetune"), { context: 8000, maxOutput: 1000 });
+  assert.deepEqual(t.limits("openai", "gpt-4o-2024-11-20"), { context: 128_000, maxOutput: 16_384 });
+  assert.deepEqual(t.limits("openai", "gpt-4o-mini"), { context: 64_000, maxOutput: null });
+  assert.deepEqual(t.limits("anthropic", "claude-3-haiku"), { context: 204_800, maxOutput: 2048 });
+  assert.equal(t.limits("local", "big"), null, "local windows come from the GGUF file");
+});
+
+test("config.json's prices schema takes context and max_output as positive integers and says where one is wrong", async () => {
+  const { loadGatewaySettings } = await import("../../../server/gateway/settingsFile");
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = await mkdtemp(join(tmpdir(), "faro-prices-"));
+  const file = join(dir, "config.json");
+  await writeFile(file, JSON.stringify({ prices: { "openai/my-finetune": { input: 1, output: 2, context: 8000, max_output: 1000 } } }));
+  assert.deepEqual(loadGatewaySettings(file).prices, { "openai/my-finetune": { input: 1, output: 2, context: 8000, max_output: 1000 } });
+  await writeFile(file, JSON.stringify({ prices: { "openai/my-finetune": { input: 1, output: 2, context: 0.5 } } }));
+  assert.throws(() => loadGatewaySettings(file), (e: Error) => /prices.*openai\/my-finetune.*context/s.test(e.message));
+});
