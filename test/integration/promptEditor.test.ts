@@ -67,7 +67,7 @@ test("completes model ids with their details, and 'default', then aliases and pr
   const items = await completions("---\nmodel: §\n---\nHi\n");
   assert.deepEqual(labels(items).slice(0, 4), ["default", "lsp-model", "other-model", "quick"]);
   const cloud = items.find((i) => i.label === "openai/gpt-4o-mini")!;
-  assert.match(cloud.detail!, /^openai \(cloud\) · \$0\.15 in \/ \$0\.6 out per million tokens( · no openai key yet)?$/);
+  assert.match(cloud.detail!, /^openai \(cloud\) · 128000 ctx · \$0\.15 in \/ \$0\.6 out per million tokens( · no openai key yet)?$/);
   assert.ok(items.some((i) => i.label === "anthropic/claude-3-5-haiku"), labels(items).join(", "));
   assert.ok(items.slice(4).every((i) => String(i.label).includes("/")), "after the aliases, only provider/model ids");
   assert.match(items[1]!.detail!, /^local · llama · .* · 2048 ctx/);
