@@ -50,8 +50,10 @@ export interface LogRow {
   completionTokens: number | null;
   finishReason: string | null;
   error: string | null;
+  /** Set when the request ran a stored `.prompt` (its id and version; version null when unsaved). */
   promptId: string | null;
   promptVersion: number | null;
+  /** Routing: retries taken, which top-level option answered, the client's trace id. */
   retries: number;
   fallbackIndex: number | null;
   traceId: string | null;

@@ -19,41 +19,20 @@ import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import type { Db } from "./db";
 import type { Logger } from "../logger";
+import type { LogRowFull } from "../protocol";
 import { messageOf } from "../errors";
 import { statsUpserter } from "./logStats";
 
-export interface RequestRow {
-  id: string;
-  createdAt: number;
-  route: string;
-  model: string | null;
-  provider: string | null;
-  stream: boolean;
-  status: number;
-  latencyMs: number;
-  ttftMs: number | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  finishReason: string | null;
-  error: string | null;
-  /** Set when the request ran a stored `.prompt` (its id and version; version null when unsaved). */
-  promptId?: string | null;
-  promptVersion?: number | null;
-  /** Routing: retries taken, which top-level option answered, the client's trace id. */
-  retries?: number;
-  fallbackIndex?: number | null;
-  traceId?: string | null;
-  costUsd?: number | null;
-  cachedTokens?: number | null;
-  cacheStatus?: string | null;
-  /** JSON-encoded by the writer. */
-  metadata?: Record<string, unknown> | null;
-  virtualKeyId?: string | null;
-  guardrails?: unknown[] | null;
-  attempts?: unknown[] | null;
-  requestBody?: string | null;
-  responseBody?: string | null;
-}
+/** The columns every request has; the rest of LogRowFull may be left out (written as NULL, retries 0). */
+type RequiredColumns =
+  | "id" | "createdAt" | "route" | "model" | "provider" | "stream" | "status"
+  | "latencyMs" | "ttftMs" | "promptTokens" | "completionTokens" | "finishReason" | "error";
+
+/**
+ * A row as the gateway records it: the shape faro/logs/get reads back (LogRowFull, protocol/logs.ts),
+ * so a column is declared once. metadata, guardrails and attempts are JSON-encoded by the writer.
+ */
+export type RequestRow = Pick<LogRowFull, RequiredColumns> & Partial<Omit<LogRowFull, RequiredColumns>>;
 
 export interface RequestLogOptions {
   flushIntervalMs?: number;
