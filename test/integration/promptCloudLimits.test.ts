@@ -24,7 +24,7 @@ const W = 2;
 function expectDiagnostics(ds: Diagnostic[], expected: Expected[]): void {
   const got = ds.map((d) => [String(d.code), d.severity, [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character]]);
   assert.deepEqual(got, expected.map(([c, s, r]) => [c, s, r]), JSON.stringify(ds, null, 1));
-  expected.forEach(([, , , message], i) => assert.match(ds[i]!.message, message));
+  expected.forEach(([, , , message], i) => assert.match(String(ds[i]!.message), message));
 }
 
 /** Diagnostics once the render check (after the typing pause) has had its say: `until` tells when. */
