@@ -25,6 +25,7 @@ export interface BackendConfig {
   bodyLimit: number;
   defaultModel: string | null;
   batchSize: number;
+  batchGather: "auto" | "always" | "never";
   maxLoadedModels: number;
   /** Idle time before a model unloads; Infinity keeps it loaded. */
   keepAliveMs: number;
@@ -61,6 +62,7 @@ export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
     bodyLimit: DEFAULT_BODY_LIMIT,
     defaultModel: null,
     batchSize: 0,
+    batchGather: "auto",
     maxLoadedModels: 2,
     keepAliveMs: 5 * 60_000,
     maxQueue: 64,
@@ -85,6 +87,7 @@ export const SERVE_OPTIONS = {
   "context-size": { type: "string" },
   "default-model": { type: "string" },
   "batch-size": { type: "string" },
+  "batch-gather": { type: "string" },
   "max-loaded-models": { type: "string" },
   "keep-alive": { type: "string" },
   "max-queue": { type: "string" },
@@ -122,6 +125,9 @@ export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { co
   const configFile = v.config ?? env.FARO_CONFIG;
   config.configFile = configFile ? resolve(configFile) : null;
   config.batchSize = integer("--batch-size / FARO_BATCH_SIZE", v["batch-size"] ?? env.FARO_BATCH_SIZE, 0, 0, 1 << 16);
+  const gather = v["batch-gather"] ?? env.FARO_BATCH_GATHER ?? "auto";
+  if (gather !== "auto" && gather !== "always" && gather !== "never") throw new ConfigError(`--batch-gather / FARO_BATCH_GATHER must be 'auto', 'always' or 'never', not '${gather}'.`);
+  config.batchGather = gather;
   config.maxLoadedModels = integer("--max-loaded-models / FARO_MAX_LOADED_MODELS", v["max-loaded-models"] ?? env.FARO_MAX_LOADED_MODELS, config.maxLoadedModels, 1, 64);
   config.maxQueue = integer("--max-queue / FARO_MAX_QUEUE", v["max-queue"] ?? env.FARO_MAX_QUEUE, config.maxQueue, 0, 100_000);
   config.keepAliveMs = duration("--keep-alive / FARO_KEEP_ALIVE", v["keep-alive"] ?? env.FARO_KEEP_ALIVE, config.keepAliveMs);

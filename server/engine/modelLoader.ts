@@ -8,7 +8,7 @@ import type { CustomBatchingPrioritizationStrategy, Llama } from "node-llama-cpp
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
-import { countingStrategy, DecodeGate, gateDecodes, type BatchCounts } from "./batchGather";
+import { countingStrategy, DecodeGate, DEFAULT_MAX_WAIT_MS, gateDecodes, gatherChoice, type BatchCounts } from "./batchGather";
 import { LoadedModel } from "./loadedModel";
 import { planPlacement, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
@@ -43,7 +43,8 @@ export class ModelLoader {
           ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
           batching: { itemPrioritizationStrategy: countingStrategy(this.batches) as CustomBatchingPrioritizationStrategy },
         });
-        if (!gateDecodes(context, new DecodeGate(() => loaded?.busy ?? 0))) {
+        const gate = new DecodeGate(() => loaded?.busy ?? 0, DEFAULT_MAX_WAIT_MS, gatherChoice(this.opts.batchGather));
+        if (this.opts.batchGather !== "never" && !gateDecodes(context, gate)) {
           this.logger.warn(`this node-llama-cpp has no decode queue entry to gate: concurrent streams of ${entry.id} batch as its loop gathers them`);
         }
         const ms = Math.round(performance.now() - started);

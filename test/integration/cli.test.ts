@@ -26,6 +26,9 @@ test("bad flag values fail with a message naming the flag", () => {
   const env = run(["serve"], { FARO_PORT: "99999" });
   assert.equal(env.status, 1);
   assert.match(env.stderr, /FARO_PORT/);
+  const gather = run(["serve", "--batch-gather", "sometimes"]);
+  assert.equal(gather.status, 1);
+  assert.match(gather.stderr, /--batch-gather \/ FARO_BATCH_GATHER must be 'auto', 'always' or 'never', not 'sometimes'/);
   const unknown = run(["serve", "--bogus"]);
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /bogus/);
