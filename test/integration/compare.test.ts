@@ -17,19 +17,9 @@ let ws: string;
 let home: string;
 const PROMPT = "---\nmodel: default\nconfig:\n  temperature: 0\n  maxOutputTokens: 6\ninput:\n  schema:\n    name: string\n---\nHello {{name}}\n";
 
-async function until<T>(what: string, f: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${lsp.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const events = (id: string) =>
   lsp.notifications.filter((n) => n.method === "faro/compare/event" && (n.params as CompareEvent).comparisonId === id).map((n) => n.params as CompareEvent);
-const finished = (id: string) => until(`comparison ${id} to finish`, () => events(id).find((e) => e.type === "finished"));
+const finished = (id: string) => lsp.until(`comparison ${id} to finish`, () => events(id).find((e) => e.type === "finished"), 30_000);
 const start = (p: CompareStartParams) => lsp.conn.sendRequest<CompareStarted>("faro/compare/start", p);
 const get = (comparisonId: string) => lsp.conn.sendRequest<Comparison>("faro/compare/get", { comparisonId });
 const refusal = (code: string, param: string | null, status = 400) => (e: { data?: { code?: string; param?: string | null; status?: number } }) => {
@@ -114,7 +104,7 @@ test("two models stream side by side, k runs each, saved with metrics; a winner 
     const ids = results.flat().map((r) => r.requestId);
     const count = db.prepare(`SELECT count(*) AS n FROM requests WHERE prompt_id = 'greet' AND id IN (${ids.map(() => "?").join(",")})`);
     // The log is written in batches off the request path.
-    await until("the runs' log rows", () => ((count.get(...ids) as { n: number }).n === 4 ? true : undefined));
+    await lsp.until("the runs' log rows", () => ((count.get(...ids) as { n: number }).n === 4 ? true : undefined), 30_000);
   } finally {
     db.close();
   }
@@ -145,7 +135,7 @@ test("a comparison can be cancelled while it streams; it is saved as cancelled",
   // neither ends the story early, so the cancel always lands while both columns stream.
   const uri = await lsp.open(join(ws, "long-story.prompt"), "---\nconfig:\n  temperature: 0\n  maxOutputTokens: 1900\n---\nWrite a long story.\n");
   const started = await start({ uri, models: ["tiny-a", "tiny-b"], repeats: 3 });
-  await until("the first token", () => events(started.comparisonId).find((e) => e.type === "text"));
+  await lsp.until("the first token", () => events(started.comparisonId).find((e) => e.type === "text"), 30_000);
   assert.deepEqual(await lsp.conn.sendRequest("faro/compare/cancel", { comparisonId: started.comparisonId }), { cancelled: true });
   assert.deepEqual(await finished(started.comparisonId), { comparisonId: started.comparisonId, type: "finished", status: "cancelled" });
   const saved = await get(started.comparisonId);
@@ -163,7 +153,7 @@ test("versions of a prompt compare as columns on one model", async () => {
   await lsp.conn.sendNotification("textDocument/didSave", { textDocument: { uri } });
   await lsp.change(uri, PROMPT.replace("Hello", "Hi there"));
   await lsp.conn.sendNotification("textDocument/didSave", { textDocument: { uri } });
-  await until("v2", () => lsp.notifications.find((n) => n.method === "faro/prompt/versionsChanged" && (n.params as { promptId: string; version: number }).promptId === "vers" && (n.params as { version: number }).version === 2));
+  await lsp.until("v2", () => lsp.notifications.find((n) => n.method === "faro/prompt/versionsChanged" && (n.params as { promptId: string; version: number }).promptId === "vers" && (n.params as { version: number }).version === 2), 30_000);
   const started = await start({ uri, versions: [1, 2], models: ["tiny-b"], variables: { name: "Ada" } });
   assert.deepEqual(started.columns.map((c) => [c.label, c.model, c.version]), [["v1", "tiny-b", 1], ["v2", "tiny-b", 2]]);
   await finished(started.comparisonId);

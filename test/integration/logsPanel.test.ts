@@ -7,14 +7,12 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import type { EndpointStatus, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "../../server/protocol";
-import { LSP_MAIN, tempDir } from "../fixtures/serve";
+import type { EndpointStatus } from "../../server/protocol";
+import { startLsp, type LspClient } from "../fixtures/lspClient";
+import { tempDir } from "../fixtures/serve";
 import { writeTinyModel } from "../fixtures/models";
 import { DEFAULT_FILTER, queryParams, toFilter, type FilterState } from "../../webview/logs/filters";
 import { pollOnce, type LogsApi } from "../../webview/logs/poll";
@@ -22,15 +20,12 @@ import { appendPage } from "../../webview/logs/rows";
 import { charts, tiles } from "../../webview/logs/dashboard";
 import { detailSections } from "../../webview/logs/format";
 
-let proc: ChildProcess;
-let conn: MessageConnection;
-let stderr = "";
+let lsp: LspClient;
 let home = "";
 let client: OpenAI;
 const ids: string[] = [];
 
-const request = <M extends FaroRequestMethod>(method: M, params: ParamsOf<M>) => conn.sendRequest<ResultOf<M>>(method, params);
-const api: LogsApi = { query: (p) => request("faro/logs/query", p), stats: (p) => request("faro/logs/stats", p) };
+const api: LogsApi = { query: (p) => lsp.request("faro/logs/query", p), stats: (p) => lsp.request("faro/logs/stats", p) };
 const watch = (filter: Partial<FilterState>, limit = 50) => ({ filter: { ...DEFAULT_FILTER, range: "1h" as const, ...filter }, limit, utcOffsetMinutes: 0 });
 
 before(async () => {
@@ -38,16 +33,8 @@ before(async () => {
   await writeTinyModel(models, { name: "logs-model" });
   home = await tempDir();
   await writeFile(join(home, "config.json"), JSON.stringify({ log: { bodies: true } }));
-  proc = spawn(process.execPath, [LSP_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.onNotification(() => undefined);
-  conn.onRequest(() => null);
-  conn.listen();
-  const init: InitializationOptions = { home, modelsDirs: [models], endpoint: { port: 0 } };
-  await conn.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: init });
-  await conn.sendNotification("initialized", {});
-  const ep: EndpointStatus = await request("faro/endpoint/start", { port: 0 });
+  lsp = await startLsp({ home, modelsDirs: [models], endpoint: { port: 0 } }, null);
+  const ep: EndpointStatus = await lsp.request("faro/endpoint/start", { port: 0 });
   client = new OpenAI({ baseURL: ep.url!, apiKey: "unused", maxRetries: 0 });
 
   // Five answers from the local model (two tagged team=search), a stream, and one unknown model (404).
@@ -64,20 +51,15 @@ before(async () => {
 
   // The batched writer flushes within ~200 ms: wait (bounded) until all six rows are in the log.
   for (let i = 0; i < 200; i++) {
-    const { rows } = await request("faro/logs/query", { limit: 10 });
+    const { rows } = await lsp.request("faro/logs/query", { limit: 10 });
     if (rows.length >= 6) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`the six requests never reached the log\n${stderr}`);
+  throw new Error(`the six requests never reached the log\n${lsp.stderr()}`);
 });
 
 after(async () => {
-  const exited = once(proc, "exit");
-  await conn.sendRequest("shutdown");
-  await conn.sendNotification("exit");
-  const [code] = (await exited) as [number | null];
-  conn.dispose();
-  assert.equal(code, 0, stderr);
+  assert.equal(await lsp.stop(), 0, lsp.stderr());
 });
 
 test("the panel's poll: the newest rows (newest first) and stats over the same requests", async () => {
@@ -128,16 +110,16 @@ test("load more: keyset pages of 2 cover every row once, in order", async () => 
   while (list.nextCursor) {
     const p = queryParams(watch({}).filter, Date.now(), 2, list.nextCursor);
     assert.ok(p.ok);
-    list = appendPage(list, await request("faro/logs/query", p.value));
+    list = appendPage(list, await lsp.request("faro/logs/query", p.value));
     pages++;
   }
   assert.equal(pages, 3);
   assert.equal(new Set(list.rows.map((r) => r.id)).size, 6);
-  await assert.rejects(request("faro/logs/query", { cursor: "not-a-cursor", limit: 2 }), /Invalid cursor/);
+  await assert.rejects(lsp.request("faro/logs/query", { cursor: "not-a-cursor", limit: 2 }), /Invalid cursor/);
 });
 
 test("the detail view: faro/logs/get has tokens, latency, TTFT, cost and the logged bodies", async () => {
-  const full = await request("faro/logs/get", { id: ids[0]! });
+  const full = await lsp.request("faro/logs/get", { id: ids[0]! });
   assert.equal(full.id, ids[0]);
   assert.ok(full.promptTokens! > 0 && full.completionTokens! > 0);
   assert.ok(full.ttftMs !== null && full.latencyMs >= full.ttftMs);
@@ -147,7 +129,7 @@ test("the detail view: faro/logs/get has tokens, latency, TTFT, cost and the log
   const flat = Object.fromEntries(detailSections(full, Date.now()).flatMap((s) => s.rows));
   assert.equal(flat.Model, "logs-model");
   assert.equal(flat.team, "search");
-  await assert.rejects(request("faro/logs/get", { id: "missing" }), (e: { message: string; data?: { code?: string } }) => {
+  await assert.rejects(lsp.request("faro/logs/get", { id: "missing" }), (e: { message: string; data?: { code?: string } }) => {
     assert.match(e.message, /No request with the id 'missing'/);
     assert.equal(e.data?.code, "request_not_found");
     return true;
@@ -158,15 +140,15 @@ test("export as the save dialog does it: CSV and JSONL written by the backend fo
   const filter = toFilter({ ...DEFAULT_FILTER, range: "1h", tags: "team=ads" }, Date.now());
   assert.ok(filter.ok);
   const csvPath = join(home, "out.csv");
-  const csv = await request("faro/logs/export", { ...filter.value, format: "csv", includeBodies: false, path: csvPath });
+  const csv = await lsp.request("faro/logs/export", { ...filter.value, format: "csv", includeBodies: false, path: csvPath });
   assert.deepEqual([csv.rows, csv.path], [2, csvPath]);
   const lines = (await readFile(csvPath, "utf8")).trimEnd().split("\r\n");
   assert.equal(lines.length, 3);
   assert.match(lines[0]!, /^id,createdAt,route,model,/);
   const jsonlPath = join(home, "out.jsonl");
-  const jl = await request("faro/logs/export", { ...filter.value, format: "jsonl", includeBodies: true, path: jsonlPath });
+  const jl = await lsp.request("faro/logs/export", { ...filter.value, format: "jsonl", includeBodies: true, path: jsonlPath });
   assert.equal(jl.rows, 2);
   const rows = (await readFile(jsonlPath, "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l) as { metadata: { team: string }; requestBody: string | null });
   assert.ok(rows.every((r) => r.metadata.team === "ads" && r.requestBody));
-  await assert.rejects(request("faro/logs/export", { format: "csv", path: "relative.csv" }), /absolute path/);
+  await assert.rejects(lsp.request("faro/logs/export", { format: "csv", path: "relative.csv" }), /absolute path/);
 });

@@ -4,63 +4,37 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import type { EndpointStatus, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "../../server/protocol";
-import { LSP_MAIN, tempDir } from "../fixtures/serve";
+import type { EndpointStatus } from "../../server/protocol";
+import { startLsp, type LspClient } from "../fixtures/lspClient";
+import { tempDir } from "../fixtures/serve";
 import { writeTinyModel } from "../fixtures/models";
 
-let proc: ChildProcess;
-let conn: MessageConnection;
-let stderr = "";
-const notifications: Array<{ method: string; params: unknown }> = [];
-
-const request = <M extends FaroRequestMethod>(method: M, params: ParamsOf<M>) => conn.sendRequest<ResultOf<M>>(method, params);
+let lsp: LspClient;
 
 before(async () => {
   const models = await tempDir("faro-models-");
   await writeTinyModel(models, { name: "lsp-model" });
   await writeTinyModel(models, { name: "other-model", seed: 2 });
-  proc = spawn(process.execPath, [LSP_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  for (const m of ["faro/endpoint/changed", "faro/models/changed", "faro/queue/changed"]) conn.onNotification(m, (params: unknown) => {
-    notifications.push({ method: m, params });
-  });
-  conn.listen();
-  const init: InitializationOptions = { home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 }, aliases: { quick: "lsp-model" } };
-  const result = await conn.sendRequest<{ serverInfo?: { name: string } }>("initialize", {
-    processId: process.pid,
-    rootUri: null,
-    capabilities: {},
-    initializationOptions: init,
-  });
-  assert.equal(result.serverInfo?.name, "faro");
-  await conn.sendNotification("initialized", {});
+  lsp = await startLsp({ home: await tempDir(), modelsDirs: [models], endpoint: { port: 0 }, aliases: { quick: "lsp-model" } }, null);
+  assert.equal(lsp.initializeResult.serverInfo?.name, "faro");
 });
 
 after(async () => {
-  const exited = once(proc, "exit");
-  await conn.sendRequest("shutdown");
-  await conn.sendNotification("exit");
-  const [code] = (await exited) as [number | null];
-  conn.dispose();
-  assert.equal(code, 0, stderr);
+  assert.equal(await lsp.stop(), 0, lsp.stderr());
 });
 
 test("faro/models/list returns the GGUF models and a default", async () => {
-  const { models, defaultModel } = await request("faro/models/list", {});
+  const { models, defaultModel } = await lsp.request("faro/models/list", {});
   assert.deepEqual(models.map((m) => m.id).sort(), ["lsp-model", "other-model"]);
   assert.ok(models.every((m) => m.faro.architecture === "llama" && m.faro.provider === "local"));
   assert.ok(defaultModel === "lsp-model" || defaultModel === "other-model");
 });
 
 test("faro/models/select changes the default and notifies; an unknown model is an error", async () => {
-  assert.deepEqual(await request("faro/models/select", { model: "other-model" }), { defaultModel: "other-model" });
-  assert.equal((await request("faro/models/list", {})).defaultModel, "other-model");
-  assert.ok(notifications.some((n) => n.method === "faro/models/changed"));
-  await assert.rejects(request("faro/models/select", { model: "missing" }), (err: { code: number; message: string; data?: { code?: string } }) => {
+  assert.deepEqual(await lsp.request("faro/models/select", { model: "other-model" }), { defaultModel: "other-model" });
+  assert.equal((await lsp.request("faro/models/list", {})).defaultModel, "other-model");
+  assert.ok(lsp.notifications.some((n) => n.method === "faro/models/changed"));
+  await assert.rejects(lsp.request("faro/models/select", { model: "missing" }), (err: { code: number; message: string; data?: { code?: string } }) => {
     assert.match(err.message, /missing/);
     assert.equal(err.data?.code, "model_not_found");
     return true;
@@ -68,7 +42,7 @@ test("faro/models/select changes the default and notifies; an unknown model is a
 });
 
 test("faro/endpoint/start serves HTTP, status reports it, stop ends it", async () => {
-  const started: EndpointStatus = await request("faro/endpoint/start", { port: 0 });
+  const started: EndpointStatus = await lsp.request("faro/endpoint/start", { port: 0 });
   assert.equal(started.running, true);
   assert.match(started.url ?? "", /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
   const res = await fetch(`${started.url}/models`);
@@ -89,33 +63,33 @@ test("faro/endpoint/start serves HTTP, status reports it, stop ends it", async (
     body: JSON.stringify({ model: "quick", messages: [{ role: "user", content: "hi" }], max_tokens: 3 }),
   });
   assert.equal(((await aliased.json()) as { model: string }).model, "lsp-model");
-  assert.deepEqual(await request("faro/endpoint/status", {}), started);
-  const stopped = await request("faro/endpoint/stop", {});
+  assert.deepEqual(await lsp.request("faro/endpoint/status", {}), started);
+  const stopped = await lsp.request("faro/endpoint/stop", {});
   assert.equal(stopped.running, false);
   assert.equal(stopped.url, null);
   await assert.rejects(fetch(`${started.url}/models`));
-  assert.ok(notifications.filter((n) => n.method === "faro/endpoint/changed").length >= 2);
+  assert.ok(lsp.notifications.filter((n) => n.method === "faro/endpoint/changed").length >= 2);
 });
 
 test("faro/queue/list shows the resident models; faro/queue/cancel of an unknown id is false; faro/models/unload frees an idle model", async () => {
-  const { requests, models } = await request("faro/queue/list", {});
+  const { requests, models } = await lsp.request("faro/queue/list", {});
   assert.deepEqual(requests, [], "nothing is running between tests");
   assert.ok(models.some((m) => m.id === "other-model" && m.state === "ready"), "the model used above is still loaded");
-  assert.deepEqual(await request("faro/queue/cancel", { id: "nope" }), { cancelled: false });
-  assert.deepEqual(await request("faro/models/unload", { model: "other-model" }), { unloaded: true });
-  assert.deepEqual(await request("faro/models/unload", { model: "other-model" }), { unloaded: false });
-  assert.ok(notifications.some((n) => n.method === "faro/queue/changed"));
+  assert.deepEqual(await lsp.request("faro/queue/cancel", { id: "nope" }), { cancelled: false });
+  assert.deepEqual(await lsp.request("faro/models/unload", { model: "other-model" }), { unloaded: true });
+  assert.deepEqual(await lsp.request("faro/models/unload", { model: "other-model" }), { unloaded: false });
+  assert.ok(lsp.notifications.some((n) => n.method === "faro/queue/changed"));
 });
 
 test("faro/providers/setKey keeps a key in memory and faro/providers/list shows that it is set, never the key", async () => {
-  const before = await request("faro/providers/list", {});
+  const before = await lsp.request("faro/providers/list", {});
   const groq = () => before.providers.find((p) => p.id === "groq")!;
   assert.equal(groq().family, "openai");
-  const after = await request("faro/providers/setKey", { provider: "groq", key: "gsk-secret-123456" });
+  const after = await lsp.request("faro/providers/setKey", { provider: "groq", key: "gsk-secret-123456" });
   assert.equal(after.providers.find((p) => p.id === "groq")!.hasKey, true);
   assert.doesNotMatch(JSON.stringify(after), /gsk-secret/);
-  const cleared = await request("faro/providers/setKey", { provider: "groq", key: null });
+  const cleared = await lsp.request("faro/providers/setKey", { provider: "groq", key: null });
   assert.equal(cleared.providers.find((p) => p.id === "groq")!.hasKey, Boolean(process.env.GROQ_API_KEY));
-  await assert.rejects(request("faro/providers/setKey", { provider: "nope", key: "x" }), /Unknown provider/);
-  assert.doesNotMatch(stderr, /gsk-secret/);
+  await assert.rejects(lsp.request("faro/providers/setKey", { provider: "nope", key: "x" }), /Unknown provider/);
+  assert.doesNotMatch(lsp.stderr(), /gsk-secret/);
 });

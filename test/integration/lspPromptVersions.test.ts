@@ -17,16 +17,6 @@ import { tempDir } from "../fixtures/serve";
 const V1 = "---\nmodel: default\nconfig:\n  temperature: 0\n  maxOutputTokens: 3\ninput:\n  schema:\n    name: string\n---\nHello {{name}}\n";
 const V2 = V1.replace("Hello", "Hi");
 
-async function until<T>(lsp: LspClient, what: string, f: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${lsp.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test("labels move and go; diff sources are exact; a restore records a new version; runs log their prompt id and version", async () => {
   const models = await tempDir("faro-models-");
   await writeTinyModel(models, { name: "tiny-model" });
@@ -34,7 +24,7 @@ test("labels move and go; diff sources are exact; a restore records a new versio
   const home = await tempDir();
   const lsp = await startLsp({ home, modelsDirs: [models], engine: { threads: 1 } }, ws);
   const saved = (version: number) =>
-    until(lsp, `v${version}`, () => lsp.notifications.find((n) => n.method === "faro/prompt/versionsChanged" && (n.params as { version: number }).version === version));
+    lsp.until(`v${version}`, () => lsp.notifications.find((n) => n.method === "faro/prompt/versionsChanged" && (n.params as { version: number }).version === version));
   const history = () => lsp.conn.sendRequest<PromptHistoryResult>("faro/prompt/history", { promptId: "sub/greet" });
   const source = async (version: number) => (await lsp.conn.sendRequest<PromptSourceResult>("faro/prompt/version", { promptId: "sub/greet", version })).source;
   try {
@@ -72,7 +62,7 @@ test("labels move and go; diff sources are exact; a restore records a new versio
       if (text) await lsp.change(uri, text);
       const started = await lsp.conn.sendRequest<PromptRunStarted>("faro/prompt/run", { uri, runId, variables: { name: "Ada" } });
       assert.equal(started.version, text ? null : 3);
-      await until(lsp, `${runId} done`, () => lsp.notifications.find((n) => n.method === "faro/prompt/runEvent" && (n.params as PromptRunEvent).runId === runId && (n.params as PromptRunEvent).type === "done"));
+      await lsp.until(`${runId} done`, () => lsp.notifications.find((n) => n.method === "faro/prompt/runEvent" && (n.params as PromptRunEvent).runId === runId && (n.params as PromptRunEvent).type === "done"));
     }
   } finally {
     assert.equal(await lsp.stop(), 0, lsp.stderr());

@@ -19,18 +19,8 @@ const V2 = V1.replace("Hello", "Hi");
 
 const versionsChanged = () => lsp.notifications.filter((n) => n.method === "faro/prompt/versionsChanged").map((n) => n.params);
 
-async function until<T>(what: string, f: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${lsp.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const events = (runId: string) => lsp.notifications.filter((n) => n.method === "faro/prompt/runEvent" && (n.params as PromptRunEvent).runId === runId).map((n) => n.params as PromptRunEvent);
-const finished = (runId: string) => until(`run ${runId} to end`, () => events(runId).find((e) => e.type !== "text"));
+const finished = (runId: string) => lsp.until(`run ${runId} to end`, () => events(runId).find((e) => e.type !== "text"));
 const run = (p: PromptRunParams) => lsp.conn.sendRequest<PromptRunStarted>("faro/prompt/run", p);
 
 before(async () => {
@@ -47,11 +37,11 @@ after(async () => {
 test("saving records a version only when the text changed; history, labels and versions", async () => {
   const uri = await lsp.open(join(ws, "greet.prompt"), V1);
   await lsp.conn.sendNotification("textDocument/didSave", { textDocument: { uri } });
-  await until("v1", () => versionsChanged().find((p) => (p as { version: number }).version === 1));
+  await lsp.until("v1", () => versionsChanged().find((p) => (p as { version: number }).version === 1));
   await lsp.conn.sendNotification("textDocument/didSave", { textDocument: { uri } });
   await lsp.change(uri, V2);
   await lsp.conn.sendNotification("textDocument/didSave", { textDocument: { uri } });
-  await until("v2", () => versionsChanged().find((p) => (p as { version: number }).version === 2));
+  await lsp.until("v2", () => versionsChanged().find((p) => (p as { version: number }).version === 2));
   assert.deepEqual(versionsChanged(), [{ promptId: "greet", version: 1 }, { promptId: "greet", version: 2 }]);
 
   const h = await lsp.conn.sendRequest<PromptHistoryResult>("faro/prompt/history", { uri });
@@ -95,7 +85,7 @@ test("faro/prompt/run streams text then done with tokens, latency and cost, keye
 test("a run can be cancelled while it streams", async () => {
   const uri = await lsp.open(join(ws, "long.prompt"), "---\nconfig:\n  temperature: 0\n  maxOutputTokens: 1900\n---\nWrite a long story.\n");
   await run({ uri, runId: "run-long" });
-  await until("the first token", () => events("run-long").find((e) => e.type === "text"));
+  await lsp.until("the first token", () => events("run-long").find((e) => e.type === "text"));
   assert.deepEqual(await lsp.conn.sendRequest("faro/prompt/cancel", { runId: "run-long" }), { cancelled: true });
   const done = await finished("run-long");
   assert.equal(done.type === "done" && done.finishReason, "cancelled");
