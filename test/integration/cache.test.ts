@@ -7,12 +7,10 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import OpenAI from "openai";
-import { serve, tempDir, type Served } from "../fixtures/serve";
+import type { Served } from "../fixtures/serve";
+import { serveWithClient } from "../fixtures/serveFixture";
 import { loggedRow } from "../fixtures/logRows";
-import { writeTinyModel } from "../fixtures/models";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
@@ -24,17 +22,12 @@ const CACHE = { "x-portkey-cache": "simple" };
 
 before(async () => {
   mock = await startOpenAIMock({ apiKey: KEY });
-  const models = await tempDir("faro-models-");
-  await writeTinyModel(models, { name: "tiny" });
-  const home = await tempDir();
   const target = { provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" } };
   const config = {
     aliases: { "mock-gpt": target, "mock-gpt-too": target },
     configs: { "cached-mock": { ...target, cache: { mode: "simple", namespace: "from-config" } } },
   };
-  await writeFile(join(home, "config.json"), JSON.stringify(config));
-  faro = await serve(["--models-dir", models, "--threads", "1"], {}, home);
-  client = new OpenAI({ baseURL: faro.baseURL, apiKey: "unused", maxRetries: 0 });
+  ({ server: faro, client } = await serveWithClient({ models: [{ name: "tiny" }], config, args: ["--threads", "1"] }));
 });
 
 after(async () => {

@@ -5,14 +5,13 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { Portkey } from "portkey-ai";
 import Database from "better-sqlite3";
-import { serve, tempDir, type Served } from "../fixtures/serve";
+import type { Served } from "../fixtures/serve";
+import { serveWithClient } from "../fixtures/serveFixture";
 import { loggedRow } from "../fixtures/logRows";
-import { writeTinyModel } from "../fixtures/models";
 import { startOpenAIMock, tokenLogprob } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
@@ -23,16 +22,11 @@ const KEY = "test-key";
 
 before(async () => {
   mock = await startOpenAIMock({ apiKey: KEY });
-  const models = await tempDir("faro-models-");
-  await writeTinyModel(models, { name: "tiny" });
-  const home = await tempDir();
   const config = {
     aliases: { "mock-gpt": { provider: "openai", custom_host: `${mock.url}`, api_key: KEY, override_params: { model: "gpt-4o-mini" } } },
     configs: { "safe-chat": { strategy: { mode: "fallback" }, targets: [{ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o" } }, { provider: "local", override_params: { model: "tiny" } }] } },
   };
-  await writeFile(join(home, "config.json"), JSON.stringify(config));
-  faro = await serve(["--models-dir", models], {}, home);
-  client = new OpenAI({ baseURL: faro.baseURL, apiKey: "unused", maxRetries: 0 });
+  ({ server: faro, client } = await serveWithClient({ models: [{ name: "tiny" }], config }));
 });
 
 after(async () => {

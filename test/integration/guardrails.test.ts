@@ -5,13 +5,13 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { serve, tempDir, type Served } from "../fixtures/serve";
+import type { Served } from "../fixtures/serve";
+import { serveWithClient } from "../fixtures/serveFixture";
 import { loggedRow } from "../fixtures/logRows";
-import { writeTinyModel } from "../fixtures/models";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
@@ -24,17 +24,12 @@ let client: OpenAI;
 
 before(async () => {
   mock = await startOpenAIMock({ apiKey: KEY });
-  const models = await tempDir("faro-models-");
-  await writeTinyModel(models, { name: "tiny" });
-  const home = await tempDir();
   const cloud = { provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" } };
   const config = {
     aliases: { "mock-gpt": cloud, "mock-restore": { ...cloud, guardrails: { restore: true } } },
     configs: { "cloud-then-local": { strategy: { mode: "fallback" }, targets: [cloud, { provider: "local", override_params: { model: "tiny" } }] } },
   };
-  await writeFile(join(home, "config.json"), JSON.stringify(config));
-  faro = await serve(["--models-dir", models], {}, home);
-  client = new OpenAI({ baseURL: faro.baseURL, apiKey: "unused", maxRetries: 0 });
+  ({ server: faro, client } = await serveWithClient({ models: [{ name: "tiny" }], config }));
 });
 
 after(async () => {

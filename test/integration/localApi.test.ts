@@ -5,18 +5,15 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { serve, tempDir, type Served } from "../fixtures/serve";
-import { writeTinyModel } from "../fixtures/models";
+import type { Served } from "../fixtures/serve";
+import { serveWithClient } from "../fixtures/serveFixture";
 
 const MODEL = "tiny";
 let server: Served;
 let client: OpenAI;
 
 before(async () => {
-  const dir = await tempDir("faro-models-");
-  await writeTinyModel(dir, { name: MODEL });
-  server = await serve(["--models-dir", dir]);
-  client = new OpenAI({ baseURL: server.baseURL, apiKey: "x", maxRetries: 0 });
+  ({ server, client } = await serveWithClient({ models: [{ name: MODEL }] }));
 });
 
 after(async () => {

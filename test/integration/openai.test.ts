@@ -7,18 +7,15 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { serve, tempDir, type Served } from "../fixtures/serve";
-import { writeTinyModel } from "../fixtures/models";
+import type { Served } from "../fixtures/serve";
+import { serveWithClient } from "../fixtures/serveFixture";
 
 const MODEL = "tiny-chat";
 let server: Served;
 let client: OpenAI;
 
 before(async () => {
-  const models = await tempDir("faro-models-");
-  await writeTinyModel(models, { name: MODEL });
-  server = await serve(["--models-dir", models]);
-  client = new OpenAI({ baseURL: server.baseURL, apiKey: "unused", maxRetries: 0 });
+  ({ server, client } = await serveWithClient({ models: [{ name: MODEL }] }));
 });
 
 after(async () => {
