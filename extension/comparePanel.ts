@@ -6,15 +6,13 @@
  * and a winner written into the prompt's frontmatter as an undoable edit.
  */
 import vscode = require("vscode");
-import { webviewHtml } from "./webviewHtml";
-import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
 import type { CompareStarted, Comparison, ParamsOf } from "../server/protocol";
 import { applyEvent, fromStarted, type ComparisonView } from "../webview/compare/model";
 import { savedContext, type ForwardedMethod, type PanelContext, type PanelRequests } from "../webview/compare/panelProtocol";
 import type { Ctx } from "./ctx";
-import { messageOf } from "./format";
 import { modelEdit } from "./frontmatterModel";
 import { COMPARE_VIEW_TYPE } from "./lazy";
+import { hostPanel, panelOptions, type PanelHost } from "./webviewPanel";
 
 const FORWARDED: readonly ForwardedMethod[] = ["faro/models/list", "faro/prompt/inputs", "faro/prompt/history", "faro/compare/start", "faro/compare/cancel", "faro/compare/list", "faro/compare/get"];
 /** Running comparisons kept for a hidden panel; finished ones are read back from SQLite. */
@@ -22,7 +20,7 @@ const LIVE_LIMIT = 20;
 
 export class ComparePanels {
   private panel: vscode.WebviewPanel | undefined;
-  private rpc: JSONRPCServerAndClient | undefined;
+  private host: PanelHost | undefined;
   private context: PanelContext = { uri: null, fileName: null, mode: "models" };
   private readonly live = new Map<string, ComparisonView>();
 
@@ -33,7 +31,7 @@ export class ComparePanels {
         applyEvent(view, e);
         if (e.type === "finished") this.live.delete(e.comparisonId);
       }
-      this.rpc?.notify("faro/compare/event", e, undefined);
+      this.host?.rpc.notify("faro/compare/event", e, undefined);
     });
   }
 
@@ -44,10 +42,10 @@ export class ComparePanels {
     if (this.panel) {
       this.panel.title = title;
       this.panel.reveal(vscode.ViewColumn.Beside);
-      this.rpc?.notify("panel/context", this.context, undefined);
+      this.host?.rpc.notify("panel/context", this.context, undefined);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Beside, this.options());
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Beside, panelOptions(this.ctx));
     this.attach(panel);
   }
 
@@ -64,41 +62,29 @@ export class ComparePanels {
       panel.dispose();
       return;
     }
-    panel.webview.options = this.options();
+    panel.webview.options = panelOptions(this.ctx);
     this.attach(panel);
   }
 
-  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview")] };
-  }
-
   private attach(panel: vscode.WebviewPanel): void {
-    const root = vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview");
     this.panel = panel;
-    panel.webview.html = html(panel.webview, root);
-    const rpc = this.bridge(panel);
-    this.rpc = rpc;
-    const received = panel.webview.onDidReceiveMessage((m: unknown) => {
-      rpc.receiveAndSend(m, undefined, undefined).catch((err: unknown) => this.ctx.log.warn(`Compare view message failed: ${messageOf(err)}`));
-    });
+    const host = hostPanel(this.ctx, panel, { title: "Faro: Compare", css: "index.css", js: "webview.js" }, "Compare view");
+    this.bridge(host);
+    this.host = host;
     panel.onDidDispose(() => {
-      received.dispose();
-      rpc.rejectAllPendingRequests("The Compare panel was closed.");
+      host.dispose("The Compare panel was closed.");
       if (this.panel === panel) {
         this.panel = undefined;
-        this.rpc = undefined;
+        this.host = undefined;
       }
     });
   }
 
-  private bridge(panel: vscode.WebviewPanel): JSONRPCServerAndClient {
-    const rpc = new JSONRPCServerAndClient(new JSONRPCServer(), new JSONRPCClient((payload) => {
-      void panel.webview.postMessage(payload);
-    }));
+  private bridge({ rpc, guard }: PanelHost): void {
     const handle = <M extends keyof PanelRequests>(method: M, f: (p: PanelRequests[M]["params"]) => Promise<PanelRequests[M]["result"]>) =>
-      rpc.addMethod(method, (p: PanelRequests[M]["params"]) => this.guard(method, () => f(p)));
+      rpc.addMethod(method, (p: PanelRequests[M]["params"]) => guard(method, () => f(p)));
     for (const method of FORWARDED) {
-      rpc.addMethod(method, (params: ParamsOf<ForwardedMethod>) => this.guard(method, async () => {
+      rpc.addMethod(method, (params: ParamsOf<ForwardedMethod>) => guard(method, async () => {
         if (!(await this.ctx.ensureStarted())) throw new Error("The Faro backend is not running.");
         const result = await this.ctx.request(method, params);
         if (method === "faro/compare/start") this.remember(result as CompareStarted);
@@ -109,18 +95,6 @@ export class ComparePanels {
     handle("panel/live", async ({ comparisonId }) => this.live.get(comparisonId) ?? null);
     handle("panel/export", (p) => this.export(p));
     handle("panel/markWinner", (p) => this.markWinner(p.comparisonId, p.column));
-    return rpc;
-  }
-
-  /** Any failure goes back to the webview as a JSON-RPC error with the backend's message and code. */
-  private async guard<T>(method: string, f: () => Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (err) {
-      const e = err as { code?: number; data?: unknown };
-      this.ctx.log.warn(`Compare view: ${method} failed: ${messageOf(err)}`);
-      throw new JSONRPCErrorException(messageOf(err), typeof e.code === "number" ? e.code : -32603, e.data);
-    }
   }
 
   private remember(started: CompareStarted): void {
@@ -158,5 +132,3 @@ export class ComparePanels {
     return { comparison, note: `${name} now uses model: ${col.model} (unsaved; Undo reverts it).` };
   }
 }
-
-const html = (webview: vscode.Webview, root: vscode.Uri): string => webviewHtml(webview, root, { title: "Faro: Compare", css: "index.css", js: "webview.js" });

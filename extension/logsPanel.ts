@@ -5,22 +5,20 @@
  * panel is visible (none while hidden), and CSV/JSONL export through a save dialog.
  */
 import vscode = require("vscode");
-import { webviewHtml } from "./webviewHtml";
-import { JSONRPCClient, JSONRPCErrorException, JSONRPCServer, JSONRPCServerAndClient } from "json-rpc-2.0";
 import type { ParamsOf } from "../server/protocol";
 import { toFilter } from "../webview/logs/filters";
 import { LIVE_NOTIFICATION, type ForwardedMethod, type PanelRequests, type WatchParams } from "../webview/logs/panelProtocol";
 import { pollOnce, type LogsApi } from "../webview/logs/poll";
 import type { Ctx } from "./ctx";
-import { messageOf } from "./format";
 import { LOGS_VIEW_TYPE } from "./lazy";
+import { hostPanel, panelOptions, type PanelHost } from "./webviewPanel";
 
 const FORWARDED: readonly ForwardedMethod[] = ["faro/logs/query", "faro/logs/get", "faro/logs/stats"];
 export const POLL_MS = 4000;
 
 export class LogsPanel {
   private panel: vscode.WebviewPanel | undefined;
-  private rpc: JSONRPCServerAndClient | undefined;
+  private host: PanelHost | undefined;
   private watching: WatchParams | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -32,7 +30,7 @@ export class LogsPanel {
       this.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(LOGS_VIEW_TYPE, "Faro: Logs", vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(LOGS_VIEW_TYPE, "Faro: Logs", vscode.ViewColumn.Active, panelOptions(this.ctx));
     this.attach(panel);
   }
 
@@ -45,35 +43,26 @@ export class LogsPanel {
       panel.dispose(); // one Logs panel at a time
       return;
     }
-    panel.webview.options = this.options();
+    panel.webview.options = panelOptions(this.ctx);
     this.attach(panel);
   }
 
-  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview")] };
-  }
-
   private attach(panel: vscode.WebviewPanel): void {
-    const root = vscode.Uri.joinPath(this.ctx.extension.extensionUri, "dist", "webview");
     this.panel = panel;
-    panel.webview.html = html(panel.webview, root);
-    const rpc = this.bridge(panel);
-    this.rpc = rpc;
-    const received = panel.webview.onDidReceiveMessage((m: unknown) => {
-      rpc.receiveAndSend(m, undefined, undefined).catch((err: unknown) => this.ctx.log.warn(`Logs view message failed: ${messageOf(err)}`));
-    });
+    const host = hostPanel(this.ctx, panel, { title: "Faro: Logs", css: "logs.css", js: "logs.js" }, "Logs view");
+    this.bridge(host);
+    this.host = host;
     // A hidden panel's webview is torn down; it calls panel/watch again with its saved filters when shown.
     const viewState = panel.onDidChangeViewState(() => {
       if (!panel.visible) this.stopPolling();
     });
     panel.onDidDispose(() => {
-      received.dispose();
       viewState.dispose();
       this.stopPolling();
-      rpc.rejectAllPendingRequests("The Logs panel was closed.");
+      host.dispose("The Logs panel was closed.");
       if (this.panel === panel) {
         this.panel = undefined;
-        this.rpc = undefined;
+        this.host = undefined;
         this.watching = undefined;
       }
     });
@@ -84,40 +73,25 @@ export class LogsPanel {
     stats: (p) => this.ctx.request("faro/logs/stats", p),
   };
 
-  private bridge(panel: vscode.WebviewPanel): JSONRPCServerAndClient {
-    const rpc = new JSONRPCServerAndClient(new JSONRPCServer(), new JSONRPCClient((payload) => {
-      void panel.webview.postMessage(payload);
-    }));
+  private bridge({ rpc, guard }: PanelHost): void {
     for (const method of FORWARDED) {
-      rpc.addMethod(method, (params: ParamsOf<ForwardedMethod>) => this.guard(method, async () => {
+      rpc.addMethod(method, (params: ParamsOf<ForwardedMethod>) => guard(method, async () => {
         await this.backend();
         return this.ctx.request(method, params);
       }));
     }
-    rpc.addMethod("panel/watch", (p: PanelRequests["panel/watch"]["params"]) => this.guard("panel/watch", async () => {
+    rpc.addMethod("panel/watch", (p: PanelRequests["panel/watch"]["params"]) => guard("panel/watch", async () => {
       await this.backend();
       this.watching = p;
       const first = await pollOnce(this.api, p, Date.now());
       this.schedule();
       return first;
     }));
-    rpc.addMethod("panel/export", (p: PanelRequests["panel/export"]["params"]) => this.guard("panel/export", () => this.export(p)));
-    return rpc;
+    rpc.addMethod("panel/export", (p: PanelRequests["panel/export"]["params"]) => guard("panel/export", () => this.export(p)));
   }
 
   private async backend(): Promise<void> {
     if (!(await this.ctx.ensureStarted())) throw new Error("The Faro backend is not running.");
-  }
-
-  /** Any failure goes back to the webview as a JSON-RPC error with the backend's message and code. */
-  private async guard<T>(method: string, f: () => Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (err) {
-      const e = err as { code?: number; data?: unknown };
-      this.ctx.log.warn(`Logs view: ${method} failed: ${messageOf(err)}`);
-      throw new JSONRPCErrorException(messageOf(err), typeof e.code === "number" ? e.code : -32603, e.data);
-    }
   }
 
   // ---- Live updates: one poll at a time, only while visible ----
@@ -141,7 +115,7 @@ export class LogsPanel {
       // A backend that went down shows as the update's error ("Not updating") until it is back.
       const update = await pollOnce(this.api, w, Date.now());
       if (update.error) this.ctx.log.warn(`Logs view: live update failed: ${update.error}`);
-      this.rpc?.notify(LIVE_NOTIFICATION, update, undefined);
+      this.host?.rpc.notify(LIVE_NOTIFICATION, update, undefined);
     } finally {
       this.polling = false;
     }
@@ -175,5 +149,3 @@ export class LogsPanel {
     return { path: target.fsPath, rows: result.rows };
   }
 }
-
-const html = (webview: vscode.Webview, root: vscode.Uri): string => webviewHtml(webview, root, { title: "Faro: Logs", css: "logs.css", js: "logs.js" });
