@@ -1,26 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chatCompletionRequestSchema, parseBody } from "../../../server/gateway/schema";
 import { ChoiceCollector } from "../../../server/gateway/openaiShape";
-import { FaroError } from "../../../server/errors";
 import { UpstreamError } from "../../../server/providers/upstream";
 import { parseSse } from "../../../server/providers/sseParser";
 import type { ChatEvent } from "../../../server/providers/types";
 import { toMessagesBody } from "../../../server/providers/anthropic/request";
 import { MessageStream, errorOf, messageEvents, type WireMessage, type WireStreamEvent } from "../../../server/providers/anthropic/response";
+import { chatRequest, refused } from "../../fixtures/chatRequests";
 
 const MODEL = "claude-3-5-haiku-latest";
-const chat = (extra: Record<string, unknown>) => parseBody(chatCompletionRequestSchema, { model: "anthropic/x", messages: [{ role: "user", content: "hi" }], ...extra });
+const chat = (extra: Record<string, unknown>) => chatRequest("anthropic/x", extra);
 const body = (extra: Record<string, unknown>) => toMessagesBody(chat(extra), MODEL);
-const refused = (fn: () => unknown): FaroError => {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof FaroError && e.status === 400, `expected a 400, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("accepted");
-};
 const lookup = { type: "function", function: { name: "lookup", description: "Looks things up", parameters: { type: "object", properties: { q: { type: "string" } } } } };
 const now = { type: "function", function: { name: "now" } };
 

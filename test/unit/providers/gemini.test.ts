@@ -1,25 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chatCompletionRequestSchema, parseBody } from "../../../server/gateway/schema";
-import { FaroError } from "../../../server/errors";
 import { UpstreamError } from "../../../server/providers/upstream";
 import { parseSse } from "../../../server/providers/sseParser";
 import type { ChatEvent } from "../../../server/providers/types";
 import { toGenerateContentBody } from "../../../server/providers/gemini/request";
 import { GenerateStream, errorOf, responseEvents, type WireResponse } from "../../../server/providers/gemini/response";
+import { chatRequest, refused } from "../../fixtures/chatRequests";
 
-const chat = (extra: Record<string, unknown>) => parseBody(chatCompletionRequestSchema, { model: "gemini/x", messages: [{ role: "user", content: "hi" }], ...extra });
+const chat = (extra: Record<string, unknown>) => chatRequest("gemini/x", extra);
 const body = (extra: Record<string, unknown>) => toGenerateContentBody(chat(extra));
 const ids = (index: number, k: number) => `call_r_${index}_${k}`;
-const refused = (fn: () => unknown): FaroError => {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof FaroError && e.status === 400, `expected a 400, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("accepted");
-};
 const lookupParams = { type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false };
 const lookup = { type: "function", function: { name: "lookup", description: "Looks things up", parameters: lookupParams } };
 const now = { type: "function", function: { name: "now" } };

@@ -1,20 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { toCompleteRequest, toGenerateRequest } from "../../../server/providers/local/requests";
-import { chatCompletionRequestSchema, completionRequestSchema, parseBody } from "../../../server/gateway/schema";
-import { FaroError } from "../../../server/errors";
+import { completionRequestSchema, parseBody } from "../../../server/gateway/schema";
+import { chatRequest, refused } from "../../fixtures/chatRequests";
 
-const chat = (extra: Record<string, unknown>) =>
-  toGenerateRequest(parseBody(chatCompletionRequestSchema, { model: "m", messages: [{ role: "user", content: "hi" }], ...extra }));
-const refused = (fn: () => unknown): FaroError => {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof FaroError && e.status === 400);
-    return e;
-  }
-  assert.fail("accepted");
-};
+const chat = (extra: Record<string, unknown>) => toGenerateRequest(chatRequest("m", extra));
 const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
 
 test("OpenAI's defaults: temperature 1, top_p 1, no penalties, one answer, free text", () => {
