@@ -1,7 +1,8 @@
 /**
  * History of a `.prompt` file: its recorded versions (served read-only under faro-prompt:),
  * diffs in VS Code's diff editor (against the editor or the previous version), labels, and
- * restoring a version (which saves it, so it becomes the newest version).
+ * restoring a version: one undoable edit of the editor's text, then saved, so it becomes the
+ * newest version (test/e2e drives the diff and the restore in real VS Code).
  */
 import vscode = require("vscode");
 import type { PromptHistoryResult } from "../server/protocol";
@@ -70,10 +71,12 @@ export class PromptHistory implements vscode.TextDocumentContentProvider {
   }
 
   private async restore(file: vscode.Uri, promptId: string, version: number): Promise<void> {
-    const ok = await vscode.window.showWarningMessage(`Replace the editor's text with v${version} of ${promptId} and save it?`, { modal: true }, "Restore");
+    const doc = await vscode.workspace.openTextDocument(file);
+    // The edit replaces unsaved text too; it is one undoable edit, so Undo brings that text back.
+    const unsaved = doc.isDirty ? " The editor's unsaved changes are replaced too (Undo brings them back)." : "";
+    const ok = await vscode.window.showWarningMessage(`Replace the editor's text with v${version} of ${promptId} and save it?${unsaved}`, { modal: true }, "Restore");
     if (ok !== "Restore") return;
     const { source } = await this.ctx.request("faro/prompt/version", { promptId, version });
-    const doc = await vscode.workspace.openTextDocument(file);
     const edit = new vscode.WorkspaceEdit();
     edit.replace(file, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), source);
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not edit ${file.fsPath}`);

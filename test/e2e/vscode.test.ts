@@ -7,7 +7,8 @@
  * left alone, Select Model (palette and status bar), Run Prompt, Compare (columns, hiding,
  * winner, keyboard, export), the endpoint (the openai SDK, Copy URL, snippets), the Logs dashboard (live), the queue, Unload
  * Model, Stop Endpoint, Download Model, a window reload, activation again, the walkthrough,
- * prompt versions (History, Compare Prompt Versions) and a light theme reaching the webview.
+ * prompt versions (History, Compare Prompt Versions), a light theme reaching the webview, and a
+ * version diff in VS Code's diff editor and Restore (one undoable edit, over unsaved text).
  * The backend runs on code-server's own Node 24 (no faro.server.runtime), with the VSIX's
  * better-sqlite3 for that ABI (natives.mjs): a step checks the process and the addon it loaded.
  * Run with `npm run e2e` (it packages the VSIX first).
@@ -19,7 +20,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cp, readdir, readFile, readlink, realpath, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import OpenAI from "openai";
-import type { Dialog, Frame } from "playwright-core";
+import type { Dialog, Frame, Locator } from "playwright-core";
 import { startFileServer } from "../fixtures/fileServer";
 import { writeTinyModel } from "../fixtures/models";
 import { tempDir } from "../fixtures/serve";
@@ -70,6 +71,8 @@ before(async () => {
       "workbench.secondarySideBar.defaultVisibility": "hidden",
       "extensions.autoCheckUpdates": false,
       "extensions.autoUpdate": false,
+      // Version diffs stay side by side beside the Compare panel (VS Code goes inline when space is short).
+      "diffEditor.useInlineViewWhenSpaceIsLimited": false,
     },
     // Puts OpenAI in Select Model's cloud group; no step sends anything to OpenAI.
     env: { OPENAI_API_KEY: "sk-faro-e2e-not-a-real-key" },
@@ -538,6 +541,48 @@ step("The Compare view follows VS Code's color theme", "12-light-theme.png", asy
   const light = await colorsOf(view);
   assert.notEqual(light, dark);
   await wb.screenshot("12-light-theme.png");
+});
+
+step("History: two versions open in VS Code's diff editor from the version provider; Restore writes an older version as one undoable edit, unsaved text included", "13-diff-restore.png", async () => {
+  const body = () => wb.page.locator(".monaco-editor .view-line", { hasText: /^Say\shi\./ }).first();
+  const text = (l: Locator) => l.allInnerTexts().then((ts) => ts.map((s) => s.replace(/\u00a0/g, " ").trim()));
+  await body().click();
+  // v2 → Compare with v1: both sides come from Faro's faro-prompt: content provider (v1's text is nowhere on disk now).
+  await wb.command("Faro: Show Prompt History");
+  await wb.pickRow(/^v2$/);
+  await wb.pickRow("Compare with v1");
+  await wb.page.locator(".tabs-container .tab.active", { hasText: "prompts/versions: v1 ↔ v2" }).waitFor();
+  const diff = wb.page.locator(".monaco-diff-editor").first();
+  await diff.locator(".editor.modified .view-line", { hasText: "Thanks." }).first().waitFor();
+  assert.deepEqual((await text(diff.locator(".editor.original .view-line"))).filter((l) => l.startsWith("Say")), ["Say hi. Please."]);
+  assert.deepEqual((await text(diff.locator(".editor.modified .view-line"))).filter((l) => l.startsWith("Say")), ["Say hi. Please. Thanks."]);
+  assert.ok((await text(diff.locator(".editor.original .view-line"))).includes("model: tiny-a"), "the whole version, frontmatter too");
+  await wb.screenshot("13-diff.png");
+  await wb.page.keyboard.press("Control+W");
+
+  // Unsaved text in the editor, then Restore v1: the dialog says the unsaved text goes too.
+  await wb.openFile("versions.prompt");
+  await body().click();
+  await wb.page.keyboard.press("End");
+  await wb.page.keyboard.type(" Unsaved.");
+  await wb.page.locator('.tabs-container .tab.active.dirty[data-resource-name="versions.prompt"]').first().waitFor();
+  await wb.command("Faro: Show Prompt History");
+  await wb.pickRow(/^v1$/);
+  await wb.pickRow("Restore this version");
+  const dialog = wb.page.locator(".monaco-dialog-box").first();
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Replace the editor's text with v1 of prompts\/versions and save it\? The editor's unsaved changes are replaced too \(Undo brings them back\)\./);
+  await dialog.locator(".dialog-buttons a.monaco-button, .dialog-buttons .monaco-button", { hasText: "Restore" }).first().click();
+  // v1's text, saved (the tab is no longer dirty).
+  await wb.page.locator(".monaco-editor .view-line", { hasText: /^Say\shi\.\sPlease\.$/ }).first().waitFor();
+  await wb.page.locator('.tabs-container .tab.active[data-resource-name="versions.prompt"]:not(.dirty)').first().waitFor();
+  await wb.screenshot("13-restore.png");
+  // One Undo takes the whole restore back, unsaved text and all.
+  await body().click();
+  await wb.page.keyboard.press("Control+Z");
+  await wb.page.locator(".monaco-editor .view-line", { hasText: /^Say\shi\.\sPlease\.\sThanks\.\sUnsaved\.$/ }).first().waitFor();
+  await wb.page.locator('.tabs-container .tab.active.dirty[data-resource-name="versions.prompt"]').first().waitFor();
+  await wb.screenshot("13-diff-restore.png");
 });
 
 /**
