@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import OpenAI from "openai";
-import { CLI, serve, type Served } from "../fixtures/serve";
+import { CLI, type Served } from "../fixtures/serve";
+import { serveWithClient } from "../fixtures/serveFixture";
 import { assertPrometheusText } from "../fixtures/prometheus";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
 import type { LogRow, LogRowFull } from "../../server/protocol";
@@ -31,8 +32,7 @@ describe("request log and metrics, bodies off (the default)", () => {
   let server: Served;
   let client: OpenAI;
   before(async () => {
-    server = await serve();
-    client = new OpenAI({ baseURL: server.baseURL, apiKey: "unused", maxRetries: 0 });
+    ({ server, client } = await serveWithClient());
   });
   after(async () => assert.equal(await server.stop(), 0));
 
@@ -124,8 +124,7 @@ describe("request log with --log-bodies", () => {
   let server: Served;
   let client: OpenAI;
   before(async () => {
-    server = await serve(["--log-bodies"]);
-    client = new OpenAI({ baseURL: server.baseURL, apiKey: "unused", maxRetries: 0 });
+    ({ server, client } = await serveWithClient({ args: ["--log-bodies"] }));
   });
   after(async () => assert.equal(await server.stop(), 0));
 
