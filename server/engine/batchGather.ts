@@ -123,9 +123,9 @@ export class DecodeGate {
   }
 }
 
-type Way = "gather" | "free";
+export type Way = "gather" | "free";
 
-interface Measured {
+export interface Measured {
   /** Tokens per second, smoothed over the rounds measured (null: not measured yet). */
   gather: number | null;
   free: number | null;
@@ -141,7 +141,10 @@ interface Measured {
  */
 export class GatherChoice {
   private readonly measured = new Map<number, Measured>();
+  private readonly best = new Map<number, Way>();
   private round: { streams: number; way: Way; start: number; steps: number } | null = null;
+  /** Told when a stream count's faster way is first known, and whenever it changes. */
+  onChoice: ((streams: number, way: Way, rates: Readonly<Measured>) => void) | null = null;
 
   constructor(
     private readonly roundSteps = 32,
@@ -166,6 +169,13 @@ export class GatherChoice {
     const old = m[r.way];
     m[r.way] = old === null ? rate : 0.7 * old + 0.3 * rate;
     m.rounds++;
+    if (m.gather !== null && m.free !== null) {
+      const best: Way = m.gather >= m.free ? "gather" : "free";
+      if (this.best.get(streams) !== best) {
+        this.best.set(streams, best);
+        this.onChoice?.(streams, best, { ...m });
+      }
+    }
     this.round = { streams, way: this.next(streams), start: this.now(), steps: 0 };
   }
 
@@ -183,7 +193,7 @@ export class GatherChoice {
     const m = this.stats(streams);
     if (m.gather === null) return "gather";
     if (m.free === null) return "free";
-    const best: Way = m.gather >= m.free ? "gather" : "free";
+    const best = this.best.get(streams)!;
     const other: Way = best === "gather" ? "free" : "gather";
     return m.rounds % this.exploreEvery === this.exploreEvery - 1 ? other : best;
   }

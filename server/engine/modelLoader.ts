@@ -43,7 +43,15 @@ export class ModelLoader {
           ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
           batching: { itemPrioritizationStrategy: countingStrategy(this.batches) as CustomBatchingPrioritizationStrategy },
         });
-        const gate = new DecodeGate(() => loaded?.busy ?? 0, DEFAULT_MAX_WAIT_MS, gatherChoice(this.opts.batchGather));
+        const choice = gatherChoice(this.opts.batchGather);
+        if (choice) {
+          choice.onChoice = (streams, way, r) =>
+            this.logger.info(
+              `${entry.id}: ${streams} concurrent streams decode ${way === "gather" ? "together" : "as they come"} ` +
+                `(measured ${Math.round(r.gather!)} tokens/s together, ${Math.round(r.free!)} as they come)`,
+            );
+        }
+        const gate = new DecodeGate(() => loaded?.busy ?? 0, DEFAULT_MAX_WAIT_MS, choice);
         if (this.opts.batchGather !== "never" && !gateDecodes(context, gate)) {
           this.logger.warn(`this node-llama-cpp has no decode queue entry to gate: concurrent streams of ${entry.id} batch as its loop gathers them`);
         }

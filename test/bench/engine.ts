@@ -150,6 +150,7 @@ async function main() {
   const single = { results: new Map<number, Run[]>() };
   let prio: Awaited<ReturnType<typeof viaFaro>>;
   let memory: { batched: number; single: number };
+  let batchedOutput = "";
   try {
     for (const n of CONCURRENCY) {
       const runs = { raw: [] as Run[], batched: [] as Run[], single: [] as Run[] };
@@ -173,6 +174,7 @@ async function main() {
     // Priority: with one slot, 6 requests at once (2 per priority); urgent ones should wait least.
     prio = await viaFaro(singleServer, 6, 7, (i) => i % 3);
     memory = { batched: peakMb(batchedServer), single: peakMb(singleServer) };
+    batchedOutput = batchedServer.stdout() + batchedServer.stderr();
   } finally {
     await direct.dispose();
     await singleServer.stop();
@@ -195,6 +197,9 @@ async function main() {
     const o = median(single.results.get(n)!.map(tps));
     console.log(`| ${n} | ${r.toFixed(1)} | ${b.toFixed(1)} | ${((b / r) * 100).toFixed(1)}% | ${batched.perBatch.get(n)!.toFixed(2)} | ${o.toFixed(1)} | ${(b / o).toFixed(2)}x |`);
   }
+  // What the batched server's decode gate learned (--batch-gather auto; batchGather.ts), in its words.
+  const learned = batchedOutput.split("\n").filter((l) => l.includes("concurrent streams decode"));
+  if (learned.length > 0) console.log(`\nthe batched server's decode gate, as it learned:\n${learned.map((l) => `  ${l.replace(/^.*?\] /, "")}`).join("\n")}`);
 
   console.log("\n3. time to first token under load (ms, all runs at that concurrency)\n");
   console.log("| streams | raw p50 | raw p95 | Faro batched p50 | Faro batched p95 | one-at-a-time p50 | one-at-a-time p95 |\n|---|---|---|---|---|---|---|");

@@ -109,6 +109,8 @@ function runRounds(choice: GatherChoice, clock: { t: number }, streams: number, 
 test("the gather choice tries both ways per stream count, keeps the faster, and tries the other now and then", () => {
   const clock = { t: 0 };
   const choice = new GatherChoice(4, 4, () => clock.t);
+  const told: string[] = [];
+  choice.onChoice = (streams, way) => told.push(`${streams}:${way}`);
   assert.equal(choice.gather(1), true, "one stream: nothing to choose");
   // At 4 streams not gathering is faster (2 ms a token against 3).
   const at4 = runRounds(choice, clock, 4, 4, 8, (g) => (g ? 3 : 2));
@@ -119,11 +121,14 @@ test("the gather choice tries both ways per stream count, keeps the faster, and 
   const at8 = runRounds(choice, clock, 8, 4, 4, (g) => (g ? 1 : 2));
   assert.deepEqual(at8, [true, false, true, false], "gather, free, gather, then the 4th round tries free again");
   assert.deepEqual(runRounds(choice, clock, 4, 4, 1, () => 2), [false], "4 streams still choose free");
+  assert.deepEqual(told, ["4:free", "8:gather"], "each count's choice told once, when first known");
 });
 
 test("the gather choice follows a change: the way that got slower loses its place", () => {
   const clock = { t: 0 };
   const choice = new GatherChoice(2, 4, () => clock.t);
+  const told: string[] = [];
+  choice.onChoice = (streams, way) => told.push(`${streams}:${way}`);
   let gatherMs = 1;
   runRounds(choice, clock, 3, 2, 4, (g) => (g ? gatherMs : 2));
   assert.equal(choice.gather(3), true, "gathering was faster");
@@ -131,6 +136,7 @@ test("the gather choice follows a change: the way that got slower loses its plac
   const ways = runRounds(choice, clock, 3, 2, 16, (g) => (g ? gatherMs : 2));
   assert.deepEqual(ways.slice(-4), [false, false, false, true], `it moved to not gathering, trying gathering every 4th round: ${ways.join(",")}`);
   assert.ok(choice.rates(3).gather! < choice.rates(3).free!);
+  assert.deepEqual(told, ["3:gather", "3:free"], "the change is told");
 });
 
 test("a round with a prompt decoded, or a stream starting or ending, measures nothing", () => {
