@@ -14,6 +14,7 @@ import type {
   ResultOf,
 } from "../server/protocol";
 import { messageOf } from "./format";
+import { PendingSaves } from "./pendingSaves";
 import { ProviderKeys } from "./providerKeys";
 import { RestartBudget } from "./restartPolicy";
 import { endpointKey } from "./endpointKey";
@@ -42,6 +43,8 @@ export class Ctx implements vscode.Disposable {
   readonly status = new StatusBar();
   private readonly disposables: vscode.Disposable[] = [this.log, this.status];
   private client: LanguageClient | undefined;
+  /** .prompt saves made while no client ran, recorded once one does. */
+  readonly pendingSaves = new PendingSaves((message) => this.log.warn(message));
   private clientDisposables: vscode.Disposable[] = [];
   private starting: Promise<LanguageClient | undefined> | undefined;
   private readonly budget = new RestartBudget();
@@ -96,6 +99,11 @@ export class Ctx implements vscode.Disposable {
       this.log.warn(`Waiting for the Faro backend to restart failed: ${messageOf(err)}`);
       return undefined;
     }
+  }
+
+  /** Whether the language client runs (and so sends didSave itself). */
+  get clientRunning(): boolean {
+    return this.client?.isRunning() === true;
   }
 
   /** Whether a start is under way or has not been tried: then a failure is reported by the start. */
@@ -234,6 +242,7 @@ export class Ctx implements vscode.Disposable {
       this.status.update({ state: "ready" });
       void this.refresh(client);
       void this.handOverKeys(client);
+      void this.pendingSaves.flush((uri, text) => this.request("faro/prompt/recordSave", { uri, text }));
     } else if (state === State.Stopped && !this.restarting && this.status.current.state !== "error") {
       this.fail("Faro backend stopped unexpectedly");
     }

@@ -57,6 +57,12 @@ function watchPromptFiles(ctx: Ctx): void {
   const open = setImmediate(() => vscode.workspace.textDocuments.forEach(startFor));
   ctx.pushDisposable({ dispose: () => clearImmediate(open) });
   ctx.pushDisposable(vscode.workspace.onDidOpenTextDocument(startFor));
+  // The client sends didSave only while it runs: a save before that is kept and recorded once it does.
+  ctx.pushDisposable(
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (doc.languageId === PROMPT_LANGUAGE_ID && doc.uri.scheme === "file" && !ctx.clientRunning) ctx.pendingSaves.add(doc.uri.toString(), doc.getText());
+    }),
+  );
 }
 
 /** The backend reads its settings once at start, so a change asks for a restart. */

@@ -44,6 +44,12 @@ export class PromptRequests {
     rpc.onRequest("faro/prompt/label", async ({ promptId, label, version }, b) => b.prompts.setLabel(promptId, label, version));
     rpc.onRequest("faro/prompt/list", async (_p, b) => ({ prompts: b.prompts.list() }));
     rpc.onRequest("faro/prompt/inputs", async ({ uri }) => this.inputs(uri, await this.source(uri)));
+    rpc.onRequest("faro/prompt/recordSave", async ({ uri, text }, b) => {
+      const promptId = this.ws.promptId(required(uri, "uri"));
+      if (typeof text !== "string") throw badRequest("'text' must be the saved text of the prompt.", "text", "invalid_value");
+      const { version, created } = this.record(promptId, text, b);
+      return { promptId, version: version.version, created };
+    });
   }
 
   /** Records the saved text as a version when it changed; tells the editor. */
@@ -52,8 +58,7 @@ export class PromptRequests {
     if (!doc || !backend) return;
     const promptId = this.ws.promptId(uri);
     try {
-      const { version, created } = backend.prompts.record(promptId, doc.text);
-      if (created) this.rpc.notify("faro/prompt/versionsChanged", { promptId, version: version.version });
+      this.record(promptId, doc.text, backend);
     } catch (err) {
       // An id Faro cannot store (e.g. odd characters in the file name): say so, keep editing.
       this.logger.warn(`could not record a version of ${uri}: ${messageOf(err)}`);
@@ -63,6 +68,12 @@ export class PromptRequests {
 
   dispose(): void {
     for (const c of this.runs.values()) c.abort();
+  }
+
+  private record(promptId: string, text: string, backend: Backend) {
+    const recorded = backend.prompts.record(promptId, text);
+    if (recorded.created) this.rpc.notify("faro/prompt/versionsChanged", { promptId, version: recorded.version.version });
+    return recorded;
   }
 
   private async run(p: PromptRunParams, b: Backend): Promise<PromptRunStarted> {

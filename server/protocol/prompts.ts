@@ -93,6 +93,11 @@ export interface PromptRequests {
   "faro/prompt/list": { params: Record<string, never>; result: PromptListResult };
   /** What a run can take: the declared variables (with defaults) and the rows of `faro.dataset`. */
   "faro/prompt/inputs": { params: { uri: string }; result: PromptInputsResult };
+  /**
+   * A save the language client could not send (made while the backend was starting or
+   * restarting), with the text saved then: recorded as a version like any save.
+   */
+  "faro/prompt/recordSave": { params: { uri: string; text: string }; result: { promptId: string; version: number; created: boolean } };
 }
 
 export interface PromptNotifications {
