@@ -69,6 +69,7 @@ test("context and price text", () => {
   assert.equal(contextText(131072), "128K");
   assert.equal(contextText(128_000), "128K");
   assert.equal(contextText(204_800), "200K");
+  assert.equal(contextText(200_000), "200K");
   assert.equal(contextText(1_000_000), "1M");
   assert.equal(contextText(2000), "2K");
   assert.equal(contextText(512), "512");

@@ -103,7 +103,7 @@ test("a cloud model's limits are found as its price is: dates and -latest forgiv
   assert.deepEqual(t.limits("openai", "gpt-4o-mini"), { context: 128_000, maxOutput: 16_384 });
   assert.deepEqual(t.limits("openai", "gpt-4o-mini-2024-07-18"), { context: 128_000, maxOutput: 16_384 });
   assert.deepEqual(t.limits("openai", "gpt-4.1-nano-2025-04-14"), { context: 1_047_576, maxOutput: 32_768 });
-  assert.deepEqual(t.limits("anthropic", "claude-3-5-haiku-latest"), { context: 204_800, maxOutput: 8192 });
+  assert.deepEqual(t.limits("anthropic", "claude-3-5-haiku-latest"), { context: 200_000, maxOutput: 8192 });
   assert.deepEqual(t.limits("google", "models/gemini-2.5-pro"), { context: 1_048_576, maxOutput: 65_536 });
   assert.deepEqual(t.limits("deepseek", "deepseek-reasoner"), { context: 131_072, maxOutput: 65_536 });
   // A window without a documented output cap.
@@ -129,7 +129,7 @@ test("config.json entries carry context and max_output: a new model gets them, a
   assert.deepEqual(t.limits("openai", "my-finetune"), { context: 8000, maxOutput: 1000 });
   assert.deepEqual(t.limits("openai", "gpt-4o-2024-11-20"), { context: 128_000, maxOutput: 16_384 });
   assert.deepEqual(t.limits("openai", "gpt-4o-mini"), { context: 64_000, maxOutput: null });
-  assert.deepEqual(t.limits("anthropic", "claude-3-haiku"), { context: 204_800, maxOutput: 2048 });
+  assert.deepEqual(t.limits("anthropic", "claude-3-haiku"), { context: 200_000, maxOutput: 2048 });
   assert.equal(t.limits("local", "big"), null, "local windows come from the GGUF file");
 });
 

@@ -12,7 +12,7 @@ import { hover } from "../../../server/lsp/hover";
 import type { ModelInfo } from "../../../server/protocol";
 
 const models = [{ id: "tiny", faro: { provider: "local", context_length: 64, size_bytes: 1 << 20, loaded: false, path: "/m/tiny.gguf" } }] as unknown as ModelInfo[];
-const table = new PriceTable({ "acme-openai/test-model": { input: 1, output: 2 } }, { "anthropic/claude-3-5-haiku": { input: 0.8, output: 4, context: 204_800, max_output: 8192 }, "openai/gpt-x": { input: 1, output: 1, context: 50_000 } });
+const table = new PriceTable({ "acme-openai/test-model": { input: 1, output: 2 } }, { "anthropic/claude-3-5-haiku": { input: 0.8, output: 4, context: 200_000, max_output: 8192 }, "openai/gpt-x": { input: 1, output: 1, context: 50_000 } });
 const price = (provider: string, model: string) => table.find(provider, model);
 const limits = (provider: string, model: string) => table.limits(provider, model);
 
@@ -27,7 +27,7 @@ function hoverAt(marked: string, defaultModel = "tiny"): string | null {
 test("a cloud model's hover: provider, the gateway, its context window, its price", () => {
   assert.equal(
     hoverAt("---\nmodel: anthropic/claude-3-5-§haiku-latest\n---\nHi\n"),
-    "**anthropic/claude-3-5-haiku-latest** — anthropic model, sent to anthropic's API through Faro's gateway (needs its key)\n\nContext window: 204800 tokens · Max output: 8192 tokens\n\nPrice: $0.8 input · $4 output per million tokens",
+    "**anthropic/claude-3-5-haiku-latest** — anthropic model, sent to anthropic's API through Faro's gateway (needs its key)\n\nContext window: 200000 tokens · Max output: 8192 tokens\n\nPrice: $0.8 input · $4 output per million tokens",
   );
   assert.match(hoverAt("---\nmodel: openai/gpt-§x\n---\nHi\n")!, /\n\nContext window: 50000 tokens\n\nPrice: \$1 input/);
   assert.match(hoverAt("---\nmodel: openai/no-such-mo§del\n---\nHi\n")!, /Context window: not in Faro's table.*\n\nPrice: not in Faro's price table/s);
