@@ -73,6 +73,9 @@ before(async () => {
       "extensions.autoUpdate": false,
       // Version diffs stay side by side beside the Compare panel (VS Code goes inline when space is short).
       "diffEditor.useInlineViewWhenSpaceIsLimited": false,
+      // VS Code in a browser saves a second after each edit by default (desktop does not): the
+      // steps save when a person would, and the Restore step needs text that stays unsaved.
+      "files.autoSave": "off",
     },
     // Puts OpenAI in Select Model's cloud group; no step sends anything to OpenAI.
     env: { OPENAI_API_KEY: "sk-faro-e2e-not-a-real-key" },
