@@ -37,9 +37,9 @@ Options (environment variable in brackets):
   --context-size N         upper bound of a model's context in tokens (FARO_CONTEXT_SIZE, default 8192)
   --default-model ID       model that requests for 'default' use (FARO_DEFAULT_MODEL)
   --batch-size N           tokens per decode batch, 0 = node-llama-cpp's choice (FARO_BATCH_SIZE)
-  --batch-gather auto|always|never
-                           whether concurrent streams wait to decode together; auto measures
-                           which is faster on this machine (FARO_BATCH_GATHER, default auto)
+  --batch-gather always|never
+                           whether concurrent streams wait to decode together in one batch
+                           (FARO_BATCH_GATHER, default always)
   --max-loaded-models N    models kept in memory at once, least recently used leaves first
                            (FARO_MAX_LOADED_MODELS, default 2)
   --keep-alive DURATION    unload an idle model after this long, e.g. 5m; -1 = never

@@ -25,7 +25,7 @@ export interface BackendConfig {
   bodyLimit: number;
   defaultModel: string | null;
   batchSize: number;
-  batchGather: "auto" | "always" | "never";
+  batchGather: "always" | "never";
   maxLoadedModels: number;
   /** Idle time before a model unloads; Infinity keeps it loaded. */
   keepAliveMs: number;
@@ -62,7 +62,7 @@ export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
     bodyLimit: DEFAULT_BODY_LIMIT,
     defaultModel: null,
     batchSize: 0,
-    batchGather: "auto",
+    batchGather: "always",
     maxLoadedModels: 2,
     keepAliveMs: 5 * 60_000,
     maxQueue: 64,
@@ -125,8 +125,8 @@ export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { co
   const configFile = v.config ?? env.FARO_CONFIG;
   config.configFile = configFile ? resolve(configFile) : null;
   config.batchSize = integer("--batch-size / FARO_BATCH_SIZE", v["batch-size"] ?? env.FARO_BATCH_SIZE, 0, 0, 1 << 16);
-  const gather = v["batch-gather"] ?? env.FARO_BATCH_GATHER ?? "auto";
-  if (gather !== "auto" && gather !== "always" && gather !== "never") throw new ConfigError(`--batch-gather / FARO_BATCH_GATHER must be 'auto', 'always' or 'never', not '${gather}'.`);
+  const gather = v["batch-gather"] ?? env.FARO_BATCH_GATHER ?? "always";
+  if (gather !== "always" && gather !== "never") throw new ConfigError(`--batch-gather / FARO_BATCH_GATHER must be 'always' or 'never', not '${gather}'.`);
   config.batchGather = gather;
   config.maxLoadedModels = integer("--max-loaded-models / FARO_MAX_LOADED_MODELS", v["max-loaded-models"] ?? env.FARO_MAX_LOADED_MODELS, config.maxLoadedModels, 1, 64);
   config.maxQueue = integer("--max-queue / FARO_MAX_QUEUE", v["max-queue"] ?? env.FARO_MAX_QUEUE, config.maxQueue, 0, 100_000);

@@ -14,12 +14,10 @@
  * same tick, so the loop sees them together; one stream alone never waits. `fairShare` then
  * splits the batch's tokens between them.
  *
- * Gathering is not always worth it. Left alone, one group samples while the other decodes, and
- * on a CPU with few cores that overlap can be worth more than a fuller batch (measured on the
- * 2-core CI machine: at 4 streams the gate cost 15-20% of tokens/s, at 8 it gained 10%; on a GPU a
- * full batch costs little more than a partial one). So the gate measures both ways on the machine
- * it runs on (`GatherChoice`): per number of generating streams, tokens/s gathered and not, and
- * gathers only where that was faster, trying the other way again now and then.
+ * Gathering costs something too: left alone, one group samples while the other decodes. Measured
+ * on the 2-core CI machine (bench:engine, 86M Q8_0, medians of 5), gathering was ahead at 2 and 4
+ * streams (not gathering fell below one stream at a time at 2) and within run-to-run noise at 8,
+ * so it is on by default; `--batch-gather never` leaves node-llama-cpp's loop alone.
  */
 
 export interface BatchItem {
@@ -71,30 +69,22 @@ export class DecodeGate {
   constructor(
     private readonly generating: () => number,
     private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
-    /** Whether to gather at a given number of generating streams; null: always. */
-    private readonly choice: GatherChoice | null = null,
   ) {}
 
   /** Runs `decode` (of `tokens` tokens) once let in. */
   async pass<T>(tokens: number, decode: () => Promise<T>): Promise<T> {
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      this.check();
+    });
     const prompt = tokens > 1;
-    if (prompt) this.choice?.disturb();
-    if (!this.choice || this.choice.gather(this.generating())) {
-      await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
-        this.check();
-      });
-    } else this.open(); // not gathering now: any still waiting from before go too
     if (prompt) this.prompts++;
     else this.steps++;
     try {
       return await decode();
     } finally {
       if (prompt) this.prompts--;
-      else {
-        this.steps--;
-        this.choice?.stepDone(this.generating());
-      }
+      else this.steps--;
       // Its sequence usually comes back at once; if it finished instead, the others must not wait for it.
       this.check();
     }
@@ -103,7 +93,6 @@ export class DecodeGate {
   private check(): void {
     if (this.waiting.length === 0) return;
     const generating = this.generating();
-    if (this.choice && !this.choice.gather(generating)) return this.open();
     const present = this.waiting.length + this.prompts;
     if (present >= generating) return this.open();
     if (present + this.steps >= generating) return this.disarm(); // all accounted for: wait for the steps
@@ -121,93 +110,6 @@ export class DecodeGate {
     this.waiting = [];
     for (const resolve of waiting) resolve();
   }
-}
-
-export type Way = "gather" | "free";
-
-export interface Measured {
-  /** Tokens per second, smoothed over the rounds measured (null: not measured yet). */
-  gather: number | null;
-  free: number | null;
-  rounds: number;
-}
-
-/**
- * Learns, for each number of generating streams, whether gathering their decodes is faster here.
- * Time is cut into rounds of `roundSteps` one-token decodes at a steady stream count; a round that
- * saw a prompt decoded, or streams start or end, is thrown away. Each count first tries both ways,
- * then keeps the faster, and every `exploreEvery`-th round tries the other again (its rate may have
- * changed: another model loaded, the machine busier).
- */
-export class GatherChoice {
-  private readonly measured = new Map<number, Measured>();
-  private readonly best = new Map<number, Way>();
-  private round: { streams: number; way: Way; start: number; steps: number } | null = null;
-  /** Told when a stream count's faster way is first known, and whenever it changes. */
-  onChoice: ((streams: number, way: Way, rates: Readonly<Measured>) => void) | null = null;
-
-  constructor(
-    private readonly roundSteps = 32,
-    private readonly exploreEvery = 8,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
-
-  /** Whether decodes gather now, with `streams` generating. */
-  gather(streams: number): boolean {
-    if (streams <= 1) return true; // one stream alone never waits: nothing to choose
-    if (this.round?.streams !== streams) this.round = { streams, way: this.next(streams), start: this.now(), steps: 0 };
-    return this.round.way === "gather";
-  }
-
-  /** A one-token decode has finished. */
-  stepDone(streams: number): void {
-    const r = this.round;
-    if (!r || r.streams !== streams) return;
-    if (++r.steps < this.roundSteps) return;
-    const rate = (r.steps * 1000) / Math.max(1e-3, this.now() - r.start);
-    const m = this.stats(streams);
-    const old = m[r.way];
-    m[r.way] = old === null ? rate : 0.7 * old + 0.3 * rate;
-    m.rounds++;
-    if (m.gather !== null && m.free !== null) {
-      const best: Way = m.gather >= m.free ? "gather" : "free";
-      if (this.best.get(streams) !== best) {
-        this.best.set(streams, best);
-        this.onChoice?.(streams, best, { ...m });
-      }
-    }
-    this.round = { streams, way: this.next(streams), start: this.now(), steps: 0 };
-  }
-
-  /** Something else took decode time (a prompt): the round in progress measures nothing. */
-  disturb(): void {
-    this.round = null;
-  }
-
-  /** What was measured at `streams` streams (tokens/s each way; for tests and logs). */
-  rates(streams: number): Readonly<Measured> {
-    return { ...this.stats(streams) };
-  }
-
-  private next(streams: number): Way {
-    const m = this.stats(streams);
-    if (m.gather === null) return "gather";
-    if (m.free === null) return "free";
-    const best = this.best.get(streams)!;
-    const other: Way = best === "gather" ? "free" : "gather";
-    return m.rounds % this.exploreEvery === this.exploreEvery - 1 ? other : best;
-  }
-
-  private stats(streams: number): Measured {
-    let m = this.measured.get(streams);
-    if (!m) this.measured.set(streams, (m = { gather: null, free: null, rounds: 0 }));
-    return m;
-  }
-}
-
-/** The gate's choice for `--batch-gather`: measured (auto), or none (always gather). */
-export function gatherChoice(mode: "auto" | "always" | "never"): GatherChoice | null {
-  return mode === "auto" ? new GatherChoice() : null;
 }
 
 /** The internal entry of node-llama-cpp 3.x through which every sequence queues its decodes. */

@@ -8,7 +8,7 @@ import type { CustomBatchingPrioritizationStrategy, Llama } from "node-llama-cpp
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
-import { countingStrategy, DecodeGate, DEFAULT_MAX_WAIT_MS, gateDecodes, gatherChoice, type BatchCounts } from "./batchGather";
+import { countingStrategy, DecodeGate, gateDecodes, type BatchCounts } from "./batchGather";
 import { LoadedModel } from "./loadedModel";
 import { planPlacement, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
@@ -43,16 +43,7 @@ export class ModelLoader {
           ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
           batching: { itemPrioritizationStrategy: countingStrategy(this.batches) as CustomBatchingPrioritizationStrategy },
         });
-        const choice = gatherChoice(this.opts.batchGather);
-        if (choice) {
-          choice.onChoice = (streams, way, r) =>
-            this.logger.info(
-              `${entry.id}: ${streams} concurrent streams decode ${way === "gather" ? "together" : "as they come"} ` +
-                `(measured ${Math.round(r.gather!)} tokens/s together, ${Math.round(r.free!)} as they come)`,
-            );
-        }
-        const gate = new DecodeGate(() => loaded?.busy ?? 0, DEFAULT_MAX_WAIT_MS, choice);
-        if (this.opts.batchGather !== "never" && !gateDecodes(context, gate)) {
+        if (this.opts.batchGather === "always" && !gateDecodes(context, new DecodeGate(() => loaded?.busy ?? 0))) {
           this.logger.warn(`this node-llama-cpp has no decode queue entry to gate: concurrent streams of ${entry.id} batch as its loop gathers them`);
         }
         const ms = Math.round(performance.now() - started);

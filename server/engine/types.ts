@@ -109,8 +109,8 @@ export interface EngineOptions {
   maxContextSize: number;
   /** Tokens per decode batch; 0 lets node-llama-cpp choose. */
   batchSize: number;
-  /** Whether concurrent streams' decodes wait for each other (batchGather.ts): measured per stream count, or fixed. */
-  batchGather: "auto" | "always" | "never";
+  /** Whether concurrent streams' decodes wait for each other (batchGather.ts). */
+  batchGather: "always" | "never";
   maxLoadedModels: number;
   /** Idle time before a model is unloaded; Infinity keeps it. */
   keepAliveMs: number;

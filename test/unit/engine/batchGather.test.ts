@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { countingStrategy, DecodeGate, fairShare, gateDecodes, GatherChoice, gatherChoice } from "../../../server/engine/batchGather";
+import { countingStrategy, DecodeGate, fairShare, gateDecodes } from "../../../server/engine/batchGather";
 
 const item = (tokens: number, evaluationPriority = 5) => ({ tokens: Array.from({ length: tokens }, (_, i) => i), evaluationPriority });
 
@@ -90,86 +90,6 @@ test("the gate opens after maxWaitMs for a sequence that is not decoding, and wh
   last.end();
   await tick();
   assert.equal(ran.at(-1), "y", "its end lets the other in");
-});
-
-/** Runs `rounds` measuring rounds of `steps` one-token decodes at `streams` streams, each step taking `ms(way)`. */
-function runRounds(choice: GatherChoice, clock: { t: number }, streams: number, steps: number, rounds: number, ms: (gather: boolean) => number): boolean[] {
-  const ways: boolean[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const gather = choice.gather(streams);
-    ways.push(gather);
-    for (let i = 0; i < steps; i++) {
-      clock.t += ms(gather);
-      choice.stepDone(streams);
-    }
-  }
-  return ways;
-}
-
-test("the gather choice tries both ways per stream count, keeps the faster, and tries the other now and then", () => {
-  const clock = { t: 0 };
-  const choice = new GatherChoice(4, 4, () => clock.t);
-  const told: string[] = [];
-  choice.onChoice = (streams, way) => told.push(`${streams}:${way}`);
-  assert.equal(choice.gather(1), true, "one stream: nothing to choose");
-  // At 4 streams not gathering is faster (2 ms a token against 3).
-  const at4 = runRounds(choice, clock, 4, 4, 8, (g) => (g ? 3 : 2));
-  assert.deepEqual(at4, [true, false, false, true, false, false, false, true], "gather, free, then free with a gathered round every 4th");
-  assert.ok(Math.abs(choice.rates(4).free! - 500) < 1e-6, "free measured at 500 tokens/s");
-  assert.ok(Math.abs(choice.rates(4).gather! - 1000 / 3) < 1e-6);
-  // At 8 streams gathering is faster: each count learns on its own.
-  const at8 = runRounds(choice, clock, 8, 4, 4, (g) => (g ? 1 : 2));
-  assert.deepEqual(at8, [true, false, true, false], "gather, free, gather, then the 4th round tries free again");
-  assert.deepEqual(runRounds(choice, clock, 4, 4, 1, () => 2), [false], "4 streams still choose free");
-  assert.deepEqual(told, ["4:free", "8:gather"], "each count's choice told once, when first known");
-});
-
-test("the gather choice follows a change: the way that got slower loses its place", () => {
-  const clock = { t: 0 };
-  const choice = new GatherChoice(2, 4, () => clock.t);
-  const told: string[] = [];
-  choice.onChoice = (streams, way) => told.push(`${streams}:${way}`);
-  let gatherMs = 1;
-  runRounds(choice, clock, 3, 2, 4, (g) => (g ? gatherMs : 2));
-  assert.equal(choice.gather(3), true, "gathering was faster");
-  gatherMs = 10; // the machine changed (say, another model now shares the cores)
-  const ways = runRounds(choice, clock, 3, 2, 16, (g) => (g ? gatherMs : 2));
-  assert.deepEqual(ways.slice(-4), [false, false, false, true], `it moved to not gathering, trying gathering every 4th round: ${ways.join(",")}`);
-  assert.ok(choice.rates(3).gather! < choice.rates(3).free!);
-  assert.deepEqual(told, ["3:gather", "3:free"], "the change is told");
-});
-
-test("a round with a prompt decoded, or a stream starting or ending, measures nothing", () => {
-  const clock = { t: 0 };
-  const choice = new GatherChoice(4, 100, () => clock.t);
-  choice.gather(2);
-  choice.stepDone(2);
-  choice.stepDone(2);
-  choice.disturb(); // a prompt went in
-  choice.stepDone(2);
-  choice.stepDone(2);
-  assert.deepEqual(choice.rates(2), { gather: null, free: null, rounds: 0 }, "the round was thrown away");
-  choice.gather(2);
-  for (let i = 0; i < 3; i++) choice.stepDone(2);
-  choice.gather(3); // a third stream came
-  choice.stepDone(3);
-  assert.deepEqual(choice.rates(2), { gather: null, free: null, rounds: 0 });
-  assert.equal(gatherChoice("always"), null, "--batch-gather always: no choice, the gate always gathers");
-  assert.ok(gatherChoice("auto") instanceof GatherChoice);
-});
-
-test("a gate whose choice is not to gather lets every decode in at once, and those waiting too", async () => {
-  let gather = true;
-  const choice = { gather: () => gather, stepDone: () => {}, disturb: () => {} } as unknown as GatherChoice;
-  const gate = new DecodeGate(() => 3, 10_000, choice);
-  const ran: string[] = [];
-  void gate.pass(1, decode(ran, "a").run);
-  await tick();
-  assert.deepEqual(ran, [], "gathering: a waits for the other two");
-  gather = false;
-  void gate.pass(1, decode(ran, "b").run);
-  await tick();
-  assert.deepEqual(ran, ["b", "a"], "b goes at once, and the check it makes lets a in");
 });
 
 test("gateDecodes wraps the context's decode entry, and leaves a context without one alone", async () => {
