@@ -37,9 +37,9 @@ Options (environment variable in brackets):
   --context-size N         upper bound of a model's context in tokens (FARO_CONTEXT_SIZE, default 8192)
   --default-model ID       model that requests for 'default' use (FARO_DEFAULT_MODEL)
   --batch-size N           tokens per decode batch, 0 = node-llama-cpp's choice (FARO_BATCH_SIZE)
-  --batch-gather always|never
-                           whether concurrent streams wait to decode together in one batch
-                           (FARO_BATCH_GATHER, default always)
+  --batch-gather auto|all|never|N
+                           how many concurrent streams a decode batch waits for: auto is 3 on a
+                           CPU and all on a GPU (FARO_BATCH_GATHER, default auto)
   --max-loaded-models N    models kept in memory at once, least recently used leaves first
                            (FARO_MAX_LOADED_MODELS, default 2)
   --keep-alive DURATION    unload an idle model after this long, e.g. 5m; -1 = never

@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { BatchGather } from "./engine/batchGather";
 import { parseDuration } from "./engine/duration";
 import { DEFAULT_BODY_LIMIT } from "./http/body";
 
@@ -25,7 +26,7 @@ export interface BackendConfig {
   bodyLimit: number;
   defaultModel: string | null;
   batchSize: number;
-  batchGather: "always" | "never";
+  batchGather: BatchGather;
   maxLoadedModels: number;
   /** Idle time before a model unloads; Infinity keeps it loaded. */
   keepAliveMs: number;
@@ -62,7 +63,7 @@ export function defaultConfig(home = join(homedir(), ".faro")): BackendConfig {
     bodyLimit: DEFAULT_BODY_LIMIT,
     defaultModel: null,
     batchSize: 0,
-    batchGather: "always",
+    batchGather: "auto",
     maxLoadedModels: 2,
     keepAliveMs: 5 * 60_000,
     maxQueue: 64,
@@ -125,9 +126,7 @@ export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { co
   const configFile = v.config ?? env.FARO_CONFIG;
   config.configFile = configFile ? resolve(configFile) : null;
   config.batchSize = integer("--batch-size / FARO_BATCH_SIZE", v["batch-size"] ?? env.FARO_BATCH_SIZE, 0, 0, 1 << 16);
-  const gather = v["batch-gather"] ?? env.FARO_BATCH_GATHER ?? "always";
-  if (gather !== "always" && gather !== "never") throw new ConfigError(`--batch-gather / FARO_BATCH_GATHER must be 'always' or 'never', not '${gather}'.`);
-  config.batchGather = gather;
+  config.batchGather = batchGather(v["batch-gather"] ?? env.FARO_BATCH_GATHER);
   config.maxLoadedModels = integer("--max-loaded-models / FARO_MAX_LOADED_MODELS", v["max-loaded-models"] ?? env.FARO_MAX_LOADED_MODELS, config.maxLoadedModels, 1, 64);
   config.maxQueue = integer("--max-queue / FARO_MAX_QUEUE", v["max-queue"] ?? env.FARO_MAX_QUEUE, config.maxQueue, 0, 100_000);
   config.keepAliveMs = duration("--keep-alive / FARO_KEEP_ALIVE", v["keep-alive"] ?? env.FARO_KEEP_ALIVE, config.keepAliveMs);
@@ -138,6 +137,15 @@ export function resolveServeConfig(args: string[], env: NodeJS.ProcessEnv): { co
   config.logRetentionDays = retention === undefined ? null : integer("--log-retention-days / FARO_LOG_RETENTION_DAYS", retention, 30, 0, 100_000);
   config.requestLog = flag("FARO_REQUEST_LOG", env.FARO_REQUEST_LOG) ?? true;
   return { config, help: v.help === true };
+}
+
+function batchGather(raw: string | undefined): BatchGather {
+  const v = raw?.trim() ?? "";
+  if (v === "" || v === "auto") return "auto";
+  if (v === "all" || v === "never") return v;
+  const n = Number(v);
+  if (Number.isInteger(n) && n >= 2 && n <= 64) return n;
+  throw new ConfigError(`--batch-gather / FARO_BATCH_GATHER must be 'auto', 'all', 'never' or a number of streams from 2 to 64, not '${raw}'.`);
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

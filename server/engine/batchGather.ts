@@ -14,10 +14,14 @@
  * same tick, so the loop sees them together; one stream alone never waits. `fairShare` then
  * splits the batch's tokens between them.
  *
- * Gathering costs something too: left alone, one group samples while the other decodes. Measured
- * on the 2-core CI machine (bench:engine, 86M Q8_0, medians of 5), gathering was ahead at 2 and 4
- * streams (not gathering fell below one stream at a time at 2) and within run-to-run noise at 8,
- * so it is on by default; `--batch-gather never` leaves node-llama-cpp's loop alone.
+ * How many to wait for (`--batch-gather`, `gatherTarget`). On a GPU a fuller batch costs little
+ * more than a partial one, so by default the gate waits for every generating stream there. On a
+ * CPU each sequence past the first few costs nearly its full share (measured on the 2-core CI
+ * machine, 86M Q8_0: one sequence 17 ms a step, three 23 ms, six or seven 65 ms), while letting a
+ * batch go early overlaps the next group's sampling with it; so on a CPU a batch goes once 3
+ * streams are in it. bench:engine, medians of 9 (tok/s at 2 / 4 / 8 streams): wait for 3
+ * 68.1 / 126.8 / 104.6, wait for all 67.4 / 92.4 / 110.6, no gate 59.0 / 76.1 / 72.5 (below one
+ * stream at a time at 2).
  */
 
 export interface BatchItem {
@@ -69,6 +73,8 @@ export class DecodeGate {
   constructor(
     private readonly generating: () => number,
     private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
+    /** Let a batch go once this many sequences are in it (or every generating one, if fewer). */
+    private readonly minBatch = Infinity,
   ) {}
 
   /** Runs `decode` (of `tokens` tokens) once let in. */
@@ -94,7 +100,7 @@ export class DecodeGate {
     if (this.waiting.length === 0) return;
     const generating = this.generating();
     const present = this.waiting.length + this.prompts;
-    if (present >= generating) return this.open();
+    if (present >= Math.min(generating, this.minBatch)) return this.open();
     if (present + this.steps >= generating) return this.disarm(); // all accounted for: wait for the steps
     this.timer ??= setTimeout(() => this.open(), this.maxWaitMs);
   }
@@ -110,6 +116,20 @@ export class DecodeGate {
     this.waiting = [];
     for (const resolve of waiting) resolve();
   }
+}
+
+/** What `--batch-gather` asks for. */
+export type BatchGather = "auto" | "all" | "never" | number;
+
+/**
+ * How many streams a decode batch waits for: `auto` is 3 on a CPU and all with GPU layers (see
+ * above); null means no gate.
+ */
+export function gatherTarget(setting: BatchGather, onGpu: boolean): number | null {
+  if (setting === "never") return null;
+  if (setting === "all") return Infinity;
+  if (setting === "auto") return onGpu ? Infinity : 3;
+  return setting;
 }
 
 /** The internal entry of node-llama-cpp 3.x through which every sequence queues its decodes. */

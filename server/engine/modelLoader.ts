@@ -8,7 +8,7 @@ import type { CustomBatchingPrioritizationStrategy, Llama } from "node-llama-cpp
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
-import { countingStrategy, DecodeGate, gateDecodes, type BatchCounts } from "./batchGather";
+import { countingStrategy, DecodeGate, DEFAULT_MAX_WAIT_MS, gateDecodes, gatherTarget, type BatchCounts } from "./batchGather";
 import { LoadedModel } from "./loadedModel";
 import { planPlacement, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
@@ -43,13 +43,15 @@ export class ModelLoader {
           ...(this.opts.batchSize ? { batchSize: this.opts.batchSize } : {}),
           batching: { itemPrioritizationStrategy: countingStrategy(this.batches) as CustomBatchingPrioritizationStrategy },
         });
-        if (this.opts.batchGather === "always" && !gateDecodes(context, new DecodeGate(() => loaded?.busy ?? 0))) {
+        const gather = gatherTarget(this.opts.batchGather, plan.mode !== "cpu");
+        if (gather !== null && !gateDecodes(context, new DecodeGate(() => loaded?.busy ?? 0, DEFAULT_MAX_WAIT_MS, gather))) {
           this.logger.warn(`this node-llama-cpp has no decode queue entry to gate: concurrent streams of ${entry.id} batch as its loop gathers them`);
         }
         const ms = Math.round(performance.now() - started);
         this.logger.info(
           `loaded ${entry.id} in ${ms} ms: ${plan.mode}${plan.mode === "partial" ? ` (${plan.gpuLayers}/${plan.totalLayers} layers on GPU)` : ""}, ` +
-            `${threads} thread(s), context ${context.contextSize} x ${context.totalSequences} slots`,
+            `${threads} thread(s), context ${context.contextSize} x ${context.totalSequences} slots, ` +
+            `concurrent decodes ${gather === null ? "not gathered" : gather === Infinity ? "gathered from every stream" : `gathered ${gather} streams at a time`}`,
         );
         loaded = new LoadedModel(entry, model, context, resolveChatWrapper(model), plan, threads);
         return loaded;

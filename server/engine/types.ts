@@ -1,4 +1,5 @@
 /** Types the local engine exposes to its callers (providers/local). */
+import type { BatchGather } from "./batchGather";
 import type { ChatHistoryItem } from "node-llama-cpp";
 import type { Priority } from "./scheduler";
 
@@ -109,8 +110,8 @@ export interface EngineOptions {
   maxContextSize: number;
   /** Tokens per decode batch; 0 lets node-llama-cpp choose. */
   batchSize: number;
-  /** Whether concurrent streams' decodes wait for each other (batchGather.ts). */
-  batchGather: "always" | "never";
+  /** How many concurrent streams a decode batch waits for (batchGather.ts). */
+  batchGather: BatchGather;
   maxLoadedModels: number;
   /** Idle time before a model is unloaded; Infinity keeps it. */
   keepAliveMs: number;

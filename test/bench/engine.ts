@@ -6,7 +6,9 @@
  *      serving (--slots 1) vs node-llama-cpp's own N-sequence throughput (goal >= 95%), with how
  *      many sequences Faro's decode batches carried on average (from GET /metrics; N is ideal);
  *   3. TTFT under load, queue wait by priority, and the server's peak memory.
- * Options: --tokens N (per request, default 48), --reps N (default 5).
+ * Options: --tokens N (per request, default 48), --reps N (default 9: on this shared VM one
+ * repetition's tokens/s moves by up to 2x from one second to the next), --verbose (every
+ * repetition's figures). BENCH_N=4,8 picks the concurrencies; FARO_BATCH_GATHER reaches the servers.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +18,8 @@ import { chooseThreads } from "../../server/engine/threads";
 import { countingStrategy } from "../../server/engine/batchGather";
 import { serve, tempDir, type Served } from "../fixtures/serve";
 
-const { values } = parseArgs({ options: { tokens: { type: "string", default: "48" }, reps: { type: "string", default: "5" } } });
+const { values } = parseArgs({ options: { tokens: { type: "string", default: "48" }, reps: { type: "string", default: "9" }, verbose: { type: "boolean", default: false } } });
+const VERBOSE = values.verbose === true;
 const TOKENS = Number(values.tokens);
 const REPS = Number(values.reps);
 const CONCURRENCY = process.env.BENCH_N ? process.env.BENCH_N.split(",").map(Number) : [1, 2, 4, 8];
@@ -182,6 +185,7 @@ async function main() {
       for (let rep = 0; rep < REPS; rep++) {
         const order = turns(rep);
         for (let t = 0; t < order.length; t++) await order[(t + rep) % order.length]!();
+        if (VERBOSE) console.log(`${n} streams, repetition ${rep}: raw ${tps(runs.raw[rep]!).toFixed(1)}, Faro ${tps(runs.batched[rep]!).toFixed(1)}, one-at-a-time ${tps(runs.single[rep]!).toFixed(1)} tok/s (${runs.raw[rep]!.tokens} tokens)`);
       }
       const after = await batchCounters(batchedServer);
       // The batched server's counters also moved only in its own turns: its batches at this N.

@@ -28,7 +28,7 @@ test("bad flag values fail with a message naming the flag", () => {
   assert.match(env.stderr, /FARO_PORT/);
   const gather = run(["serve", "--batch-gather", "sometimes"]);
   assert.equal(gather.status, 1);
-  assert.match(gather.stderr, /--batch-gather \/ FARO_BATCH_GATHER must be 'always' or 'never', not 'sometimes'/);
+  assert.match(gather.stderr, /--batch-gather \/ FARO_BATCH_GATHER must be 'auto', 'all', 'never' or a number of streams from 2 to 64, not 'sometimes'/);
   const unknown = run(["serve", "--bogus"]);
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /bogus/);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { countingStrategy, DecodeGate, fairShare, gateDecodes } from "../../../server/engine/batchGather";
+import { countingStrategy, DecodeGate, fairShare, gateDecodes, gatherTarget } from "../../../server/engine/batchGather";
+import { resolveServeConfig } from "../../../server/config";
 
 const item = (tokens: number, evaluationPriority = 5) => ({ tokens: Array.from({ length: tokens }, (_, i) => i), evaluationPriority });
 
@@ -90,6 +91,41 @@ test("the gate opens after maxWaitMs for a sequence that is not decoding, and wh
   last.end();
   await tick();
   assert.equal(ran.at(-1), "y", "its end lets the other in");
+});
+
+test("with a batch size to wait for, a batch goes once that many have asked, or all generating if fewer", async () => {
+  let generating = 4;
+  const gate = new DecodeGate(() => generating, 10_000, 3);
+  const ran: string[] = [];
+  void gate.pass(1, decode(ran, "a").run);
+  void gate.pass(1, decode(ran, "b").run);
+  await tick();
+  assert.deepEqual(ran, [], "two of the three it waits for");
+  void gate.pass(1, decode(ran, "c").run);
+  await tick();
+  assert.deepEqual(ran, ["a", "b", "c"], "three go without the fourth");
+  generating = 2;
+  const gate2 = new DecodeGate(() => generating, 10_000, 3);
+  void gate2.pass(1, decode(ran, "x").run);
+  await tick();
+  assert.equal(ran.length, 3, "two streams: it waits for both");
+  void gate2.pass(1, decode(ran, "y").run);
+  await tick();
+  assert.deepEqual(ran.slice(3), ["x", "y"]);
+});
+
+test("--batch-gather: auto waits for 3 on a CPU and for all on a GPU; all, never and a number as given", () => {
+  assert.equal(gatherTarget("auto", false), 3);
+  assert.equal(gatherTarget("auto", true), Infinity);
+  assert.equal(gatherTarget("all", false), Infinity);
+  assert.equal(gatherTarget("never", true), null);
+  assert.equal(gatherTarget(5, false), 5);
+  const parsed = (flag: string[], env: NodeJS.ProcessEnv = {}) => resolveServeConfig(flag, env).config.batchGather;
+  assert.equal(parsed([]), "auto");
+  assert.equal(parsed(["--batch-gather", "all"]), "all");
+  assert.equal(parsed([], { FARO_BATCH_GATHER: "4" }), 4);
+  assert.equal(parsed(["--batch-gather", "never"], { FARO_BATCH_GATHER: "4" }), "never", "the flag wins");
+  assert.throws(() => parsed(["--batch-gather", "1"]), /a number of streams from 2 to 64, not '1'/);
 });
 
 test("gateDecodes wraps the context's decode entry, and leaves a context without one alone", async () => {
