@@ -2,6 +2,7 @@
  * The OpenAI-compatible family: OpenAI, Azure OpenAI and every preset in presets.ts or a custom
  * base URL. Streams are relayed chunk by chunk as they arrive.
  */
+import { Readable } from "node:stream";
 import { badRequest } from "../../errors";
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { readBody, send } from "../httpClient";
@@ -71,7 +72,7 @@ async function passthrough(target: Target, path: string, body: Buffer, contentTy
     timeoutMs: target.timeoutMs,
   });
   if (res.status >= 400) throw errorOf(target, res.status, res.headers, await readBody(res.body));
-  return res;
+  return { status: res.status, headers: res.headers, body: Readable.from(res.body, { objectMode: false }) };
 }
 
 function endpoint(target: Target, path: string): string {
