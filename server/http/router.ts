@@ -35,16 +35,29 @@ export interface Match {
   params: Record<string, string>;
 }
 
+/** A route's path, split once: literal segments, `:name` captures, a trailing `*name`. */
+interface Pattern {
+  route: Route;
+  segments: string[];
+  /** The name a trailing `*name` captures the rest of the path under, if any. */
+  rest: string | null;
+}
+
 export class Router {
-  constructor(private readonly routes: readonly Route[]) {}
+  private readonly patterns: readonly Pattern[];
+
+  constructor(routes: readonly Route[]) {
+    this.patterns = routes.map(compile);
+  }
 
   match(method: string, pathname: string): Match {
+    const got = pathname.split("/").filter(Boolean);
     const allowed: string[] = [];
-    for (const route of this.routes) {
-      const params = matchPath(route.path, pathname);
+    for (const pattern of this.patterns) {
+      const params = matchPath(pattern, got);
       if (!params) continue;
-      if (route.method === method) return { route, params };
-      allowed.push(route.method);
+      if (pattern.route.method === method) return { route: pattern.route, params };
+      allowed.push(pattern.route.method);
     }
     if (allowed.length > 0) {
       throw new FaroError(`Method ${method} is not allowed for ${pathname}. Allowed: ${allowed.join(", ")}.`, {
@@ -62,23 +75,23 @@ export class Router {
   }
 }
 
-function matchPath(pattern: string, pathname: string): Record<string, string> | null {
-  const want = pattern.split("/").filter(Boolean);
-  const got = pathname.split("/").filter(Boolean);
+function compile(route: Route): Pattern {
+  const segments = route.path.split("/").filter(Boolean);
+  const last = segments.at(-1);
+  if (last?.startsWith("*")) return { route, segments: segments.slice(0, -1), rest: last.slice(1) };
+  return { route, segments, rest: null };
+}
+
+function matchPath({ segments, rest }: Pattern, got: readonly string[]): Record<string, string> | null {
+  if (rest === null ? got.length !== segments.length : got.length <= segments.length) return null;
   const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]!;
-    if (w.startsWith("*")) {
-      if (i >= got.length) return null;
-      params[w.slice(1)] = got.slice(i).map(decode).join("/");
-      return params;
-    }
-    const g = got[i];
-    if (g === undefined) return null;
-    if (w.startsWith(":")) params[w.slice(1)] = decode(g);
-    else if (w !== g) return null;
+  for (let i = 0; i < segments.length; i++) {
+    const w = segments[i]!;
+    if (w.startsWith(":")) params[w.slice(1)] = decode(got[i]!);
+    else if (w !== got[i]) return null;
   }
-  return got.length === want.length ? params : null;
+  if (rest !== null) params[rest] = got.slice(segments.length).map(decode).join("/");
+  return params;
 }
 
 function decode(segment: string): string {
