@@ -93,6 +93,42 @@ test("the gate opens after maxWaitMs for a sequence that is not decoding, and wh
   assert.equal(ran.at(-1), "y", "its end lets the other in");
 });
 
+test("a sequence that did not ask within maxWaitMs is away: the others are not split by the timer at every step, and it is waited for again once it asks", async () => {
+  const gate = new DecodeGate(() => 3, 20);
+  const ran: string[] = [];
+  const a1 = decode(ran, "a1");
+  const b1 = decode(ran, "b1");
+  void gate.pass(1, a1.run);
+  void gate.pass(1, b1.run);
+  await sleep(40);
+  assert.deepEqual(ran, ["a1", "b1"], "c never asked: after maxWaitMs a and b go");
+  a1.end();
+  await tick();
+  const a2 = decode(ran, "a2");
+  void gate.pass(1, a2.run);
+  await sleep(60);
+  assert.deepEqual(ran, ["a1", "b1"], "a waits for b's step, not for c: no timer splits them");
+  b1.end();
+  await tick();
+  const b2 = decode(ran, "b2");
+  void gate.pass(1, b2.run);
+  await tick();
+  assert.deepEqual(ran, ["a1", "b1", "a2", "b2"], "a and b go together");
+  void gate.pass(30, decode(ran, "c prompt").run);
+  await tick();
+  assert.equal(ran.length, 4, "c asked at last: it waits for the steps in flight, like anyone");
+  a2.end();
+  await tick();
+  void gate.pass(1, decode(ran, "a3").run);
+  await sleep(40);
+  assert.equal(ran.length, 4, "c is back: a and c wait for b's step");
+  b2.end();
+  await tick();
+  void gate.pass(1, decode(ran, "b3").run);
+  await tick();
+  assert.deepEqual(ran.slice(4), ["c prompt", "a3", "b3"], "all three go together");
+});
+
 test("with a batch size to wait for, a batch goes once that many have asked, or all generating if fewer", async () => {
   let generating = 4;
   const gate = new DecodeGate(() => generating, 10_000, 3);
