@@ -65,9 +65,10 @@ export async function answer({ ctx, meta, events, stream, includeUsage, shape, h
       write(shape.close(meta, e.index, e.finishReason, includeUsage));
     } else write(shape.piece(meta, e, includeUsage));
   }
-  // Headers left long ago: the cost rides in an SSE comment, which OpenAI clients skip.
-  if (ctx.record.costUsd !== null) ctx.res.write(`: x-faro-cost-usd ${formatCost(ctx.record.costUsd)}\n\n`);
-  sse.end(SSE_DONE);
+  // Headers left long ago: the cost rides in an SSE comment, which OpenAI clients skip. It goes
+  // through the writer, after the events it still holds, so that it comes just before [DONE].
+  const cost = ctx.record.costUsd === null ? "" : `: x-faro-cost-usd ${formatCost(ctx.record.costUsd)}\n\n`;
+  sse.end(cost + SSE_DONE);
 }
 
 async function whole(
