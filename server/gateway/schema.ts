@@ -48,7 +48,7 @@ export const samplingFields = {
   n: z.number().int().min(1).max(128).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  priority: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
+  priority: z.literal([0, 1, 2]).nullish(),
   keep_alive: z.union([z.number(), z.string()]).nullish(),
   user: z.string().optional(),
 };
@@ -97,7 +97,7 @@ export const embeddingRequestSchema = z.looseObject({
   input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
   encoding_format: z.enum(["float", "base64"]).nullish(),
   dimensions: z.number().int().min(1).nullish(),
-  priority: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
+  priority: z.literal([0, 1, 2]).nullish(),
   keep_alive: z.union([z.number(), z.string()]).nullish(),
   user: z.string().optional(),
 });
@@ -118,12 +118,16 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     return `Invalid value for '${param}': expected one of 'system', 'developer', 'user', 'assistant', 'tool'.`;
   }
   if (issue.code === "invalid_union") {
-    // Report the branch that got furthest: a range error beats "expected string".
-    const inner = issue.errors.flat().find((i) => i.code !== "invalid_type") ?? issue.errors.flat()[0];
+    // Report the branch that got furthest: `stop: ["a", 5]` is wrong at 'stop[1]', not for not
+    // being a string; at the same depth a range error beats "expected string".
+    const inner = issue.errors.flat().reduce<z.core.$ZodIssue | undefined>((best, i) => (best === undefined || further(i, best) ? i : best), undefined);
     if (inner) return describeIssue({ ...inner, path: [...issue.path, ...inner.path] }, input);
   }
   return `Invalid value for '${param}': ${issue.message.replace(/^Invalid input: /, "")}.`;
 }
+
+const further = (a: z.core.$ZodIssue, b: z.core.$ZodIssue): boolean =>
+  a.path.length > b.path.length || (a.path.length === b.path.length && a.code !== "invalid_type" && b.code === "invalid_type");
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = input;

@@ -71,3 +71,20 @@ test("formatParam writes paths like OpenAI", () => {
   assert.equal(formatParam(["messages", 2, "content", 0, "type"]), "messages[2].content[0].type");
   assert.equal(formatParam([]), "");
 });
+
+test("inside a union the message names the deepest problem, not the first branch's type", () => {
+  for (const [patch, message] of [
+    [{ stop: ["a", 5] }, "Invalid value for 'stop[1]': expected string, received number."],
+    [{ messages: [{ role: "user", content: ["hi"] }] }, "Invalid value for 'messages[0].content[0]': expected object, received string."],
+    [{ tool_choice: { type: "function", function: { name: 5 } } }, "Invalid value for 'tool_choice.function.name': expected string, received number."],
+    [{ tool_choice: "sometimes" }, `Invalid value for 'tool_choice': Invalid option: expected one of "none"|"auto"|"required".`],
+    [{ stop: ["a", "b", "c", "d", "e"] }, "Invalid value for 'stop': Too big: expected array to have <=4 items."],
+  ] as const) {
+    assert.equal(rejects({ ...ok, ...patch }).message, message, JSON.stringify(patch));
+  }
+});
+
+test("a priority out of range names every allowed value", () => {
+  assert.equal(rejects({ ...ok, priority: 7 }).message, "Invalid value for 'priority': Invalid option: expected one of 0|1|2.");
+  assert.equal(parseBody(chatCompletionRequestSchema, { ...ok, priority: 2 }).priority, 2);
+});
