@@ -19,7 +19,7 @@ import type { KeyAdmission } from "./virtualKeys/admission";
 import type { TargetConfig } from "./routing/config";
 import type { RequestRecord } from "./requestRecord";
 import { CircuitBreaker } from "./routing/breaker";
-import { Executor, type Leaf, type Trail } from "./routing/executor";
+import { Executor, newTrail, type Leaf, type Trail } from "./routing/executor";
 import { NO_HINTS, type RoutingHints } from "./routing/headers";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "./schema";
 import { EMPTY_SETTINGS, PROVIDER_IDS, configForModel, familyOf, leafResolver, type GatewaySettings } from "./targets";
@@ -146,12 +146,11 @@ export class Gateway {
 
   async embed(req: EmbeddingRequest, record: RequestRecord, ctx: RequestContext, hints: RoutingHints = NO_HINTS): Promise<{ model: string; result: Embeddings; trail: Trail }> {
     const guard = this.guard(record, hints);
-    const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf, body) => {
+    const { value, leaf, trail } = await this.execute(req, record, hints, ctx, async (leaf, body) => {
       const up = this.upstream(leaf);
       if (!up.embed) throw badRequest(`Provider '${leaf.target.provider}' has no embeddings.`, "model", "unsupported_model");
       return up.embed(leaf.target, guard.input(leaf, guard.policy(leaf), body as EmbeddingRequest), ctx);
     });
-    this.note(record, leaf, trail, hints);
     record.promptTokens = value.promptTokens;
     record.completionTokens = 0;
     record.costUsd = costOf(this.prices.find(leaf.target.provider, leaf.target.model), { prompt_tokens: value.promptTokens, completion_tokens: 0, total_tokens: value.promptTokens });
@@ -169,13 +168,12 @@ export class Gateway {
     body: (leaf: Leaf) => { body: Buffer; contentType: string },
   ): Promise<{ response: RawResponse; provider: string; trail: Trail }> {
     const guard = this.guard(record, hints);
-    const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf) => {
+    const { value, leaf, trail } = await this.execute(req, record, hints, ctx, async (leaf) => {
       const up = this.upstream(leaf);
       if (!up.passthrough) throw badRequest(`The model '${leaf.target.model}' (${leaf.target.provider}) cannot do ${kind}.`, "model", "unsupported_model");
       const b = guard.inputRaw(leaf, guard.policy(leaf), body(leaf));
       return up.passthrough(leaf.target, path, b.body, b.contentType, ctx);
     });
-    this.note(record, leaf, trail, hints);
     return { response: value, provider: leaf.target.provider, trail };
   }
 
@@ -190,7 +188,7 @@ export class Gateway {
     // retries or falls back; after it, the answer is committed to that target.
     const guard = this.guard(record, hints);
     let sentBody: Body = req;
-    const { value, leaf, trail } = await this.execute(req, hints, ctx, async (leaf, body) => {
+    const { value, leaf, trail } = await this.execute(req, record, hints, ctx, async (leaf, body) => {
       const policy = guard.policy(leaf);
       const sent = guard.input(leaf, policy, body);
       sentBody = sent;
@@ -199,11 +197,10 @@ export class Gateway {
         return peek(start(this.upstream(leaf), leaf.target, sent));
       });
     });
-    this.note(record, leaf, trail, hints);
     return { model: leaf.target.model, provider: leaf.target.provider, events: observe(value, record, this.prices, sentBody), trail };
   }
 
-  private async execute<T>(req: Body, hints: RoutingHints, ctx: RequestContext, call: (leaf: Leaf, body: Body) => Promise<T>) {
+  private async execute<T>(req: Body, record: RequestRecord, hints: RoutingHints, ctx: RequestContext, call: (leaf: Leaf, body: Body) => Promise<T>) {
     const model = req.model === DEFAULT_MODEL_ALIAS && !hints.config ? await this.defaultId() : req.model;
     const config = hints.config ?? configForModel(model, this.routing, hints);
     // Virtual keys: budget and rate limits before anything leaves, the allowed models per target tried.
@@ -211,15 +208,22 @@ export class Gateway {
     this.admission?.admit(ctx.requestId, hints.config ? null : model, hints.config ? null : addressed(config, model), req);
     const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
     const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown> };
-    return executor.run(
-      config,
-      cond,
-      (leaf) => {
-        this.admission?.atTarget(ctx.requestId, leaf.target);
-        return call(leaf, { ...req, ...leaf.overrideParams, model: leaf.target.model });
-      },
-      ctx.signal,
-    );
+    const trail = newTrail();
+    try {
+      return await executor.run(
+        config,
+        cond,
+        (leaf) => {
+          this.admission?.atTarget(ctx.requestId, leaf.target);
+          return call(leaf, { ...req, ...leaf.overrideParams, model: leaf.target.model });
+        },
+        ctx.signal,
+        trail,
+      );
+    } finally {
+      // A request every target failed is logged with what was tried, like one that succeeded.
+      this.note(record, trail, hints);
+    }
   }
 
   private guard(record: RequestRecord, hints: RoutingHints): RequestGuard {
@@ -245,14 +249,17 @@ export class Gateway {
     return id;
   }
 
-  private note(record: RequestRecord, leaf: Leaf, trail: Trail, hints: RoutingHints): void {
-    record.model = leaf.target.model;
-    record.provider = leaf.target.provider;
+  /** The target that answered, or the last one tried, with the whole trail. */
+  private note(record: RequestRecord, trail: Trail, hints: RoutingHints): void {
+    record.traceId = hints.traceId;
+    if (Object.keys(hints.metadata).length > 0) record.metadata = hints.metadata;
+    const last = trail.attempts.at(-1);
+    if (!last) return;
+    record.model = last.model;
+    record.provider = last.provider;
     record.retries = trail.retries;
     record.fallbackIndex = trail.optionIndex;
-    record.traceId = hints.traceId;
     record.attempts = trail.attempts;
-    if (Object.keys(hints.metadata).length > 0) record.metadata = hints.metadata;
   }
 }
 

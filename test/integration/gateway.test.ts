@@ -143,6 +143,27 @@ describe("reliability", () => {
     });
   });
 
+  test("a request every target failed is logged with the targets tried, the last one's provider and model, and its trace id", async () => {
+    mock.reset();
+    mock.failNext({ status: 503 }, 3);
+    const config = { strategy: { mode: "fallback" }, targets: [mockTarget({ retry: { attempts: 1 } }), mockTarget({ override_params: { model: "gpt-4o" } })] };
+    const res = await fetch(`${faro.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-config": JSON.stringify(config), "x-portkey-trace-id": "trace-failed" },
+      body: JSON.stringify({ model: "x", messages: hello }),
+    });
+    assert.equal(res.status, 503);
+    const row = await logged(res.headers.get("x-request-id")!);
+    assert.equal(row.status, 503);
+    assert.equal(row.provider, "openai");
+    assert.equal(row.model, "gpt-4o");
+    assert.equal(row.trace_id, "trace-failed");
+    assert.equal(row.retries, 1);
+    assert.equal(row.fallback_index, 1);
+    const attempts = JSON.parse(String(row.attempts)) as Array<{ model: string; status: number }>;
+    assert.deepEqual(attempts.map((a) => [a.model, a.status]), [["gpt-4o-mini", 503], ["gpt-4o-mini", 503], ["gpt-4o", 503]]);
+  });
+
   test("a stream that breaks after it started ends with an error event, and the log says so", async () => {
     mock.reset();
     mock.failNext({ disconnectAfterChunks: 2 });

@@ -49,6 +49,8 @@ export interface Trail {
   optionPath: string;
 }
 
+export const newTrail = (): Trail => ({ attempts: [], retries: 0, optionIndex: 0, optionPath: "config" });
+
 export type ResolveLeaf = (node: TargetConfig, inherited: Inherited) => Leaf;
 
 export class Executor {
@@ -58,8 +60,14 @@ export class Executor {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async run<T>(config: TargetConfig, cond: ConditionContext, call: (leaf: Leaf) => Promise<T>, signal: AbortSignal): Promise<{ value: T; leaf: Leaf; trail: Trail }> {
-    const trail: Trail = { attempts: [], retries: 0, optionIndex: 0, optionPath: "config" };
+  /** `trail` is filled as targets are tried, so a caller that passes its own sees it after a failure too. */
+  async run<T>(
+    config: TargetConfig,
+    cond: ConditionContext,
+    call: (leaf: Leaf) => Promise<T>,
+    signal: AbortSignal,
+    trail: Trail = newTrail(),
+  ): Promise<{ value: T; leaf: Leaf; trail: Trail }> {
     const { value, leaf } = await this.node(config, inherit({ override_params: {} }, config), cond, call, signal, trail, "config", true);
     return { value, leaf, trail };
   }
