@@ -94,7 +94,8 @@ export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
 export const embeddingRequestSchema = z.looseObject({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
+  // An empty text has no tokens, so no vector (llama.cpp gives an empty one); OpenAI refuses it too.
+  input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(2048)]),
   encoding_format: z.enum(["float", "base64"]).nullish(),
   dimensions: z.number().int().min(1).nullish(),
   priority: z.literal([0, 1, 2]).nullish(),

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chatCompletionRequestSchema, formatParam, parseBody } from "../../../server/gateway/schema";
+import { chatCompletionRequestSchema, embeddingRequestSchema, formatParam, parseBody } from "../../../server/gateway/schema";
 import { FaroError } from "../../../server/errors";
 
 const ok = { model: "m", messages: [{ role: "user", content: "hi" }] };
@@ -87,4 +87,15 @@ test("inside a union the message names the deepest problem, not the first branch
 test("a priority out of range names every allowed value", () => {
   assert.equal(rejects({ ...ok, priority: 7 }).message, "Invalid value for 'priority': Invalid option: expected one of 0|1|2.");
   assert.equal(parseBody(chatCompletionRequestSchema, { ...ok, priority: 2 }).priority, 2);
+});
+
+test("embeddings refuse an empty text, alone or in a list, instead of answering an empty vector", () => {
+  for (const [input, param] of [["", "input"], [["a", ""], "input[1]"]] as const) {
+    assert.throws(
+      () => parseBody(embeddingRequestSchema, { model: "m", input }),
+      (e: unknown) => e instanceof FaroError && e.status === 400 && e.code === "invalid_value" && e.message.startsWith(`Invalid value for '${param}': Too small`),
+      JSON.stringify(input),
+    );
+  }
+  assert.deepEqual(parseBody(embeddingRequestSchema, { model: "m", input: ["a", " "] }).input, ["a", " "]);
 });
