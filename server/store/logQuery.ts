@@ -19,7 +19,11 @@ export const logFilterSchema = z.strictObject({
   until: time.optional(),
   model: text.optional(),
   provider: text.optional(),
-  status: z.union([z.number().int().min(100).max(599), z.enum(["2xx", "3xx", "4xx", "5xx", "error", "ok"])]).optional(),
+  status: z
+    .union([z.number().int().min(100).max(599), z.enum(["2xx", "3xx", "4xx", "5xx", "error", "ok"])], {
+      error: "use an HTTP status (100-599), a class (2xx, 3xx, 4xx, 5xx), error or ok",
+    })
+    .optional(),
   route: text.optional(),
   promptId: text.optional(),
   promptVersion: z.number().int().min(1).optional(),

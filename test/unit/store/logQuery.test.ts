@@ -113,6 +113,7 @@ test("bad parameters are 400s naming the field", () =>
     fails({ since: "yesterday" }, "since");
     fails({ colour: "red" }, "colour");
     fails({ cursor: "!!" }, "cursor");
+    assert.throws(() => logHandlers.query(db, { status: "7xx" }), { message: "Invalid status: use an HTTP status (100-599), a class (2xx, 3xx, 4xx, 5xx), error or ok." });
     assert.throws(() => logHandlers.get(db, { id: "nope" }), (e: unknown) => e instanceof FaroError && e.status === 404);
   }));
 
