@@ -27,7 +27,7 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<string, unknown>, faroApiKey: string | null): RoutingHints {
   const raw = one(headers["x-faro-config"]) ?? one(headers["x-portkey-config"]);
-  const source = headers["x-faro-config"] ? "x-faro-config" : "x-portkey-config";
+  const source = one(headers["x-faro-config"]) !== undefined ? "x-faro-config" : "x-portkey-config";
   let config: TargetConfig | null = null;
   if (raw !== undefined) {
     const saved = savedConfigs[raw.trim()];

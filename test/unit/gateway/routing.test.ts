@@ -6,7 +6,7 @@ import { parseConfig, type TargetConfig } from "../../../server/gateway/routing/
 import { matches } from "../../../server/gateway/routing/conditions";
 import { NO_RETRY, retryDelay } from "../../../server/gateway/routing/retry";
 import { leafResolver, configForModel, EMPTY_SETTINGS } from "../../../server/gateway/targets";
-import { NO_HINTS } from "../../../server/gateway/routing/headers";
+import { NO_HINTS, routingHints } from "../../../server/gateway/routing/headers";
 import { KeyStore } from "../../../server/gateway/keys";
 import { FaroError } from "../../../server/errors";
 import { UpstreamError } from "../../../server/providers/upstream";
@@ -139,6 +139,14 @@ describe("configs, conditions, addressing", () => {
     assert.throws(() => parseConfig({ strategy: { mode: "random" }, targets: [{ provider: "a" }] }, "c"), (e: FaroError) => e.param === "c.strategy.mode");
     assert.throws(() => parseConfig({ targets: [{ provider: "a" }] }, "c"), /need a strategy/);
     assert.throws(() => parseConfig({ strategy: { mode: "conditional", conditions: [{ query: {}, then: "x" }] }, targets: [{ name: "y", provider: "a" }] }, "c"), /'x', which no target/);
+  });
+
+  test("a bad config header is named as it was sent, even when empty", () => {
+    for (const name of ["x-faro-config", "x-portkey-config"]) {
+      for (const value of ["", "no-such-config"]) {
+        assert.throws(() => routingHints({ [name]: value }, {}, null), (e: FaroError) => e.param === name && e.message.startsWith(`${name} '${value}'`), `${name}: '${value}'`);
+      }
+    }
   });
 
   test("condition operators", () => {
