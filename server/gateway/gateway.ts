@@ -7,7 +7,7 @@
 import { FaroError, badRequest } from "../errors";
 import type { ModelInfo, ProvidersListResult } from "../protocol";
 import type { LocalProvider } from "../providers/local/localProvider";
-import type { ChatEvent, Embeddings, RequestContext } from "../providers/types";
+import type { ChatEvent, Embeddings, RequestContext, Usage } from "../providers/types";
 import type { RawResponse, Target, Upstream } from "../providers/upstream";
 import type { Settings } from "../store/settings";
 import { RequestGuard } from "./guardrails/guard";
@@ -303,21 +303,32 @@ function addressed(config: TargetConfig, model: string): { provider: string; mod
  * Records TTFT, finish reason, usage and cost as events pass. A provider that reported no usage
  * gets counts from what was sent (`sent`: after guardrails and override_params) and the answer's
  * text (pricing/usageCount.ts: tiktoken for OpenAI-family models, an estimate for the others),
- * which the client sees too, so cost and limits never count a streamed answer as free.
+ * which the client sees too, so cost and limits never count a streamed answer as free. An answer
+ * cut short (the client went away, the stream broke) is counted the same way: the provider
+ * bills the prompt and what it wrote.
  */
 async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord, prices: PriceTable, sent: Body): AsyncIterable<ChatEvent> {
   const answer = new AnswerText();
-  for await (let e of events) {
-    if (record.ttftMs === null && e.type !== "choice_end" && e.type !== "usage") record.ttftMs = performance.now() - record.startedAt;
-    if (e.type === "choice_end") {
-      if (e.index === 0) record.finishReason = e.finishReason;
-    } else if (e.type === "usage") {
-      if (e.unreported) e = { type: "usage", usage: (await countUsage(record.provider, record.model, sent, answer)).usage };
-      record.promptTokens = e.usage.prompt_tokens;
-      record.completionTokens = e.usage.completion_tokens;
-      record.cachedTokens = e.usage.prompt_tokens_details?.cached_tokens ?? null;
-      record.costUsd = record.provider && record.model ? costOf(prices.find(record.provider, record.model), e.usage) : null;
-    } else answer.add(e);
-    yield e;
+  const note = (usage: Usage) => {
+    record.promptTokens = usage.prompt_tokens;
+    record.completionTokens = usage.completion_tokens;
+    record.cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? null;
+    record.costUsd = record.provider && record.model ? costOf(prices.find(record.provider, record.model), usage) : null;
+  };
+  let counted = false;
+  try {
+    for await (let e of events) {
+      if (record.ttftMs === null && e.type !== "choice_end" && e.type !== "usage") record.ttftMs = performance.now() - record.startedAt;
+      if (e.type === "choice_end") {
+        if (e.index === 0) record.finishReason = e.finishReason;
+      } else if (e.type === "usage") {
+        if (e.unreported) e = { type: "usage", usage: (await countUsage(record.provider, record.model, sent, answer)).usage };
+        note(e.usage);
+        counted = true;
+      } else answer.add(e);
+      yield e;
+    }
+  } finally {
+    if (!counted) note((await countUsage(record.provider, record.model, sent, answer)).usage);
   }
 }

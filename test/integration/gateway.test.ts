@@ -164,6 +164,27 @@ describe("reliability", () => {
     assert.deepEqual(attempts.map((a) => [a.model, a.status]), [["gpt-4o-mini", 503], ["gpt-4o-mini", 503], ["gpt-4o", 503]]);
   });
 
+  test("a stream the client leaves midway is still counted and priced: the provider bills what it read and wrote", async () => {
+    mock.reset();
+    mock.failNext({ chunkDelayMs: 300 });
+    const controller = new AbortController();
+    const res = await fetch(`${faro.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "one two three four five six" }], stream: true, stream_options: { include_usage: true } }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes('"content":"one "')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const row = await logged(res.headers.get("x-request-id")!);
+    assert.equal(row.status, 499);
+    assert.ok((row.prompt_tokens as number) > 0, `prompt_tokens ${String(row.prompt_tokens)}`);
+    assert.ok((row.completion_tokens as number) >= 1, `completion_tokens ${String(row.completion_tokens)}`);
+    assert.ok((row.cost_usd as number) > 0, `cost_usd ${String(row.cost_usd)}`);
+  });
+
   test("a stream that breaks after it started ends with an error event, and the log says so", async () => {
     mock.reset();
     mock.failNext({ disconnectAfterChunks: 2 });
