@@ -2,6 +2,7 @@
  * The composition root: builds store, engine, providers, gateway and HTTP endpoint from one
  * config. Both entries (the CLI's `faro serve` and the language server) use it.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { version } from "../package.json";
 import type { BackendConfig } from "./config";
@@ -76,6 +77,8 @@ export class Backend {
         demoModelPath = demo.path;
         dirs = [join(config.home, "models")];
       }
+      // A mistyped --models-dir would otherwise only show as "Models: none found".
+      for (const dir of config.modelsDirs) if (!existsSync(dir)) logger.warn(`models folder ${dir} does not exist; no models are read from it until it does`);
       const requestLog = new RequestLog(db, logger, { enabled: config.requestLog, thread: { nativeBinding: addonPath() } });
       const metrics = new Metrics();
       requestLog.onRecord((row) => metrics.observe(row));

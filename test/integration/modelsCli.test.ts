@@ -75,3 +75,12 @@ test("faro providers check: an accepted key, a refused one, and no keys at all",
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /Unknown provider 'nope'/);
 });
+
+test("a models folder that does not exist is named on stderr, not just an empty list", async () => {
+  const home = await tempDir();
+  const missing = join(home, "no-such-folder");
+  const listed = await run(["models", "--models-dir", missing, "--home", home]);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.equal(listed.stdout, "");
+  assert.match(listed.stderr, new RegExp(`models folder ${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} does not exist`));
+});
