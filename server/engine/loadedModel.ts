@@ -7,6 +7,7 @@ import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaEmbeddingCon
 import type { CatalogEntry } from "./catalog";
 import { GrammarCache } from "./grammars";
 import type { MemoryPlan } from "./planner";
+import { toUnitLength } from "./unitVector";
 
 export class LoadedModel {
   private readonly free: LlamaContextSequence[] = [];
@@ -28,7 +29,10 @@ export class LoadedModel {
     this.grammars = new GrammarCache(model.llama);
   }
 
-  /** Embeds each text; the embedding context is created on first use and kept. */
+  /**
+   * Embeds each text as a unit-length vector (llama.cpp's raw pooled output is not); the
+   * embedding context is created on first use and kept.
+   */
   embed(texts: readonly string[], signal: AbortSignal): Promise<{ vectors: number[][]; tokens: number }> {
     const run = this.embedQueue.then(async () => {
       this.embeddingContext ??= this.model.createEmbeddingContext({ contextSize: Math.min(this.context.contextSize, 4096), threads: this.threads });
@@ -38,7 +42,7 @@ export class LoadedModel {
       for (const text of texts) {
         signal.throwIfAborted();
         tokens += this.model.tokenize(text).length;
-        vectors.push([...(await ctx.getEmbeddingFor(text)).vector]);
+        vectors.push(toUnitLength((await ctx.getEmbeddingFor(text)).vector));
       }
       return { vectors, tokens };
     });

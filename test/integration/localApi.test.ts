@@ -67,6 +67,13 @@ describe("embeddings", () => {
     floats.forEach((x, i) => assert.ok(Math.abs(x - r.data[0]!.embedding[i]!) < 1e-6));
   });
 
+  test("vectors are unit length, as OpenAI, llama.cpp's server and Ollama send them; the full dimensions changes nothing", async () => {
+    const plain = await client.embeddings.create({ model: MODEL, input: ["lighthouse", "harbour"] });
+    for (const d of plain.data) assert.ok(Math.abs(Math.hypot(...d.embedding) - 1) < 1e-6, `norm ${Math.hypot(...d.embedding)}`);
+    const full = await client.embeddings.create({ model: MODEL, input: ["lighthouse", "harbour"], dimensions: 64 });
+    full.data.forEach((d, i) => d.embedding.forEach((x, j) => assert.ok(Math.abs(x - plain.data[i]!.embedding[j]!) < 1e-6)));
+  });
+
   test("dimensions shortens and re-normalises; too many is a 400", async () => {
     const r = await client.embeddings.create({ model: MODEL, input: "lighthouse", dimensions: 16 });
     const v = r.data[0]!.embedding;

@@ -1,7 +1,9 @@
 /**
  * POST /v1/embeddings: string or array input, `encoding_format` float or base64 (little-endian
- * float32, as OpenAI sends it), and `dimensions` by truncating and re-normalising the vector.
+ * float32, as OpenAI sends it), and `dimensions` by truncating and re-normalising the vector
+ * (shortened embeddings are only comparable by cosine once scaled back to unit length).
  */
+import { toUnitLength } from "../../engine/unitVector";
 import { badRequest } from "../../errors";
 import type { Gateway } from "../../gateway/gateway";
 import { embeddingRequestSchema, parseBody } from "../../gateway/schema";
@@ -25,7 +27,7 @@ export function embeddingRoutes(gateway: Gateway, bodyLimit: number, faroApiKey:
           throw badRequest(`dimensions must be at most ${size} for '${model}', not ${req.dimensions}.`, "dimensions", "invalid_value");
         }
         const data = result.vectors.map((v, index) => {
-          const vector = req.dimensions ? normalize(v.slice(0, req.dimensions)) : v;
+          const vector = req.dimensions ? toUnitLength(v.slice(0, req.dimensions)) : v;
           return { object: "embedding", index, embedding: req.encoding_format === "base64" ? toBase64(vector) : vector };
         });
         const usage = { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens };
@@ -34,12 +36,6 @@ export function embeddingRoutes(gateway: Gateway, bodyLimit: number, faroApiKey:
       },
     },
   ];
-}
-
-/** Shortened embeddings are only comparable by cosine once scaled back to unit length. */
-export function normalize(v: number[]): number[] {
-  const norm = Math.hypot(...v);
-  return norm === 0 ? v : v.map((x) => x / norm);
 }
 
 export function toBase64(v: number[]): string {
