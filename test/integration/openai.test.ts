@@ -78,6 +78,26 @@ describe("models", () => {
       return true;
     });
   });
+
+  test("retrieve of 'default' answers the model it stands for, under that model's own id", async () => {
+    const listed = (await client.models.list()).data.find((m) => m.id === MODEL);
+    assert.ok(listed);
+    assert.deepEqual(await client.models.retrieve("default"), listed);
+  });
+
+  test("retrieve of 'default' standing for a cloud model says so in a 404", async () => {
+    const cloud = await serveWithClient({ models: [{ name: MODEL }], args: ["--default-model", "openai/gpt-4o-mini"] });
+    try {
+      await assert.rejects(cloud.client.models.retrieve("default"), (err: unknown) => {
+        assert.ok(err instanceof OpenAI.NotFoundError);
+        assert.equal(err.code, "model_not_found");
+        assert.match(err.message, /'default' stands for the cloud model 'openai\/gpt-4o-mini'/);
+        return true;
+      });
+    } finally {
+      assert.equal(await cloud.server.stop(), 0);
+    }
+  });
 });
 
 describe("chat completions", () => {

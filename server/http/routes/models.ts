@@ -1,6 +1,9 @@
-/** GET /v1/models and GET /v1/models/{id}: OpenAI's list/retrieve shapes plus Faro details. */
-import { modelNotFound } from "../../errors";
-import type { Gateway } from "../../gateway/gateway";
+/**
+ * GET /v1/models and GET /v1/models/{id}: OpenAI's list/retrieve shapes plus Faro details;
+ * `default` retrieves the model it stands for.
+ */
+import { FaroError, modelNotFound } from "../../errors";
+import { DEFAULT_MODEL_ALIAS, type Gateway } from "../../gateway/gateway";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
 
@@ -18,12 +21,24 @@ export function modelRoutes(gateway: Gateway): Route[] {
       method: "GET",
       path: "/v1/models/*id",
       handler: async ({ res, record, params, baseHeaders }) => {
-        const id = params.id ?? "";
-        const model = (await gateway.listModels()).find((m) => m.id === id);
-        if (!model) throw modelNotFound(id);
+        const asked = params.id ?? "";
+        // `default` works as a model in requests, so it is answered too: as the model it stands
+        // for, under that model's own id, so that the client learns which model it is.
+        const id = asked === DEFAULT_MODEL_ALIAS ? await gateway.defaultModelId() : asked;
+        const model = id === null ? undefined : (await gateway.listModels()).find((m) => m.id === id);
+        if (!model) throw asked === DEFAULT_MODEL_ALIAS && id !== null ? cloudDefault(id) : modelNotFound(asked);
         record.model = model.id;
         sendJson(res, 200, model, { ...baseHeaders, "x-faro-overhead-ms": msSince(record.startedAt) });
       },
     },
   ];
 }
+
+/** The default is a cloud model (chosen with Select Model): not one of the local models listed here. */
+const cloudDefault = (id: string) =>
+  new FaroError(`'${DEFAULT_MODEL_ALIAS}' stands for the cloud model '${id}'; GET /v1/models lists only the local models Faro serves.`, {
+    status: 404,
+    type: "invalid_request_error",
+    code: "model_not_found",
+    param: "model",
+  });
