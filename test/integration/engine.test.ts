@@ -127,6 +127,47 @@ describe("queue", () => {
   });
 });
 
+describe("request_timeout on local targets", () => {
+  test("a request still waiting past it answers 408 from 'local' and leaves the queue (chat and embeddings); a fallback config goes on to its next target", async () => {
+    const running = blocker(tight);
+    await until("the blocker to run", async () => (await queue(tight)).length === 1);
+    const started = Date.now();
+    const late = await post(tight, short(), { "x-portkey-request-timeout": "150" });
+    assert.equal(late.status, 408);
+    const { error } = (await late.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, "request_timeout");
+    assert.match(error.message, /'local'.*within 150 ms/);
+    assert.ok(Date.now() - started < 900, "it did not wait for the slot");
+    const id = late.headers.get("x-request-id");
+    assert.ok(!(await queue(tight)).some((q) => q.id === id), "it left the queue");
+
+    const embedding = await fetch(`${tight.baseURL}/embeddings`, {
+      method: "POST", headers: { "content-type": "application/json", "x-portkey-request-timeout": "150" }, body: JSON.stringify({ model: "small", input: "hi" }),
+    });
+    assert.equal(embedding.status, 408, "embeddings wait for the same slot, under the same deadline");
+
+    const config = { strategy: { mode: "fallback" }, targets: [{ provider: "local", override_params: { model: "small" }, request_timeout: 150 }, { provider: "local", override_params: { model: "tiny" } }] };
+    const fellBack = await post(tight, short(), { "x-portkey-config": JSON.stringify(config) });
+    assert.equal(fellBack.status, 200);
+    assert.equal(fellBack.headers.get("x-faro-fallback-index"), "1");
+    assert.equal(((await fellBack.json()) as { model: string }).model, "tiny");
+    assert.equal((await running).status, 200);
+  });
+
+  test("a generation still running past it stops, and the stream ends with a 408 error event", async () => {
+    // Seed 8 makes the small model write 468 tokens before it stops by itself: about 4 s here.
+    const res = await post(tight, short({ max_tokens: 4000, stream: true, seed: 8 }), { "x-portkey-request-timeout": "1500" });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const events = text.split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6));
+    assert.ok(events.some((e) => e.includes('"content":"') && !e.includes('"content":""')), "tokens came first");
+    const last = JSON.parse(events.at(-1)!) as { error?: { code: string; message: string } };
+    assert.equal(last.error?.code, "request_timeout");
+    assert.match(last.error!.message, /'local'/);
+    assert.deepEqual(await queue(tight), [], "its slot is free");
+  });
+});
+
 describe("concurrency and failures", () => {
   test("8 concurrent streams complete with separate outputs, each equal to its solo run", async () => {
     const client = new OpenAI({ baseURL: wide.baseURL, apiKey: "x", maxRetries: 0 });
