@@ -55,6 +55,14 @@ export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null,
   const given = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
   if (virtualKey && given?.startsWith("fk-") && given !== apiKey) return virtualKey(given);
   if (!apiKey) return;
+  if (!given && auth) {
+    // Never echo the header: it is most likely the key itself, sent without its scheme.
+    throw new FaroError("The Authorization header must be 'Authorization: Bearer <key>' (with the FARO_API_KEY as the key), or send the key as 'x-api-key: <key>'.", {
+      status: 401,
+      type: "authentication_error",
+      code: "invalid_authorization_header",
+    });
+  }
   if (!given) {
     throw new FaroError("You didn't provide an API key. Send it as 'Authorization: Bearer <FARO_API_KEY>'.", {
       status: 401,

@@ -78,6 +78,7 @@ describe("API key", () => {
   test("missing or wrong token gets 401; the right one passes; /health needs none", async () => {
     assertOpenAIError(await raw(locked.port, { path: "/v1/models" }), 401, "missing_api_key");
     assertOpenAIError(await raw(locked.port, { path: "/v1/models", headers: { authorization: "Bearer nope" } }), 401, "invalid_api_key");
+    assertOpenAIError(await raw(locked.port, { path: "/v1/models", headers: { authorization: "s3cret-key" } }), 401, "invalid_authorization_header");
     assert.equal((await raw(locked.port, { path: "/v1/models", headers: { authorization: "Bearer s3cret-key" } })).status, 200);
     assert.equal((await raw(locked.port, { path: "/health" })).status, 200);
   });

@@ -48,3 +48,22 @@ test("API key: Bearer or x-api-key, exact match only", () => {
   assert.equal(status(() => checkApiKey({ authorization: "Bearer k12" }, "k1")), 401);
   assert.equal(status(() => checkApiKey({ authorization: "Basic k1" }, "k1")), 401);
 });
+
+test("API key: an Authorization header without 'Bearer ' is named as such, not as a missing key", () => {
+  for (const authorization of ["k1", "secret123", "Basic k1", "Bearer"]) {
+    assert.throws(
+      () => checkApiKey({ authorization }, "k1"),
+      (err: unknown) => {
+        assert.ok(err instanceof FaroError);
+        assert.equal(err.status, 401);
+        assert.equal(err.code, "invalid_authorization_header");
+        assert.match(err.message, /must be 'Authorization: Bearer <key>'/);
+        assert.doesNotMatch(err.message, /didn't provide/);
+        return true;
+      },
+      authorization,
+    );
+  }
+  // x-api-key still counts when Authorization is something else (a proxy's own Basic auth, say).
+  assert.equal(status(() => checkApiKey({ authorization: "Basic xyz", "x-api-key": "k1" }, "k1")), 200);
+});
