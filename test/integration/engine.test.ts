@@ -10,6 +10,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { serve, tempDir, type Served } from "../fixtures/serve";
 import { writeSmallModel, writeTinyModel } from "../fixtures/models";
+import { llamaVocabulary } from "../../server/engine/gguf/llamaModel";
 
 let tight: Served; // one slot, two waiting places
 let wide: Served; // default slots
@@ -155,8 +156,12 @@ describe("request_timeout on local targets", () => {
   });
 
   test("a generation still running past it stops, and the stream ends with a 408 error event", async () => {
-    // Seed 8 makes the small model write 468 tokens before it stops by itself: about 4 s here.
-    const res = await post(tight, short({ max_tokens: 4000, stream: true, seed: 8 }), { "x-portkey-request-timeout": "1500" });
+    // With its end tokens banned the small model writes all 4000 tokens (half a minute here)
+    // unless stopped: the deadline must be what ends it.
+    const vocab = llamaVocabulary(true).tokens;
+    const banned = [2, vocab.indexOf("<|im_start|>"), vocab.indexOf("<|im_end|>")];
+    const logit_bias = Object.fromEntries(banned.map((t) => [String(t), -100]));
+    const res = await post(tight, short({ max_tokens: 4000, stream: true, logit_bias }), { "x-portkey-request-timeout": "1500" });
     assert.equal(res.status, 200);
     const text = await res.text();
     const events = text.split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6));
