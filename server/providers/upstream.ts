@@ -47,6 +47,12 @@ export interface RawResponse {
 export interface UpstreamErrorInit {
   provider: string;
   status: number;
+  /**
+   * The status is the provider's own HTTP answer. Otherwise it is Faro's verdict on the exchange
+   * (unreachable, too slow, cut off, an error event in a stream, an answer it cannot read), and
+   * the message does not claim the provider answered it.
+   */
+  answered?: boolean;
   /** The provider's own message, when it sent one. */
   detail?: string;
   code?: string | null;
@@ -62,7 +68,7 @@ export class UpstreamError extends FaroError {
 
   constructor(init: UpstreamErrorInit) {
     const what = init.detail ? `: ${init.detail}` : "";
-    super(`Provider '${init.provider}' answered ${init.status}${what}`, {
+    super(init.answered ? `Provider '${init.provider}' answered ${init.status}${what}` : `Provider '${init.provider}'${what || ` failed (${init.status})`}`, {
       status: init.status,
       type: init.type ?? typeForStatus(init.status),
       code: init.code ?? null,

@@ -67,7 +67,7 @@ export function errorOf(provider: string, status: number, headers: Record<string
   } catch {
     // Not JSON (a proxy's HTML page, say): the raw text is the detail.
   }
-  return new UpstreamError({ provider, status, detail: error?.message ?? text.slice(0, 500), code: error?.type ?? null, retryAfterMs: retryAfterMs(headers) });
+  return new UpstreamError({ provider, status, answered: true, detail: error?.message ?? text.slice(0, 500), code: error?.type ?? null, retryAfterMs: retryAfterMs(headers) });
 }
 
 export function streamErrorOf(provider: string, error: WireError): UpstreamError {

@@ -67,7 +67,7 @@ export function errorOf(provider: string, status: number, headers: Record<string
     // Not JSON (a proxy's HTML page, say): the raw text is the detail.
   }
   const wait = retryAfterMs(headers) ?? retryDelayMs(error);
-  return new UpstreamError({ provider, status, detail: error?.message ?? text.slice(0, 500), code: error?.status?.toLowerCase() ?? null, retryAfterMs: wait });
+  return new UpstreamError({ provider, status, answered: true, detail: error?.message ?? text.slice(0, 500), code: error?.status?.toLowerCase() ?? null, retryAfterMs: wait });
 }
 
 /** google.rpc.RetryInfo's retryDelay ("1.5s") in milliseconds. */

@@ -33,7 +33,7 @@ export class OpenAIUpstream implements Upstream {
     }
     let usage: ChatEvent | null = null;
     for await (const { data: chunk } of sseJson<WireCompletion>(res.body, x)) {
-      if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: chunk.error.message ?? "error in stream", code: chunk.error.code ?? "upstream_stream_error" });
+      if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: `${chunk.error.message ?? "error"} (in the stream)`, code: chunk.error.code ?? "upstream_stream_error" });
       if (chunk.usage) usage = { type: "usage", usage: usageOf(chunk.usage) };
       yield* chunkEvents(chunk);
     }
@@ -106,5 +106,5 @@ function errorOf(target: Target, status: number, hdrs: Record<string, string | s
   } catch {
     // Not JSON (a proxy's HTML page, say): the raw text is the detail.
   }
-  return new UpstreamError({ provider: target.provider, status, detail, code, retryAfterMs: retryAfterMs(hdrs) });
+  return new UpstreamError({ provider: target.provider, status, answered: true, detail, code, retryAfterMs: retryAfterMs(hdrs) });
 }

@@ -26,10 +26,14 @@ test("extra headers (Allow, Retry-After) travel with the error, and say who fail
   const { logger } = capture();
   const err = new FaroError("busy", { status: 429, type: "rate_limit_error", headers: { "retry-after": "1" } });
   assert.deepEqual(toErrorResponse(err, logger).headers, { "retry-after": "1", "x-faro-error-source": "faro" });
-  const upstream = toErrorResponse(new UpstreamError({ provider: "groq", status: 503, detail: "overloaded" }), logger);
+  const upstream = toErrorResponse(new UpstreamError({ provider: "groq", status: 503, answered: true, detail: "overloaded" }), logger);
   assert.deepEqual(upstream.headers, { "x-faro-error-source": "provider", "x-faro-provider": "groq" });
   assert.equal(upstream.body.error.message, "Provider 'groq' answered 503: overloaded");
   assert.equal(upstream.body.error.type, "server_error");
+  // A status that is Faro's verdict on the exchange, not the provider's answer, is not called one.
+  const cut = new UpstreamError({ provider: "openai", status: 502, detail: "the connection broke off mid-answer (socket hang up)" });
+  assert.equal(cut.message, "Provider 'openai': the connection broke off mid-answer (socket hang up)");
+  assert.equal(new UpstreamError({ provider: "openai", status: 502 }).message, "Provider 'openai' failed (502)");
 });
 
 test("an unexpected error is a generic 500 and its stack goes to the log, not the client", () => {
