@@ -49,10 +49,14 @@ const digest = (s: string) => createHash("sha256").update(s).digest();
 /**
  * FARO_API_KEY when set; a virtual key (`fk-...`) is accepted instead of it and checked by
  * `virtualKey`, which throws 401 for an unknown or revoked one, whether or not FARO_API_KEY is set.
+ * Clients of Portkey send the gateway's key as `x-portkey-api-key` and the provider's as
+ * `Authorization`: when that header is there, it is the one checked (routing/headers.ts then
+ * takes the bearer token as the provider's key).
  */
 export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null, virtualKey: ((secret: string) => void) | null = null): void {
   const auth = headers.authorization;
-  const given = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
+  const portkey = headers["x-portkey-api-key"];
+  const given = (typeof portkey === "string" ? portkey.trim() : undefined) ?? auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
   if (virtualKey && given?.startsWith("fk-") && given !== apiKey) return virtualKey(given);
   if (!apiKey) return;
   if (!given && auth) {

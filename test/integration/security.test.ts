@@ -9,6 +9,8 @@ import OpenAI from "openai";
 import { CLI, serve, tempDir, type Served } from "../fixtures/serve";
 import { raw, type RawResponse } from "../fixtures/rawHttp";
 import { writeTinyModel } from "../fixtures/models";
+import { startOpenAIMock } from "../fixtures/mocks/openai";
+import { Portkey } from "portkey-ai";
 
 const ALLOWED = "http://localhost:5173";
 let open: Served;
@@ -88,6 +90,24 @@ describe("API key", () => {
     assert.ok((await good.models.list()).data.length >= 1);
     const bad = new OpenAI({ baseURL: locked.baseURL, apiKey: "wrong", maxRetries: 0 });
     await assert.rejects(bad.models.list(), OpenAI.AuthenticationError);
+  });
+
+  test("a Portkey client sends Faro's key as x-portkey-api-key and the provider's as Authorization: each goes where it belongs", async () => {
+    const mock = await startOpenAIMock({ apiKey: "sk-provider" });
+    try {
+      const portkey = (key: string) =>
+        new Portkey({ apiKey: key, baseURL: locked.baseURL, provider: "openai", Authorization: "Bearer sk-provider", customHost: mock.url, maxRetries: 0 });
+      const r = (await portkey("s3cret-key").chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })) as { choices: unknown[] };
+      assert.equal(r.choices.length, 1);
+      assert.equal(mock.requests.at(-1)!.headers.authorization, "Bearer sk-provider");
+      await assert.rejects(portkey("wrong").chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }), (e: unknown) => {
+        assert.equal((e as { status?: number }).status, 401);
+        return true;
+      });
+      assert.equal(mock.requests.length, 1, "a refused request never reaches the provider");
+    } finally {
+      await mock.close();
+    }
   });
 
   test("the key never appears in the log", () => {
