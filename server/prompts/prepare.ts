@@ -5,13 +5,14 @@
  * OpenAI's fields, and picks the model (override, `model`, then `faro.fallbacks`).
  */
 import { isMap } from "yaml";
+import { z } from "zod";
 import { badRequest, FaroError } from "../errors";
-import { chatCompletionRequestSchema, parseBody, type ChatCompletionRequest, type ChatMessage } from "../gateway/schema";
+import { chatCompletionRequestSchema, describeIssue, parseBody, type ChatCompletionRequest, type ChatMessage } from "../gateway/schema";
 import type { ModelInfo } from "../protocol";
 import { findPair, parsePromptDocument, topPair } from "./document";
 import { cloudProvider, localId } from "./checkFrontmatter";
 import { CONFIG_KEYS } from "./keys";
-import { renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
+import { createDotprompt, renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
 import { checkSchema } from "./schemaCheck";
 import { checkTools, resolveTools } from "./tools";
 import type { Problem } from "./problems";
@@ -75,6 +76,7 @@ export async function preparePromptRun(input: PrepareInput): Promise<PreparedRun
     }
   }
 
+  if (fm) checkVariables((await createDotprompt().renderMetadata(input.source)).input?.schema, variables, input.promptId);
   const rendered = await renderPrompt({ source: input.source, data: { input: variables }, partialResolver: input.partials });
   const messages = rendered.messages.map((m, i) => toOpenAiMessage(m, i, input.promptId));
   if (messages.length === 0) throw badRequest(`The prompt '${input.promptId}' renders to no messages: its template is empty.`, null, "invalid_prompt");
@@ -90,6 +92,27 @@ export async function preparePromptRun(input: PrepareInput): Promise<PreparedRun
   if (tools) request.tools = tools;
   const p = data["faro.priority"];
   return { request: validated(request, input.promptId), rendered, priority: p === 0 || p === 1 || p === 2 ? p : null };
+}
+
+/**
+ * Variables of the wrong type, or outside an enum, are a 400 naming the variable. The schema is
+ * input.schema as dotprompt turns it into JSON Schema (renderMetadata); variables it does not
+ * declare are let through (the template may not use them), and missing ones were reported above.
+ */
+function checkVariables(schema: unknown, variables: Record<string, unknown>, promptId: string): void {
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) return;
+  const { additionalProperties: _open, required: _missing, ...declared } = schema as Record<string, unknown>;
+  let check: z.ZodType;
+  try {
+    check = z.fromJSONSchema(declared as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch (err) {
+    throw badRequest(`The input.schema of '${promptId}' cannot be used to check variables: ${(err as Error).message}`, null, "invalid_prompt");
+  }
+  const result = check.safeParse(variables);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  const name = issue.path.map(String).join(".");
+  throw badRequest(`The variables do not fit the input.schema of '${promptId}': ${describeIssue(issue, variables)}`, `variables.${name}`, "invalid_variable");
 }
 
 /** The gateway's own request validation, so a bad config value is a 400 naming the field. */

@@ -69,6 +69,15 @@ test("a missing required variable is a 400 naming it", async () => {
   await assert.rejects(preparePromptRun(base(src)), faro(400, "missing_variable", "variables.text", /Missing variable 'text' \(string: the text to summarize\)/));
 });
 
+test("a variable of the wrong type or outside its enum is a 400 naming it; undeclared extras pass", async () => {
+  const src = "---\ninput:\n  schema:\n    text: string\n    to(enum): [Spanish, English]\n    count?: integer\n---\n{{text}} {{to}}";
+  await assert.rejects(preparePromptRun(base(src, { variables: { text: "hi", to: "French" } })), faro(400, "invalid_variable", "variables.to", /The variables do not fit the input.schema of 'prompts\/test': Invalid value for 'to': .*Spanish.*English/));
+  await assert.rejects(preparePromptRun(base(src, { variables: { text: 5, to: "Spanish" } })), faro(400, "invalid_variable", "variables.text", /Invalid value for 'text': expected string, received number/));
+  await assert.rejects(preparePromptRun(base(src, { variables: { text: "hi", to: "Spanish", count: 1.5 } })), faro(400, "invalid_variable", "variables.count", /Invalid value for 'count': expected int/));
+  const ok = await preparePromptRun(base(src, { variables: { text: "hi", to: "Spanish", count: 2, extra: { any: 1 } } }));
+  assert.equal(ok.request.messages[0]!.content, "hi Spanish");
+});
+
 test("a prompt with errors is refused with the first one's position", async () => {
   await assert.rejects(preparePromptRun(base("---\nmodel: a\n---\n{{#if x}}open")), faro(400, "invalid_prompt", undefined, /line 4, column 1: The block '\{\{#if\}\}' is never closed/));
   await assert.rejects(preparePromptRun(base("---\nmodel: [a\n---\nx")), faro(400, "invalid_prompt", undefined, /line 2/));
