@@ -9,6 +9,40 @@ import type { OutputFormat, ToolSpec } from "./types";
 
 const MAX_CACHED = 32;
 
+const JSON_TYPES = new Set(["string", "number", "integer", "boolean", "object", "array", "null"]);
+
+/** The first `type` that names no JSON Schema type, with where it is (a JSON pointer), or null. */
+function unknownType(node: unknown, at: string): { type: string; at: string } | null {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const bad = unknownType(node[i], `${at}/${i}`);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (!node || typeof node !== "object") return null;
+  const record = node as Record<string, unknown>;
+  const type = record.type;
+  for (const t of Array.isArray(type) ? type : type === undefined ? [] : [type]) {
+    if (typeof t !== "string" || !JSON_TYPES.has(t)) return { type: String(t), at };
+  }
+  for (const [key, value] of Object.entries(record)) {
+    // Under these keys are names or values, not schemas: a property may be called "type".
+    if (key === "properties" || key === "$defs" || key === "definitions" || key === "patternProperties") {
+      if (value && typeof value === "object") {
+        for (const [name, sub] of Object.entries(value)) {
+          const bad = unknownType(sub, `${at}/${key}/${name}`);
+          if (bad) return bad;
+        }
+      }
+    } else if (key !== "enum" && key !== "const" && key !== "default" && key !== "examples" && key !== "type") {
+      const bad = unknownType(value, `${at}/${key}`);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}
+
 export class GrammarCache {
   private readonly cache = new Map<string, Promise<LlamaGrammar>>();
 
@@ -36,6 +70,9 @@ export class GrammarCache {
   }
 
   private schema(schema: Record<string, unknown>, param: string): Promise<LlamaGrammar> {
+    const bad = unknownType(schema, "");
+    // node-llama-cpp makes a grammar for any type name, one that allows only null for an unknown one.
+    if (bad) return Promise.reject(badRequest(`The JSON schema has type '${bad.type}'${bad.at ? ` at ${bad.at}` : ""}: JSON Schema's types are ${[...JSON_TYPES].join(", ")}.`, param, "invalid_schema"));
     return this.get(JSON.stringify(schema), async () => {
       try {
         return await this.llama.createGrammarForJsonSchema(schema as never);

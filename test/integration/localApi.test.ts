@@ -104,6 +104,21 @@ describe("structured output and tools", () => {
     assert.ok(["red", "green", "blue"].includes(value.color as string));
   });
 
+  test("a json_schema with a type JSON Schema does not have is a 400 naming where, not an answer of null", async () => {
+    const bogus = { type: "object", properties: { type: { type: "string" }, when: { anyOf: [{ type: "string" }, { type: "date" }] } } };
+    await assert.rejects(
+      client.chat.completions.create({ model: MODEL, messages: user("x"), max_tokens: 20, response_format: { type: "json_schema", json_schema: { name: "bad", schema: bogus } } }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpenAI.BadRequestError);
+        assert.equal(e.code, "invalid_schema");
+        assert.equal(e.param, "response_format.json_schema.schema");
+        assert.match(e.message, /type 'date' at \/properties\/when\/anyOf\/1/);
+        return true;
+      },
+    );
+    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: user("x"), max_tokens: 20, response_format: { type: "json_schema", json_schema: { name: "bad", schema: { type: "bogus" } } } }), /type 'bogus'/);
+  });
+
   const tools: OpenAI.ChatCompletionTool[] = [
     { type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { enum: ["Paris", "Lima"] } }, required: ["city"] } } },
     { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { utc: { type: "boolean" } }, required: ["utc"] } } },
