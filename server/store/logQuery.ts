@@ -178,7 +178,7 @@ function encodeCursor(createdAt: number, id: string): string {
 
 function decodeCursor(cursor: string): [number, string] {
   const m = Buffer.from(cursor, "base64url").toString("utf8").match(/^(\d+):(.+)$/s);
-  if (!m) throw badRequest("Invalid cursor: pass the nextCursor of a previous page unchanged.", "cursor", "invalid_cursor");
+  if (!m) throw badRequest("Invalid cursor: pass the cursor a previous page gave (next_cursor in GET /v1/logs, nextCursor in faro/logs/query) unchanged.", "cursor", "invalid_cursor");
   return [Number(m[1]), m[2]!];
 }
 

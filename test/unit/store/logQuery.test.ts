@@ -114,6 +114,7 @@ test("bad parameters are 400s naming the field", () =>
     fails({ colour: "red" }, "colour");
     fails({ cursor: "!!" }, "cursor");
     assert.throws(() => logHandlers.query(db, { status: "7xx" }), { message: "Invalid status: use an HTTP status (100-599), a class (2xx, 3xx, 4xx, 5xx), error or ok." });
+    assert.throws(() => logHandlers.query(db, { cursor: "!!" }), /next_cursor in GET \/v1\/logs, nextCursor in faro\/logs\/query/);
     assert.throws(() => logHandlers.get(db, { id: "nope" }), (e: unknown) => e instanceof FaroError && e.status === 404);
   }));
 
