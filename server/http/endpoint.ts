@@ -76,7 +76,8 @@ export class HttpEndpoint {
     const server = this.server;
     this.server = null;
     if (server) {
-      for (const c of this.inflight) c.abort();
+      const reason = new ShuttingDown();
+      for (const c of this.inflight) c.abort(reason);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -134,7 +135,10 @@ export class HttpEndpoint {
       if (!match) throw routeError;
       if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
       await match.route.handler({ req, res, url, params: match.params, record, signal: controller.signal, baseHeaders });
-    } catch (err) {
+    } catch (thrown) {
+      // Whatever the abort made the handler throw (a cancelled job, a closed upstream), the
+      // request failed because Faro is stopping: say so, not that the client went away.
+      const err = controller.signal.reason instanceof ShuttingDown ? controller.signal.reason : thrown;
       const { status, headers, body } = toErrorResponse(err, this.logger);
       if (errorStatus !== CLIENT_CLOSED_STATUS) errorStatus = status;
       record.error ??= body.error.message;
@@ -191,6 +195,17 @@ export class HttpEndpoint {
       attempts: record.attempts,
       requestBody: record.requestBody,
       responseBody: record.responseBody,
+    });
+  }
+}
+
+/** The abort reason of requests in flight when the endpoint stops (Ctrl-C, VS Code closing). */
+class ShuttingDown extends FaroError {
+  constructor() {
+    super("Faro is shutting down: the request was stopped before it was complete. Send it again once Faro is running.", {
+      status: 503,
+      type: "server_error",
+      code: "shutting_down",
     });
   }
 }

@@ -5,7 +5,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CLI, serve, tempDir } from "../fixtures/serve";
+import { startOpenAIMock } from "../fixtures/mocks/openai";
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
@@ -56,6 +59,39 @@ test("with no model configured, serve writes and serves the demo model, says so,
   const n = db.prepare("SELECT count(*) AS n FROM requests WHERE route = 'POST /v1/chat/completions'").get() as { n: number };
   db.close();
   assert.equal(n.n, 1);
+});
+
+test("Ctrl-C with a request in flight answers it 503 'Faro is shutting down', not as a failure of its own", async () => {
+  const mock = await startOpenAIMock({ apiKey: "k" });
+  const home = await tempDir();
+  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { up: { provider: "openai", custom_host: mock.url, api_key: "k", override_params: { model: "gpt-4o-mini" } } } }));
+  const s = await serve([], {}, home);
+  try {
+    // The upstream would answer much later: the request is still in flight at Ctrl-C.
+    mock.failNext({ headerDelayMs: 10_000 });
+    const pending = fetch(`${s.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "up", messages: [{ role: "user", content: "hi" }] }),
+    });
+    while (mock.requestCount < 1) await sleep(10);
+    assert.equal(await s.stop(), 0);
+    const res = await pending;
+    const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+    assert.equal(res.status, 503, JSON.stringify(body));
+    assert.equal(body.error.code, "shutting_down");
+    assert.equal(body.error.type, "server_error");
+    assert.match(body.error.message, /^Faro is shutting down/);
+    const db = new Database(join(home, "faro.db"), { readonly: true });
+    const rows = db.prepare("SELECT status, error FROM requests WHERE route = 'POST /v1/chat/completions'").all() as Array<{ status: number; error: string }>;
+    db.close();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.status, 503);
+    assert.match(rows[0]!.error, /^Faro is shutting down/);
+  } finally {
+    await s.stop();
+    await mock.close();
+  }
 });
 
 test("a port already in use is a clear error", async () => {
