@@ -304,8 +304,9 @@ function addressed(config: TargetConfig, model: string): { provider: string; mod
  * gets counts from what was sent (`sent`: after guardrails and override_params) and the answer's
  * text (pricing/usageCount.ts: tiktoken for OpenAI-family models, an estimate for the others),
  * which the client sees too, so cost and limits never count a streamed answer as free. An answer
- * cut short (the client went away, the stream broke) is counted the same way: the provider
- * bills the prompt and what it wrote.
+ * cut short (the client went away, the stream broke, Faro stopping) is counted the same way, the
+ * provider billing the prompt and what it wrote; that count is left pending on the record (the
+ * log row waits for it), so the error reaches the client at once, not after the tokenizer.
  */
 async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord, prices: PriceTable, sent: Body): AsyncIterable<ChatEvent> {
   const answer = new AnswerText();
@@ -329,6 +330,6 @@ async function* observe(events: AsyncIterable<ChatEvent>, record: RequestRecord,
       yield e;
     }
   } finally {
-    if (!counted) note((await countUsage(record.provider, record.model, sent, answer)).usage);
+    if (!counted) record.pending = countUsage(record.provider, record.model, sent, answer).then((c) => note(c.usage));
   }
 }

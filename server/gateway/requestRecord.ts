@@ -37,6 +37,16 @@ export interface RequestRecord {
   attempts: unknown[] | null;
   requestBody: string | null;
   responseBody: string | null;
+  /**
+   * Work the log row (and a virtual key's spend) waits for, which the client must not: counting
+   * the tokens of an answer cut short (`settled()`).
+   */
+  pending: Promise<void> | null;
+}
+
+/** Waits for the record's pending work; a failure there is the caller's to report. */
+export async function settled(record: RequestRecord): Promise<void> {
+  if (record.pending) await record.pending;
 }
 
 export type CacheStatus = "hit" | "miss" | "refresh";
@@ -79,5 +89,6 @@ export function openRecord(id: string, route: string): RequestRecord {
     attempts: null,
     requestBody: null,
     responseBody: null,
+    pending: null,
   };
 }

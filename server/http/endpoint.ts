@@ -5,9 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FaroError } from "../errors";
+import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
-import { openRecord, type RequestRecord } from "../gateway/requestRecord";
+import { openRecord, settled, type RequestRecord } from "../gateway/requestRecord";
 import type { EndpointStatus } from "../protocol";
 import type { RequestLog } from "../store/requestLog";
 import type { KeyAdmission } from "../gateway/virtualKeys/admission";
@@ -33,6 +33,8 @@ export class HttpEndpoint {
   private server: Server | null = null;
   private opts: EndpointOptions | null = null;
   private readonly inflight = new Set<AbortController>();
+  /** Requests not yet logged (handle() still running). */
+  private readonly handling = new Set<Promise<void>>();
 
   constructor(
     private readonly router: Router,
@@ -52,7 +54,10 @@ export class HttpEndpoint {
         param: "host",
       });
     }
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = createServer((req, res) => {
+      const handling = this.handle(req, res).finally(() => this.handling.delete(handling));
+      this.handling.add(handling);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(opts.port, opts.host, () => {
@@ -84,6 +89,8 @@ export class HttpEndpoint {
         // Streams just aborted end within a tick; anything still open after that is cut.
         setTimeout(() => server.closeAllConnections(), 500).unref();
       });
+      // Their rows too: a row may wait on a token count after its connection has closed.
+      await Promise.allSettled([...this.handling]);
     }
     return this.status();
   }
@@ -153,9 +160,11 @@ export class HttpEndpoint {
     }
     // Logged once the handler is done (final token counts) and the response is over (status).
     await closed;
+    const latencyMs = performance.now() - record.startedAt;
+    await settled(record).catch((err: unknown) => this.logger.error(`token count for ${record.id} failed: ${messageOf(err)}`));
     this.settle(record);
     // Scrapes of /metrics and health checks would drown the log.
-    if (url.pathname !== "/health" && url.pathname !== "/metrics" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode);
+    if (url.pathname !== "/health" && url.pathname !== "/metrics" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode, latencyMs);
   }
 
   private settle(record: RequestRecord): void {
@@ -166,7 +175,7 @@ export class HttpEndpoint {
     }
   }
 
-  private log(record: RequestRecord, status: number): void {
+  private log(record: RequestRecord, status: number, latencyMs: number): void {
     this.requestLog.record({
       id: record.id,
       createdAt: record.createdAt,
@@ -175,7 +184,7 @@ export class HttpEndpoint {
       provider: record.provider,
       stream: record.stream,
       status,
-      latencyMs: performance.now() - record.startedAt,
+      latencyMs,
       ttftMs: record.ttftMs,
       promptTokens: record.promptTokens,
       completionTokens: record.completionTokens,

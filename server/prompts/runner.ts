@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { FaroError, messageOf } from "../errors";
 import type { Gateway } from "../gateway/gateway";
-import { openRecord, type RequestRecord } from "../gateway/requestRecord";
+import { openRecord, settled, type RequestRecord } from "../gateway/requestRecord";
 import type { ToolCall, Usage } from "../providers/types";
 import type { RequestLog } from "../store/requestLog";
 import type { PreparedRun } from "./prepare";
@@ -83,25 +83,30 @@ export async function executePromptRun(
     record.error = messageOf(err);
     throw err;
   } finally {
-    deps.requestLog.record({
-      id,
-      createdAt: record.createdAt,
-      route: record.route,
-      model: record.model,
-      provider: record.provider,
-      stream: true,
-      status,
-      latencyMs: performance.now() - record.startedAt,
-      ttftMs: record.ttftMs,
-      promptTokens: record.promptTokens,
-      completionTokens: record.completionTokens,
-      finishReason: finishReason,
-      error: record.error,
-      promptId: target.promptId,
-      promptVersion: target.version,
-      costUsd: record.costUsd,
-      cachedTokens: record.cachedTokens,
-    });
+    const latencyMs = performance.now() - record.startedAt;
+    const row = () =>
+      deps.requestLog.record({
+        id,
+        createdAt: record.createdAt,
+        route: record.route,
+        model: record.model,
+        provider: record.provider,
+        stream: true,
+        status,
+        latencyMs,
+        ttftMs: record.ttftMs,
+        promptTokens: record.promptTokens,
+        completionTokens: record.completionTokens,
+        finishReason: finishReason,
+        error: record.error,
+        promptId: target.promptId,
+        promptVersion: target.version,
+        costUsd: record.costUsd,
+        cachedTokens: record.cachedTokens,
+      });
+    // An answer cut short is counted after the run has answered (its row waits, the editor does not).
+    if (record.pending) void settled(record).then(row, (err: unknown) => ((record.error ??= `token count failed: ${messageOf(err)}`), row()));
+    else row();
   }
   return {
     requestId: id,

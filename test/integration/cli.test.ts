@@ -94,6 +94,41 @@ test("Ctrl-C with a request in flight answers it 503 'Faro is shutting down', no
   }
 });
 
+test("Ctrl-C during a cloud stream ends it with the shutting_down error event, and its row keeps the tokens counted so far", async () => {
+  const mock = await startOpenAIMock({ apiKey: "k" });
+  const home = await tempDir();
+  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { up: { provider: "openai", custom_host: mock.url, api_key: "k", override_params: { model: "gpt-4o-mini" } } } }));
+  const s = await serve([], {}, home);
+  try {
+    // One chunk every 400 ms: Ctrl-C comes after the first words, long before the end. The mock
+    // reports no usage before its end, so the row's counts are Faro's own (tiktoken, started
+    // only now: its first use takes a while, which the client must not wait for).
+    mock.failNext({ chunkDelayMs: 400 });
+    const res = await fetch(`${s.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "up", messages: [{ role: "user", content: "hello there" }], stream: true }),
+    });
+    let text = "";
+    let stopping: Promise<number | null> | null = null;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += Buffer.from(chunk).toString();
+      if (!stopping && text.includes('"content":"hello')) stopping = s.stop();
+    }
+    assert.equal(await stopping, 0);
+    const frames = text.split("\n\n").filter((f) => f.startsWith("data: "));
+    assert.match(frames.at(-1)!, /"code":"shutting_down"/, "the stream's last frame is the error, not a cut connection");
+    const db = new Database(join(home, "faro.db"), { readonly: true });
+    const row = db.prepare("SELECT status, prompt_tokens, completion_tokens FROM requests WHERE route = 'POST /v1/chat/completions'").get() as { status: number; prompt_tokens: number; completion_tokens: number };
+    db.close();
+    assert.equal(row.status, 503);
+    assert.ok(row.prompt_tokens > 0 && row.completion_tokens > 0, JSON.stringify(row));
+  } finally {
+    await s.stop();
+    await mock.close();
+  }
+});
+
 test("a port already in use is a clear error", async () => {
   const s = await serve();
   try {
