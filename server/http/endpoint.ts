@@ -107,7 +107,8 @@ export class HttpEndpoint {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", "http://localhost");
+    // A path that starts with "//" would be read as a host ("//v1/models": host v1, path /models).
+    const url = new URL((req.url ?? "/").replace(/^\/{2,}/, "/"), "http://localhost");
     let match: Match | null = null;
     let routeError: unknown = null;
     try {
@@ -223,7 +224,7 @@ function preflight(res: ServerResponse, headers: Record<string, string>): void {
   res.writeHead(204, {
     ...headers,
     "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-    "access-control-allow-headers": "authorization, content-type, x-api-key, x-faro-priority, x-faro-config, x-faro-pii, x-faro-pii-restore, x-portkey-config, x-portkey-cache, x-portkey-cache-force-refresh, x-portkey-cache-namespace, x-portkey-metadata, x-portkey-trace-id, x-portkey-provider, x-portkey-retry-count, x-portkey-request-timeout, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout",
+    "access-control-allow-headers": "authorization, content-type, x-api-key, x-portkey-api-key, x-faro-priority, x-faro-config, x-faro-pii, x-faro-pii-restore, x-portkey-config, x-portkey-cache, x-portkey-cache-force-refresh, x-portkey-cache-namespace, x-portkey-metadata, x-portkey-trace-id, x-portkey-provider, x-portkey-retry-count, x-portkey-request-timeout, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout",
     "access-control-max-age": "600",
   });
   res.end();

@@ -73,6 +73,7 @@ describe("Origin", () => {
     const pre = await raw(open.port, { method: "OPTIONS", path: "/v1/chat/completions", headers: { origin: ALLOWED, "access-control-request-method": "POST" } });
     assert.equal(pre.status, 204);
     assert.match(String(pre.headers["access-control-allow-headers"]), /authorization/);
+    assert.match(String(pre.headers["access-control-allow-headers"]), /x-portkey-api-key/, "a Portkey client in a browser sends Faro's key there");
   });
 });
 
@@ -152,6 +153,8 @@ describe("bad requests", () => {
 
   test("an unknown route is a 404 and a wrong method a 405 with Allow", async () => {
     assertOpenAIError(await raw(open.port, { path: "/v1/nope" }), 404, "unknown_url");
+    // A doubled slash is a path, not a host: "//v1/models" is /v1/models.
+    assert.equal((await raw(open.port, { path: "//v1/models" })).status, 200);
     const res = await raw(open.port, { path: "/v1/chat/completions" });
     assertOpenAIError(res, 405, "method_not_allowed");
     assert.equal(res.headers.allow, "POST");
