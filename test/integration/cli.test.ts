@@ -9,6 +9,8 @@ import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLI, serve, tempDir } from "../fixtures/serve";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
+import { writeSmallModel } from "../fixtures/models";
+import { llamaVocabulary } from "../../server/engine/gguf/llamaModel";
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
@@ -126,6 +128,38 @@ test("Ctrl-C during a cloud stream ends it with the shutting_down error event, a
   } finally {
     await s.stop();
     await mock.close();
+  }
+});
+
+test("Ctrl-C during a local stream ends it with the shutting_down error event, and its row says so", async () => {
+  const models = await tempDir();
+  await writeSmallModel(models, "small");
+  const home = await tempDir();
+  const s = await serve(["--models-dir", models], {}, home);
+  try {
+    // With its end tokens banned the small model would write 4000 tokens (half a minute here).
+    const vocab = llamaVocabulary(true).tokens;
+    const logit_bias = Object.fromEntries([2, vocab.indexOf("<|im_start|>"), vocab.indexOf("<|im_end|>")].map((t) => [String(t), -100]));
+    const res = await fetch(`${s.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "small", messages: [{ role: "user", content: "hi" }], max_tokens: 4000, stream: true, logit_bias }),
+    });
+    let text = "";
+    let stopping: Promise<number | null> | null = null;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += Buffer.from(chunk).toString();
+      if (!stopping && /"content":"[^"]/.test(text)) stopping = s.stop();
+    }
+    assert.equal(await stopping, 0);
+    assert.match(text.split("\n\n").filter((f) => f.startsWith("data: ")).at(-1)!, /"code":"shutting_down"/);
+    const db = new Database(join(home, "faro.db"), { readonly: true });
+    const row = db.prepare("SELECT status, error FROM requests WHERE route = 'POST /v1/chat/completions'").get() as { status: number; error: string };
+    db.close();
+    assert.equal(row.status, 503);
+    assert.match(row.error, /^Faro is shutting down/);
+  } finally {
+    await s.stop();
   }
 });
 
