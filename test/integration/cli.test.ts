@@ -7,13 +7,38 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CLI, serve, tempDir } from "../fixtures/serve";
+import { CLI, serve, tempDir, type Served } from "../fixtures/serve";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
+import type { MockServer } from "../fixtures/mocks/mockServer";
 import { writeSmallModel } from "../fixtures/models";
 import { llamaVocabulary } from "../../server/engine/gguf/llamaModel";
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
+
+/** faro serve with the alias `up` for the OpenAI mock (key "k"); stopped, and the mock closed, after `fn`. */
+async function withCloudAlias(fn: (s: Served, mock: MockServer, home: string) => Promise<void>): Promise<void> {
+  const mock = await startOpenAIMock({ apiKey: "k" });
+  const home = await tempDir();
+  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { up: { provider: "openai", custom_host: mock.url, api_key: "k", override_params: { model: "gpt-4o-mini" } } } }));
+  const s = await serve([], {}, home);
+  try {
+    await fn(s, mock, home);
+  } finally {
+    await s.stop();
+    await mock.close();
+  }
+}
+
+/** The chat completion rows in a home's faro.db (read once faro has stopped). */
+function chatRows<T>(home: string, columns: string): T[] {
+  const db = new Database(join(home, "faro.db"), { readonly: true });
+  try {
+    return db.prepare(`SELECT ${columns} FROM requests WHERE route = 'POST /v1/chat/completions'`).all() as T[];
+  } finally {
+    db.close();
+  }
+}
 
 test("--help lists the serve options; an unknown command exits 2", () => {
   const help = run(["--help"]);
@@ -64,11 +89,7 @@ test("with no model configured, serve writes and serves the demo model, says so,
 });
 
 test("Ctrl-C with a request in flight answers it 503 'Faro is shutting down', not as a failure of its own", async () => {
-  const mock = await startOpenAIMock({ apiKey: "k" });
-  const home = await tempDir();
-  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { up: { provider: "openai", custom_host: mock.url, api_key: "k", override_params: { model: "gpt-4o-mini" } } } }));
-  const s = await serve([], {}, home);
-  try {
+  await withCloudAlias(async (s, mock, home) => {
     // The upstream would answer much later: the request is still in flight at Ctrl-C.
     mock.failNext({ headerDelayMs: 10_000 });
     const pending = fetch(`${s.baseURL}/chat/completions`, {
@@ -84,24 +105,15 @@ test("Ctrl-C with a request in flight answers it 503 'Faro is shutting down', no
     assert.equal(body.error.code, "shutting_down");
     assert.equal(body.error.type, "server_error");
     assert.match(body.error.message, /^Faro is shutting down/);
-    const db = new Database(join(home, "faro.db"), { readonly: true });
-    const rows = db.prepare("SELECT status, error FROM requests WHERE route = 'POST /v1/chat/completions'").all() as Array<{ status: number; error: string }>;
-    db.close();
+    const rows = chatRows<{ status: number; error: string }>(home, "status, error");
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 503);
     assert.match(rows[0]!.error, /^Faro is shutting down/);
-  } finally {
-    await s.stop();
-    await mock.close();
-  }
+  });
 });
 
 test("Ctrl-C during a cloud stream ends it with the shutting_down error event, and its row keeps the tokens counted so far", async () => {
-  const mock = await startOpenAIMock({ apiKey: "k" });
-  const home = await tempDir();
-  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { up: { provider: "openai", custom_host: mock.url, api_key: "k", override_params: { model: "gpt-4o-mini" } } } }));
-  const s = await serve([], {}, home);
-  try {
+  await withCloudAlias(async (s, mock, home) => {
     // One chunk every 400 ms: Ctrl-C comes after the first words, long before the end. The mock
     // reports no usage before its end, so the row's counts are Faro's own (tiktoken, started
     // only now: its first use takes a while, which the client must not wait for).
@@ -120,15 +132,10 @@ test("Ctrl-C during a cloud stream ends it with the shutting_down error event, a
     assert.equal(await stopping, 0);
     const frames = text.split("\n\n").filter((f) => f.startsWith("data: "));
     assert.match(frames.at(-1)!, /"code":"shutting_down"/, "the stream's last frame is the error, not a cut connection");
-    const db = new Database(join(home, "faro.db"), { readonly: true });
-    const row = db.prepare("SELECT status, prompt_tokens, completion_tokens FROM requests WHERE route = 'POST /v1/chat/completions'").get() as { status: number; prompt_tokens: number; completion_tokens: number };
-    db.close();
-    assert.equal(row.status, 503);
-    assert.ok(row.prompt_tokens > 0 && row.completion_tokens > 0, JSON.stringify(row));
-  } finally {
-    await s.stop();
-    await mock.close();
-  }
+    const [row] = chatRows<{ status: number; prompt_tokens: number; completion_tokens: number }>(home, "status, prompt_tokens, completion_tokens");
+    assert.equal(row!.status, 503);
+    assert.ok(row!.prompt_tokens > 0 && row!.completion_tokens > 0, JSON.stringify(row));
+  });
 });
 
 test("Ctrl-C during a local stream ends it with the shutting_down error event, and its row says so", async () => {
@@ -153,11 +160,9 @@ test("Ctrl-C during a local stream ends it with the shutting_down error event, a
     }
     assert.equal(await stopping, 0);
     assert.match(text.split("\n\n").filter((f) => f.startsWith("data: ")).at(-1)!, /"code":"shutting_down"/);
-    const db = new Database(join(home, "faro.db"), { readonly: true });
-    const row = db.prepare("SELECT status, error FROM requests WHERE route = 'POST /v1/chat/completions'").get() as { status: number; error: string };
-    db.close();
-    assert.equal(row.status, 503);
-    assert.match(row.error, /^Faro is shutting down/);
+    const [row] = chatRows<{ status: number; error: string }>(home, "status, error");
+    assert.equal(row!.status, 503);
+    assert.match(row!.error, /^Faro is shutting down/);
   } finally {
     await s.stop();
   }
