@@ -4,6 +4,7 @@
  * (frontmatter defaults under the given inputs), maps Dotprompt messages and config onto
  * OpenAI's fields, and picks the model (override, `model`, then `faro.fallbacks`).
  */
+import { picoschema } from "dotprompt";
 import { isMap } from "yaml";
 import { z } from "zod";
 import { badRequest, FaroError } from "../errors";
@@ -12,7 +13,7 @@ import type { ModelInfo } from "../protocol";
 import { findPair, parsePromptDocument, topPair } from "./document";
 import { cloudProvider, localId } from "./checkFrontmatter";
 import { CONFIG_KEYS } from "./keys";
-import { createDotprompt, renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
+import { renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
 import { checkSchema } from "./schemaCheck";
 import { checkTools, resolveTools } from "./tools";
 import type { Problem } from "./problems";
@@ -74,9 +75,10 @@ export async function preparePromptRun(input: PrepareInput): Promise<PreparedRun
         throw badRequest(`Missing variable '${v.name}' (${v.type}${v.description ? `: ${v.description}` : ""}), declared in the input.schema of '${input.promptId}'.`, `variables.${v.name}`, "missing_variable");
       }
     }
+    const declared = (data.input as { schema?: unknown } | undefined)?.schema;
+    if (declared != null) checkVariables(await picoschema(declared), variables, input.promptId);
   }
 
-  if (fm) checkVariables((await createDotprompt().renderMetadata(input.source)).input?.schema, variables, input.promptId);
   const rendered = await renderPrompt({ source: input.source, data: { input: variables }, partialResolver: input.partials });
   const messages = rendered.messages.map((m, i) => toOpenAiMessage(m, i, input.promptId));
   if (messages.length === 0) throw badRequest(`The prompt '${input.promptId}' renders to no messages: its template is empty.`, null, "invalid_prompt");
@@ -96,7 +98,7 @@ export async function preparePromptRun(input: PrepareInput): Promise<PreparedRun
 
 /**
  * Variables of the wrong type, or outside an enum, are a 400 naming the variable. The schema is
- * input.schema as dotprompt turns it into JSON Schema (renderMetadata); variables it does not
+ * input.schema as dotprompt turns it into JSON Schema (picoschema, as tools.ts does); variables it does not
  * declare are let through (the template may not use them), and missing ones were reported above.
  */
 function checkVariables(schema: unknown, variables: Record<string, unknown>, promptId: string): void {
