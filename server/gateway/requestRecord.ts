@@ -39,14 +39,9 @@ export interface RequestRecord {
   responseBody: string | null;
   /**
    * Work the log row (and a virtual key's spend) waits for, which the client must not: counting
-   * the tokens of an answer cut short (`settled()`).
+   * the tokens of an answer cut short. A failure there is the writer of the row's to report.
    */
   pending: Promise<void> | null;
-}
-
-/** Waits for the record's pending work; a failure there is the caller's to report. */
-export async function settled(record: RequestRecord): Promise<void> {
-  if (record.pending) await record.pending;
 }
 
 export type CacheStatus = "hit" | "miss" | "refresh";

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
-import { openRecord, settled, type RequestRecord } from "../gateway/requestRecord";
+import { openRecord, type RequestRecord } from "../gateway/requestRecord";
 import type { EndpointStatus } from "../protocol";
 import type { RequestLog } from "../store/requestLog";
 import type { KeyAdmission } from "../gateway/virtualKeys/admission";
@@ -162,7 +162,7 @@ export class HttpEndpoint {
     // Logged once the handler is done (final token counts) and the response is over (status).
     await closed;
     const latencyMs = performance.now() - record.startedAt;
-    await settled(record).catch((err: unknown) => this.logger.error(`token count for ${record.id} failed: ${messageOf(err)}`));
+    if (record.pending) await record.pending.catch((err: unknown) => this.logger.error(`token count for ${record.id} failed: ${messageOf(err)}`));
     this.settle(record);
     // Scrapes of /metrics and health checks would drown the log.
     if (url.pathname !== "/health" && url.pathname !== "/metrics" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode, latencyMs);

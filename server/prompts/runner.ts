@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { FaroError, messageOf } from "../errors";
 import type { Gateway } from "../gateway/gateway";
-import { openRecord, settled, type RequestRecord } from "../gateway/requestRecord";
+import { openRecord, type RequestRecord } from "../gateway/requestRecord";
 import type { ToolCall, Usage } from "../providers/types";
 import type { RequestLog } from "../store/requestLog";
 import type { PreparedRun } from "./prepare";
@@ -105,7 +105,7 @@ export async function executePromptRun(
         cachedTokens: record.cachedTokens,
       });
     // An answer cut short is counted after the run has answered (its row waits, the editor does not).
-    if (record.pending) void settled(record).then(row, (err: unknown) => ((record.error ??= `token count failed: ${messageOf(err)}`), row()));
+    if (record.pending) void record.pending.then(row, (err: unknown) => ((record.error ??= `token count failed: ${messageOf(err)}`), row()));
     else row();
   }
   return {
