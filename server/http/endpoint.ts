@@ -82,6 +82,8 @@ export class HttpEndpoint {
     this.server = null;
     if (server) {
       const reason = new ShuttingDown();
+      // One line for them all: a request stopped by the shutdown is not a failure to report each.
+      if (this.inflight.size > 0) this.logger.info(`stopping: ${plural(this.inflight.size, "request")} in flight answered 503 shutting_down`);
       for (const c of this.inflight) c.abort(reason);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -146,8 +148,9 @@ export class HttpEndpoint {
     } catch (thrown) {
       // Whatever the abort made the handler throw (a cancelled job, a closed upstream), the
       // request failed because Faro is stopping: say so, not that the client went away.
-      const err = controller.signal.reason instanceof ShuttingDown ? controller.signal.reason : thrown;
-      const { status, headers, body } = toErrorResponse(err, this.logger);
+      const stopping = controller.signal.reason instanceof ShuttingDown;
+      const err = stopping ? controller.signal.reason : thrown;
+      const { status, headers, body } = toErrorResponse(err, stopping ? SILENT : this.logger);
       if (errorStatus !== CLIENT_CLOSED_STATUS) errorStatus = status;
       record.error ??= body.error.message;
       if (!res.headersSent) {
@@ -208,6 +211,9 @@ export class HttpEndpoint {
     });
   }
 }
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 /** The abort reason of requests in flight when the endpoint stops (Ctrl-C, VS Code closing). */
 class ShuttingDown extends FaroError {

@@ -109,6 +109,9 @@ test("Ctrl-C with a request in flight answers it 503 'Faro is shutting down', no
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.status, 503);
     assert.match(rows[0]!.error, /^Faro is shutting down/);
+    // One info line says what the shutdown did; the request it stopped is not logged as an error.
+    assert.match(s.stderr(), / info +stopping: 1 request in flight answered 503 shutting_down\n/);
+    assert.doesNotMatch(s.stderr(), / error /, s.stderr());
   });
 });
 
