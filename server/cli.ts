@@ -5,7 +5,7 @@
 import { Backend, FARO_VERSION } from "./backend";
 import { ConfigError, resolveServeConfig } from "./config";
 import { DEMO_MODEL_NOTICE } from "./engine/demoModel";
-import { messageOf } from "./errors";
+import { FaroError, messageOf } from "./errors";
 import { stderrLogger, type LogLevel } from "./logger";
 import { RUN_USAGE, runCommand } from "./prompts/cliRun";
 import { LOGS_USAGE, logsCommand } from "./cliLogs";
@@ -142,7 +142,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`faro: ${err.message}\nRun 'faro --help' for the options.\n`);
-    else process.stderr.write(`faro: ${err instanceof Error && !(err.name === "FaroError") ? err.stack : messageOf(err)}\n`);
+    // Faro's own errors (a provider's failure included) are messages for the user; anything else is a bug.
+    else process.stderr.write(`faro: ${err instanceof Error && !(err instanceof FaroError) ? err.stack : messageOf(err)}\n`);
     process.exit(1);
   },
 );

@@ -73,3 +73,14 @@ test("faro run --label runs the version the label points at; --model runs anothe
     ]);
   }
 });
+
+test("faro run says what a provider's failure was in one line, without a stack trace", async () => {
+  const own = await tempDir();
+  // An alias to a provider that cannot be reached (nothing listens on port 1).
+  await writeFile(join(own, "config.json"), JSON.stringify({ aliases: { down: { provider: "openai", custom_host: "http://127.0.0.1:1/v1", api_key: "k" } } }));
+  await writeFile(join(ws, "down.prompt"), "---\nmodel: down\n---\nHi\n");
+  const r = spawnSync(process.execPath, [CLI, "run", "down.prompt", "--home", own, "--models-dir", models], { cwd: ws, encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^faro: Provider 'openai': could not reach http:\/\/127\.0\.0\.1:1/m);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, r.stderr);
+});
