@@ -2,6 +2,7 @@
  * `faro logs` (recent request log rows as a table) and `faro logs export --format csv|jsonl`:
  * read <home>/faro.db directly, so they work while `faro serve` runs (WAL readers) or not.
  */
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -52,7 +53,10 @@ export async function logsCommand(args: string[], env: NodeJS.ProcessEnv, out: N
     route: v.route,
     metadata: v.metadata ? Object.fromEntries(v.metadata.map(pair)) : undefined,
   });
-  const db = openDatabase(join(resolve(v.home ?? env.FARO_HOME ?? join(homedir(), ".faro")), "faro.db"));
+  const file = join(resolve(v.home ?? env.FARO_HOME ?? join(homedir(), ".faro")), "faro.db");
+  // Reading must not create: a mistyped --home would get an empty log and "no requests match".
+  if (!existsSync(file)) throw new ConfigError(`No request log at ${file}: Faro has not run with this home. Give the home 'faro serve' uses (--home or FARO_HOME).`);
+  const db = openDatabase(file);
   try {
     if (sub === "export") {
       if (v.format !== "csv" && v.format !== "jsonl") throw new ConfigError(`faro logs export needs --format csv or --format jsonl${v.format ? `, not '${v.format}'` : ""}.`);

@@ -6,6 +6,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import OpenAI from "openai";
 import { CLI, type Served } from "../fixtures/serve";
@@ -117,6 +119,10 @@ describe("request log and metrics, bodies off (the default)", () => {
     assert.ok(lines[0]!.startsWith("id,createdAt,route,"));
     assert.ok(lines.slice(1).some((l) => l.includes('"{""env"":""dev"",""team"":""search""}"')));
     await assert.rejects(run(process.execPath, [CLI, "logs", "export", "--home", server.home]), /needs --format csv or --format jsonl/);
+    // A home Faro never ran with is named, not read as an empty log (and not created).
+    const typo = join(server.home, "typo");
+    await assert.rejects(run(process.execPath, [CLI, "logs", "--home", typo]), /No request log at .*typo\/faro\.db: Faro has not run with this home/);
+    assert.equal(existsSync(typo), false);
   });
 });
 

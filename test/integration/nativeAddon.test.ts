@@ -31,6 +31,9 @@ async function logsWith(name: string, natives: Record<string, string | Buffer>):
   await mkdir(join(dist, "native"), { recursive: true });
   await copyFile(CLI, join(dist, "server", "cli.js"));
   for (const [file, content] of Object.entries(natives)) await writeFile(join(dist, "native", file), content);
+  // `faro logs` reads an existing log only; an empty file is an empty SQLite database.
+  await mkdir(join(dist, "home"), { recursive: true });
+  await writeFile(join(dist, "home", "faro.db"), "");
   try {
     const r = await run(process.execPath, [join(dist, "server", "cli.js"), "logs", "--home", join(dist, "home")]);
     return { code: 0, out: r.stdout + r.stderr };
