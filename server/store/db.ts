@@ -13,7 +13,13 @@ const { version: BETTER_SQLITE3 } = require("better-sqlite3/package.json") as { 
 export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (err) {
+      throw unusable(file, err);
+    }
+  }
   const nativeBinding = addonPath();
   let db: Db;
   try {
@@ -30,8 +36,18 @@ export function openDatabase(file: string): Db {
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw /SQLITE_(READONLY|CANTOPEN|PERM|NOTADB|CORRUPT)/.test(String((err as { code?: unknown }).code)) ? unusable(file, err) : err;
   }
+}
+
+/** A home Faro cannot write to (permissions, a file in the way) or a faro.db that is not SQLite. */
+function unusable(file: string, err: unknown): FaroError {
+  return new FaroError(`Cannot use ${file} as Faro's database (${messageOf(err)}). Faro needs a folder it can write to: choose its home with --home or FARO_HOME.`, {
+    status: 500,
+    type: "server_error",
+    code: "database_unusable",
+    cause: err,
+  });
 }
 
 /** The better-sqlite3 addon shipped for this runtime's ABI, or null: better-sqlite3's own lookup. */

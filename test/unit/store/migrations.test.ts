@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import Database from "better-sqlite3";
 import { MIGRATIONS, migrate } from "../../../server/store/migrations";
@@ -45,4 +45,14 @@ test("misnumbered migrations and a newer database are refused", () => {
   assert.throws(() => migrate(db, [{ version: 2, name: "x", sql: "" }]), /numbered 2, expected 1/);
   db.pragma("user_version = 99");
   assert.throws(() => migrate(db), (e: FaroError) => e.code === "database_too_new");
+});
+
+test("a home that cannot hold faro.db, or a faro.db that is not SQLite, is a FaroError naming the file and --home", () => {
+  const dir = mkdtempSync(join(tmpdir(), "faro-db-"));
+  const aFile = join(dir, "plain.txt");
+  writeFileSync(aFile, "not a folder");
+  assert.throws(() => openDatabase(join(aFile, "faro.db")), (e: unknown) => e instanceof FaroError && e.code === "database_unusable" && e.message.includes(join(aFile, "faro.db")) && /--home or FARO_HOME/.test(e.message));
+  const text = join(dir, "faro.db");
+  writeFileSync(text, "this is a text file, long enough to have a header that is not SQLite's");
+  assert.throws(() => openDatabase(text), (e: unknown) => e instanceof FaroError && e.code === "database_unusable" && /not a database/.test(e.message));
 });
