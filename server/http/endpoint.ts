@@ -18,7 +18,7 @@ import { isLoopbackHost } from "./loopback";
 import { requestId } from "./requestId";
 import { sendJson } from "./respond";
 import type { Match, Router } from "./router";
-import { endSseWithError } from "./sse";
+import { endSseWithError, isSse } from "./sse";
 
 export interface EndpointOptions {
   host: string;
@@ -32,7 +32,8 @@ const EXPOSED_HEADERS = "x-request-id, x-faro-overhead-ms, x-faro-cost-usd, x-fa
 export class HttpEndpoint {
   private server: Server | null = null;
   private opts: EndpointOptions | null = null;
-  private readonly inflight = new Set<AbortController>();
+  /** Requests whose response is not over. */
+  private readonly inflight = new Set<Flight>();
   /** Requests not yet logged (handle() still running). */
   private readonly handling = new Set<Promise<void>>();
 
@@ -84,7 +85,12 @@ export class HttpEndpoint {
       const reason = new ShuttingDown();
       // One line for them all: a request stopped by the shutdown is not a failure to report each.
       if (this.inflight.size > 0) this.logger.info(`stopping: ${plural(this.inflight.size, "request")} in flight answered 503 shutting_down`);
-      for (const c of this.inflight) c.abort(reason);
+      for (const flight of this.inflight) {
+        flight.controller.abort(reason);
+        // Answered now, not when the work notices the abort: a local decode step on a busy
+        // machine can outlast the grace below, and the client would get a cut connection.
+        flight.stopped = answerStopped(flight.res, reason, flight.headers);
+      }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -122,11 +128,12 @@ export class HttpEndpoint {
     const record: RequestRecord = { ...openRecord(id, `${method} ${url.pathname}`), startedAt };
     const baseHeaders: Record<string, string> = { "x-request-id": id };
     const controller = new AbortController();
-    this.inflight.add(controller);
+    const flight: Flight = { controller, res, headers: baseHeaders, stopped: false };
+    this.inflight.add(flight);
     let errorStatus: number | null = null;
     const closed = new Promise<void>((resolve) => {
       res.on("close", () => {
-        this.inflight.delete(controller);
+        this.inflight.delete(flight);
         if (!res.writableFinished) {
           controller.abort();
           errorStatus ??= CLIENT_CLOSED_STATUS;
@@ -161,6 +168,11 @@ export class HttpEndpoint {
         // Mid-stream: OpenAI sends the error as a last event.
         endSseWithError(res, body);
       }
+    }
+    if (flight.stopped) {
+      // The shutdown answered it, whatever the handler did after.
+      errorStatus = 503;
+      record.error ??= (controller.signal.reason as ShuttingDown).message;
     }
     // Logged once the handler is done (final token counts) and the response is over (status).
     await closed;
@@ -213,6 +225,24 @@ export class HttpEndpoint {
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface Flight {
+  controller: AbortController;
+  res: ServerResponse;
+  headers: Record<string, string>;
+  /** Answered 503 by the shutdown. */
+  stopped: boolean;
+}
+
+/** The 503 for a request the shutdown stopped, as JSON or as a stream's last event; false if it could not be. */
+function answerStopped(res: ServerResponse, reason: ShuttingDown, baseHeaders: Record<string, string>): boolean {
+  if (res.writableEnded) return false;
+  const { status, headers, body } = toErrorResponse(reason, SILENT);
+  if (!res.headersSent) sendJson(res, status, body, { ...baseHeaders, ...headers, connection: "close" });
+  else if (isSse(res)) endSseWithError(res, body);
+  else return false;
+  return true;
+}
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 /** The abort reason of requests in flight when the endpoint stops (Ctrl-C, VS Code closing). */

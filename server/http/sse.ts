@@ -40,7 +40,8 @@ export class SseWriter {
   /** Ends the stream with a last frame, after whatever is pending. */
   end(last: string): void {
     const text = this.take() + last;
-    this.res.end(text);
+    // A stream Faro's shutdown has already ended with its error event takes nothing more.
+    if (!this.res.writableEnded) this.res.end(text);
   }
 
   private readonly flush = (): void => {
@@ -72,6 +73,10 @@ export function startSse(res: ServerResponse, headers: Record<string, string>): 
   const writer = new SseWriter(res);
   writers.set(res, writer);
   return writer;
+}
+
+export function isSse(res: ServerResponse): boolean {
+  return writers.has(res);
 }
 
 /** Ends a started stream with an error frame, after the events still pending (mid-stream errors). */
