@@ -8,6 +8,7 @@ import { FaroError } from "../../errors";
 import { describeIssue, formatParam } from "../schema";
 import { targetGuardrailsSchema, type TargetGuardrails } from "../guardrails/policy";
 import { routeCacheSchema, type RouteCache } from "../cache/policy";
+import { PROVIDER_IDS, familyOf } from "../targets";
 
 export const retrySchema = z.looseObject({
   attempts: z.number().int().min(0).max(10),
@@ -86,6 +87,10 @@ export function parseConfig(input: unknown, source: string): TargetConfig {
 }
 
 function checkTree(node: TargetConfig, path: string): void {
+  // A typo in a provider stops the config where it is read (at start-up for config.json), not per request.
+  if (node.provider !== undefined && !familyOf(node.provider)) {
+    throw new FaroError(`${path}: unknown provider '${node.provider}'. Known: ${PROVIDER_IDS.join(", ")}.`, { status: 400, type: "invalid_request_error", code: "unknown_provider", param: `${path}.provider` });
+  }
   if (node.virtual_key) throw invalid(`${path}: Portkey virtual keys are not used by Faro; give api_key or set the provider's key in Faro.`, `${path}.virtual_key`);
   const mode = node.strategy?.mode;
   if (node.targets && !node.strategy) throw invalid(`${path}: targets need a strategy ({"mode": "fallback" | "loadbalance" | "conditional"}).`, `${path}.strategy`);

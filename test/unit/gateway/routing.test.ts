@@ -139,6 +139,11 @@ describe("configs, conditions, addressing", () => {
     assert.throws(() => parseConfig({ strategy: { mode: "random" }, targets: [{ provider: "a" }] }, "c"), (e: FaroError) => e.param === "c.strategy.mode");
     assert.throws(() => parseConfig({ targets: [{ provider: "a" }] }, "c"), /need a strategy/);
     assert.throws(() => parseConfig({ strategy: { mode: "conditional", conditions: [{ query: {}, then: "x" }] }, targets: [{ name: "y", provider: "a" }] }, "c"), /'x', which no target/);
+    // A typo in a provider is found when the config is read, with the place it is at.
+    assert.throws(
+      () => parseConfig({ strategy: { mode: "fallback" }, targets: [{ provider: "openai" }, { provider: "opneai" }] }, "c"),
+      (e: FaroError) => e.status === 400 && e.code === "unknown_provider" && e.param === "c.targets[1].provider" && /unknown provider 'opneai'. Known: local, anthropic/.test(e.message),
+    );
   });
 
   test("a bad config header is named as it was sent, even when empty", () => {
