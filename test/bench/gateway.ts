@@ -127,7 +127,8 @@ async function main() {
       const k = portkeyRow.rps;
       if (portkeyRow.errors >= portkeyRow.total / 2) {
         // Portkey 1.15.2 answers streams 500 on Node ("TypeError: immutable": it appends its headers
-        // to the upstream fetch Response): fast failures are no baseline.
+        // to the upstream fetch Response; Portkey-AI/gateway#1550, still open, and pinning
+        // @hono/node-server to 1.14.2 as #1389 suggests does not help): fast failures are no baseline.
         console.log(`\nratio Faro / Portkey at 50 connections (${mode}): none — Portkey answered ${portkeyRow.errors} of ${portkeyRow.total} requests with an error`);
         continue;
       }
