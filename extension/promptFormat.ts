@@ -40,8 +40,13 @@ export function versionRow(v: PromptVersionInfo, now: number): { label: string; 
   };
 }
 
-/** What the user typed for a variable: JSON when it parses (numbers, lists, objects), else text. */
-export function parseInputValue(text: string): unknown {
+/**
+ * What the user typed for a variable of this type: JSON when it parses (numbers, lists, objects),
+ * else text. A string variable keeps the text as typed: "42" or "true" parsed as JSON would be
+ * refused by the input.schema check as a number or a boolean.
+ */
+export function parseInputValue(text: string, type: string): unknown {
+  if (type === "string") return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -68,7 +68,7 @@ export class PromptRuns {
         ignoreFocusOut: true,
       });
       if (typed === undefined) return undefined;
-      if (typed !== "" || !v.optional) values[v.name] = parseInputValue(typed);
+      if (typed !== "" || !v.optional) values[v.name] = parseInputValue(typed, v.type);
     }
     return values;
   }

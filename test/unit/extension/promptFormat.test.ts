@@ -20,9 +20,16 @@ test("version rows: number, labels, age and hash", () => {
 });
 
 test("typed values are JSON when they parse, text otherwise", () => {
-  assert.equal(parseInputValue("42"), 42);
-  assert.deepEqual(parseInputValue('["a"]'), ["a"]);
-  assert.equal(parseInputValue("Ada Lovelace"), "Ada Lovelace");
+  assert.equal(parseInputValue("42", "number"), 42);
+  assert.deepEqual(parseInputValue('["a"]', "array of string"), ["a"]);
+  assert.equal(parseInputValue("Ada Lovelace", "any"), "Ada Lovelace");
+});
+
+test("a string variable keeps what was typed, even when it reads as JSON", () => {
+  // Parsed, these would be a number, a boolean and null: the input.schema check refuses them for a string.
+  assert.equal(parseInputValue("42", "string"), "42");
+  assert.equal(parseInputValue("true", "string"), "true");
+  assert.equal(parseInputValue("null", "string"), "null");
 });
 
 test("the run document shows each model's text and stats", () => {
