@@ -96,12 +96,18 @@ function legend(names: string[], y: number): string {
   }).join("");
 }
 
-function gridY(y: Scale, fmt: (v: number) => string, x0: number, x1: number): string {
-  return y.ticks.map((t) => `<line class="grid" x1="${x0}" x2="${x1}" y1="${r1(y(t))}" y2="${r1(y(t))}"/><text class="tick" x="${x0 - 4}" y="${r1(y(t) + 3)}" text-anchor="end">${escapeXml(fmt(t))}</text>`).join("");
+/** Formats a value; an axis tick also gets the axis's step, so its labels can keep the digits that tell ticks apart. */
+export type ValueFormat = (v: number, step?: number) => string;
+
+const stepOf = (ticks: number[]): number => (ticks.length > 1 ? ticks[1]! - ticks[0]! : 1);
+
+function gridY(y: Scale, fmt: ValueFormat, x0: number, x1: number): string {
+  const step = stepOf(y.ticks);
+  return y.ticks.map((t) => `<line class="grid" x1="${x0}" x2="${x1}" y1="${r1(y(t))}" y2="${r1(y(t))}"/><text class="tick" x="${x0 - 4}" y="${r1(y(t) + 3)}" text-anchor="end">${escapeXml(fmt(t, step))}</text>`).join("");
 }
 
 /** Lines over evenly spaced times (one value per time per series). */
-export function lineChart(o: Frame & { times: number[]; series: Series[]; yFormat: (v: number) => string; xFormat: (t: number) => string; height?: number }): string {
+export function lineChart(o: Frame & { times: number[]; series: Series[]; yFormat: ValueFormat; xFormat: (t: number) => string; height?: number }): string {
   const height = o.height ?? 180;
   const x0 = PAD.left;
   const x1 = W - PAD.right;
@@ -120,7 +126,7 @@ export function lineChart(o: Frame & { times: number[]; series: Series[]; yForma
 }
 
 /** Horizontal bars, one group per category and one bar per series in it (e.g. p50 and p95 per model). */
-export function barChart(o: Frame & { categories: string[]; series: Series[]; format: (v: number) => string }): string {
+export function barChart(o: Frame & { categories: string[]; series: Series[]; format: ValueFormat }): string {
   const k = Math.max(1, o.series.length);
   const bar = 12;
   const groupH = k * bar + 10;
@@ -132,7 +138,7 @@ export function barChart(o: Frame & { categories: string[]; series: Series[]; fo
   const ticks = niceTicks(0, Math.max(0, ...values.filter((v): v is number => v !== null && Number.isFinite(v))), 3);
   const x = linearScale(0, ticks[ticks.length - 1]!, x0, x1, ticks);
   let svg = open(o, height, "bar-chart");
-  svg += ticks.map((t) => `<line class="grid" x1="${r1(x(t))}" x2="${r1(x(t))}" y1="${PAD.top - 4}" y2="${height - PAD.bottom}"/><text class="tick" x="${r1(x(t))}" y="${height - 8}" text-anchor="middle">${escapeXml(o.format(t))}</text>`).join("");
+  svg += ticks.map((t) => `<line class="grid" x1="${r1(x(t))}" x2="${r1(x(t))}" y1="${PAD.top - 4}" y2="${height - PAD.bottom}"/><text class="tick" x="${r1(x(t))}" y="${height - 8}" text-anchor="middle">${escapeXml(o.format(t, stepOf(ticks)))}</text>`).join("");
   if (o.categories.length === 0) svg += `<text class="empty" x="${W / 2}" y="${PAD.top + 14}" text-anchor="middle">No data in this range</text>`;
   o.categories.forEach((c, ci) => {
     const gy = PAD.top + ci * groupH;
@@ -153,7 +159,7 @@ export function barChart(o: Frame & { categories: string[]; series: Series[]; fo
 }
 
 /** Vertical columns with a label under each (e.g. cost per day). */
-export function columnChart(o: Frame & { labels: string[]; values: number[]; format: (v: number) => string; height?: number }): string {
+export function columnChart(o: Frame & { labels: string[]; values: number[]; format: ValueFormat; height?: number }): string {
   const height = o.height ?? 180;
   const x0 = PAD.left;
   const x1 = W - PAD.right;

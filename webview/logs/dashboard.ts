@@ -58,7 +58,7 @@ export function charts(s: LogStatsResult): Chart[] {
         desc: `${count(s.totals.requests)} requests, ${count(s.totals.errors)} errors in the range.${peak && peak.requests > 0 ? ` Peak ${count(peak.requestsPerMinute)} per minute at ${axisTime(peak.t, span)}.` : ""}`,
         times,
         series: [{ name: "requests", values: perMin }, { name: "errors", values: errPerMin }],
-        yFormat: (v) => count(v),
+        yFormat: count,
         xFormat: (t) => axisTime(t, span),
       }),
     },

@@ -15,10 +15,23 @@ export function ms(v: number | null | undefined): string {
   return `${Math.floor(v / 60_000)} min ${Math.round((v % 60_000) / 1000)} s`;
 }
 
-/** Dollars with enough digits to see a fraction of a cent; null is an unknown price. */
-export function usd(v: number | null | undefined): string {
+/**
+ * Digits after the point that tell apart the ticks of an axis `step` apart (0.05 -> 2). An axis
+ * formats its ticks with them: formatted one by one, 0.05 and 0.1 both read "0.1".
+ */
+export function tickDecimals(step: number): number {
+  if (!(step > 0) || step >= 1) return 0;
+  return Math.min(12, -Math.floor(Math.log10(step) + 1e-9));
+}
+
+/**
+ * Dollars with enough digits to see a fraction of a cent; null is an unknown price. With an
+ * axis `step`, every tick gets the same digits ($0.00, $0.50, $1.00).
+ */
+export function usd(v: number | null | undefined, step?: number): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
   if (v === 0) return "$0";
+  if (step !== undefined && step < 1) return `$${v.toFixed(Math.max(2, tickDecimals(step)))}`;
   const a = Math.abs(v);
   if (a >= 100) return `$${v.toFixed(0)}`;
   if (a >= 1) return `$${v.toFixed(2)}`;
@@ -26,9 +39,10 @@ export function usd(v: number | null | undefined): string {
   return `$${v.toPrecision(2)}`;
 }
 
-/** 950, 1.2k, 3.4M. */
-export function count(v: number | null | undefined): string {
+/** 950, 1.2k, 3.4M. With an axis `step` below 1, ticks get the digits that tell them apart. */
+export function count(v: number | null | undefined, step?: number): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  if (step !== undefined && step < 1) return v === 0 ? "0" : v.toFixed(tickDecimals(step));
   const a = Math.abs(v);
   if (a < 1000) return Number.isInteger(v) ? String(v) : v.toFixed(1);
   if (a < 1_000_000) return `${(v / 1000).toFixed(a < 10_000 ? 1 : 0)}k`;

@@ -197,6 +197,24 @@ test("dashboard: headline tiles and the five charts come from one stats result",
   assert.match(c.tps!, /tokens\/s: no data/, "a model without a decode rate shows 'no data', not a zero bar");
 });
 
+test("dashboard: axis ticks below 1 keep the digits that tell them apart (a quiet day, no cost)", () => {
+  const s = stats();
+  // One request in a 12-minute bucket: 0.083 per minute; no cost at all.
+  s.series = { bucketMs: 12 * 60_000, points: [
+    { t: s.since, requests: 0, errors: 0, cacheHits: 0, completionTokens: 0, requestsPerMinute: 0 },
+    { t: s.since + 12 * 60_000, requests: 1, errors: 0, cacheHits: 0, completionTokens: 9, requestsPerMinute: 1 / 12 },
+  ] };
+  s.daily = [{ day: "2026-11-21", requests: 1, errors: 0, costUsd: 0, promptTokens: 10, completionTokens: 9 }];
+  const c = Object.fromEntries(charts(s).map((x) => [x.key, x.svg]));
+  // The value axis's labels sit left of the plot (x 44), right-aligned.
+  const ticks = (svg: string) => [...svg.matchAll(/<text class="tick" x="44" [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  assert.deepEqual(ticks(c.rpm!), ["0", "0.05", "0.10"]);
+  assert.deepEqual(ticks(c.cost!), ["$0", "$0.50", "$1.00"]);
+  // Values on their own keep their usual form.
+  assert.equal(count(1 / 12), "0.1");
+  assert.equal(usd(0.5), "$0.5000");
+});
+
 test("poll: stats and the newest page for a filter; a bad filter or a backend error is reported, not thrown", async () => {
   const seen: unknown[] = [];
   const api = {
