@@ -3,13 +3,14 @@
  * watch the columns stream; mark a winner; export; reopen past comparisons. Its state lives in
  * the webview state (getState/setState), so hiding the panel loses nothing.
  */
-import type { CompareEvent, ComparisonSummary, CompareStartParams } from "../../server/protocol";
+import type { CompareEvent, ComparisonSummary } from "../../server/protocol";
 import { h } from "./dom";
 import { toCsv, toMarkdown } from "./exportFormat";
 import { applyEvent, fromSaved, fromStarted, type ComparisonView } from "./model";
 import type { PanelContext } from "./panelProtocol";
 import { renderResults } from "./resultsView";
 import { Bridge, errorText } from "./rpc";
+import { startParams } from "./startForm";
 
 interface Choice { value: string; label: string; detail: string }
 interface Variable { name: string; type: string; optional: boolean; value: string }
@@ -100,18 +101,14 @@ export class CompareApp {
   private async run(): Promise<void> {
     const ctx = this.state.context;
     if (!ctx || this.state.current?.status === "running") return;
-    const repeats = Number(this.state.repeats || "1");
-    const maxTokens = this.state.maxTokens.trim() === "" ? undefined : Number(this.state.maxTokens);
-    const params: CompareStartParams = { repeats };
-    if (maxTokens !== undefined) params.maxTokens = maxTokens;
-    if (ctx.uri) {
-      params.uri = ctx.uri;
-      params.variables = Object.fromEntries(this.state.variables.filter((v) => v.value !== "" || !v.optional).map((v) => [v.name, parseValue(v.value, v.type)]));
-    } else params.message = this.state.message;
-    if (ctx.mode === "versions") params.versions = this.state.selected.map(Number);
-    else params.models = this.state.selected;
+    const form = startParams({ ...this.state, context: ctx });
     this.state.note = null;
-    const started = await this.call(() => this.bridge.request("faro/compare/start", params));
+    if ("problem" in form) {
+      this.state.problem = form.problem;
+      this.render();
+      return;
+    }
+    const started = await this.call(() => this.bridge.request("faro/compare/start", form.params));
     if (started) this.state.current = fromStarted(started, Date.now());
     this.render();
   }
@@ -217,16 +214,6 @@ export class CompareApp {
     const saved = await this.call(() => this.bridge.request("faro/compare/get", { comparisonId: id }));
     if (saved) this.state.current = fromSaved(saved);
     this.render();
-  }
-}
-
-/** A typed value: numbers, booleans, JSON objects and arrays as themselves, anything else as text. */
-export function parseValue(text: string, type: string): unknown {
-  if (type === "string") return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text; // Not JSON: the backend's schema check says what is wrong with it.
   }
 }
 

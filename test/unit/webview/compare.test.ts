@@ -6,6 +6,7 @@ import { applyEvent, fromSaved, fromStarted, type ComparisonView } from "../../.
 import { columnStats, formatSpread, formatValue, spread } from "../../../webview/compare/stats";
 import { csvField, toCsv, toMarkdown } from "../../../webview/compare/exportFormat";
 import { savedContext } from "../../../webview/compare/panelProtocol";
+import { startParams, type StartForm } from "../../../webview/compare/startForm";
 
 const result = (over: Partial<CompareRunResult> = {}): CompareRunResult => ({
   requestId: "r", model: "m", provider: "local", text: "hi", finishReason: "stop",
@@ -128,4 +129,22 @@ test("a restored panel's context comes from the webview's saved state; anything 
     { context: { ...context, uri: 5 } }, { context: { mode: "models" } }, { context: { ...context, fileName: [] } }]) {
     assert.equal(savedContext(bad), null, JSON.stringify(bad));
   }
+});
+
+test("the form: nothing ticked, runs or max tokens that are not whole numbers, an empty message are named as the form names them", () => {
+  const form = (over: Partial<StartForm> = {}): StartForm => ({
+    context: { uri: "file:///w/greet.prompt", fileName: "greet.prompt", mode: "models" },
+    selected: ["a", "b"], variables: [{ name: "year", type: "string", optional: false, value: "2024" }, { name: "n", type: "integer", optional: true, value: "" }],
+    message: "", repeats: "2", maxTokens: "", ...over,
+  });
+  assert.deepEqual(startParams(form()), { params: { repeats: 2, uri: "file:///w/greet.prompt", variables: { year: "2024" }, models: ["a", "b"] } });
+  assert.deepEqual(startParams(form({ selected: [] })), { problem: "Tick at least one model to compare." });
+  assert.deepEqual(startParams(form({ selected: [], context: { uri: "file:///w/greet.prompt", fileName: "greet.prompt", mode: "versions" } })), { problem: "Tick at least one version to compare." });
+  // Typed text was sent as null ("expected number, received null" about 'repeats').
+  assert.deepEqual(startParams(form({ repeats: "two" })), { problem: "Runs per column must be a whole number from 1 to 10, not 'two'." });
+  assert.deepEqual(startParams(form({ repeats: "11" })), { problem: "Runs per column must be a whole number from 1 to 10, not '11'." });
+  assert.deepEqual(startParams(form({ repeats: " " })), { params: { repeats: 1, uri: "file:///w/greet.prompt", variables: { year: "2024" }, models: ["a", "b"] } });
+  assert.deepEqual(startParams(form({ maxTokens: "lots" })), { problem: "Max tokens must be a whole number of 1 or more (or empty for the prompt's own), not 'lots'." });
+  assert.deepEqual(startParams(form({ maxTokens: "64", context: { uri: null, fileName: null, mode: "models" }, message: "Hi" })), { params: { repeats: 2, maxTokens: 64, message: "Hi", models: ["a", "b"] } });
+  assert.deepEqual(startParams(form({ context: { uri: null, fileName: null, mode: "models" }, message: "  " })), { problem: "Type a message to send to the models." });
 });
