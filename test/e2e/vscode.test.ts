@@ -26,6 +26,7 @@ import { writeTinyModel } from "../fixtures/models";
 import { tempDir } from "../fixtures/serve";
 import { BASELINE_ID, BASELINE_NAME, buildBaselineVsix } from "./baselineExtension";
 import { CODE_SERVER_VERSION, checkPrerequisites, freePort, startCodeServer, type CodeServer } from "./codeServer";
+import { narrowPanelSteps } from "./narrowPanels";
 import { SCREENSHOTS, Workbench } from "./workbench";
 
 const BROKEN = "---\nmodel: default\ninput:\n  schema:\n    name: string\n---\n{{#if name}}Hello {{name}}\n";
@@ -360,6 +361,8 @@ step("Open Logs Dashboard: the requests made, five charts, a request's detail ke
   await rows.nth(before).waitFor();
   assert.match(await rows.first().innerText(), /tiny-b/);
 });
+
+narrowPanelSteps(step, () => wb);
 
 step("Show Queue lists the loaded models; Unload Model frees one; Stop Local Endpoint closes the port", "6c-queue.png", async () => {
   // A text editor in front: from the Logs webview the key focus is in its frame, where the

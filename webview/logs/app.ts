@@ -157,9 +157,10 @@ export class LogsApp {
     const cols = ["Time", "Model", "Provider", "Status", "Latency", "TTFT", "Tokens in → out", "Cost", "Cache", "Prompt"];
     return h("section", { class: "requests", "aria-label": "Requests" },
       h("h2", {}, "Requests ", this.els.count),
-      h("table", { "aria-describedby": "table-help" },
-        h("thead", {}, h("tr", {}, ...cols.map((c) => h("th", { scope: "col" }, c)))),
-        this.els.tbody),
+      h("div", { class: "table-scroll" },
+        h("table", { "aria-describedby": "table-help" },
+          h("thead", {}, h("tr", {}, ...cols.map((c) => h("th", { scope: "col" }, c)))),
+          this.els.tbody)),
       h("p", { id: "table-help", class: "help" }, "Enter opens a request's details; ↑ ↓ move between rows; Esc closes the details."),
       this.els.more);
   }
