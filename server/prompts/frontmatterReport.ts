@@ -7,6 +7,7 @@ import { isMap, isScalar, type Document } from "yaml";
 import type { ModelInfo } from "../protocol";
 import { findPair, topPair, type Frontmatter } from "./document";
 import { checkFrontmatter, type CloudLimits, type FrontmatterFacts } from "./checkFrontmatter";
+import { checkDefaults } from "./defaultsCheck";
 import { checkSchema, type DeclaredVariable } from "./schemaCheck";
 import type { Problem } from "./problems";
 
@@ -57,5 +58,7 @@ function check(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultMode
   problems.push(...checkSchema(fm, findPair(topPair(fm, "output")?.value, "schema")?.value).problems);
   const def = findPair(input, "default")?.value;
   const defaults = isMap(def) ? (def.toJSON() as Record<string, unknown>) : {};
+  // Against a schema that has errors of its own, the defaults get no verdict.
+  if (inputSchema.variables && inputSchema.problems.length === 0) checkDefaults(fm, def, inputSchema.variables, problems);
   return { problems, facts, declared: inputSchema.variables, schemaDeclared, defaults };
 }

@@ -17,6 +17,8 @@ export interface DeclaredVariable {
   /** `string`, `object`, `array of string`, `enum`... */
   type: string;
   description: string | null;
+  /** The values an enum allows (`name(enum): [a, b]`, or JSON Schema's `enum`). */
+  enumValues?: unknown[];
   /** The key that declares it. */
   span: Span;
 }
@@ -89,6 +91,7 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
     const name = optional ? head.slice(0, -1) : head;
     let type = "object";
     let description: string | null = null;
+    let enumValues: unknown[] | undefined;
     if (open >= 0) {
       if (!key.endsWith(")")) error(pair.key, "schema-invalid", `'${key}': a parenthetical type must end with ')'.`);
       const [t, d] = splitDescription(key.slice(open + 1, key.endsWith(")") ? -1 : undefined));
@@ -101,6 +104,7 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
       } else if (t === "enum") {
         type = "enum";
         if (!isSeq(value)) error(value ?? pair.key, "schema-invalid", `'${name}(enum)' needs a list of values, e.g. [a, b, c].`);
+        else enumValues = value.toJSON() as unknown[];
       } else {
         error(pair.key, "schema-invalid", `Parenthetical types must be 'object', 'array' or 'enum', not '${t}'.`);
       }
@@ -110,7 +114,7 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
       checkPicoValue(fm, value, error, pair.key);
     }
     const span = nodeSpan(fm, pair.key);
-    if (span && name) vars.push({ name, optional, type, description, span });
+    if (span && name) vars.push({ name, optional, type, description, span, ...(enumValues ? { enumValues } : {}) });
   }
   return vars;
 }
@@ -171,11 +175,13 @@ function checkJsonSchema(fm: Frontmatter, node: YamlNode, error: Report): Declar
     if (!span || !isScalar(p.key)) return [];
     const t = mapValue(p.value, "type");
     const d = mapValue(p.value, "description");
+    const e = mapValue(p.value, "enum");
     return [{
       name: String(p.key.value),
       optional: !requiredNames.has(String(p.key.value)),
       type: isScalar(t) ? String(t.value) : "any",
       description: isScalar(d) ? String(d.value) : null,
+      ...(isSeq(e) ? { enumValues: e.toJSON() as unknown[] } : {}),
       span,
     }];
   });

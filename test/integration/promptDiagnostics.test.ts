@@ -112,6 +112,16 @@ test("JSON Schema errors, on the wrong node at any depth", async () => {
   ]);
 });
 
+test("input.default against input.schema: a value of another type or outside an enum is an error on the value (a run with the defaults is refused)", async () => {
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    year: string\n    n?: integer\n    tone(enum): [formal, casual]\n    tags?(array): string\n  default:\n    year: 2024\n    n: null\n    tone: angry\n    tags: [a]\n---\n{{year}} {{n}} {{tone}} {{tags}}\n", [
+    ["default-mismatch", E, [9, 10, 9, 14], /^The default of 'year' is number 2024, but input\.schema declares a string: a run with the default inputs is refused\.$/],
+    ["default-mismatch", E, [11, 10, 11, 15], /^The default of 'tone' is string "angry", but input\.schema allows only "formal", "casual"/],
+  ]);
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    type: object\n    properties:\n      n: {type: number}\n  default:\n    n: five\n---\n{{n}}\n", [
+    ["default-mismatch", E, [8, 7, 8, 11], /'n' is string "five", but input\.schema declares a number/],
+  ]);
+});
+
 test("Handlebars: unclosed and mismatched blocks, unknown helpers, misused roles", async () => {
   await check("---\nmodel: lsp-model\n---\nIntro\n{{#each items}}\n- {{this}}\n", [["block-unclosed", E, [4, 0, 4, 15], /'\{\{#each\}\}' is never closed/]]);
   await check("{{#if a}}\nx\n{{/each}}\n", [["block-mismatch", E, [0, 3, 0, 5], /closed by '\{\{\/each\}\}'/]]);

@@ -1,0 +1,49 @@
+/**
+ * input.default against input.schema: a run with the default inputs checks them (prepare.ts) and
+ * refuses a value of another type or outside an enum, so the editor says so on the value first.
+ * Conservative: only top-level variables with a scalar type, a list type or an enum are judged.
+ */
+import { isMap, isScalar, type Node as YamlNode, type Pair } from "yaml";
+import { nodeSpan, type Frontmatter } from "./document";
+import type { DeclaredVariable } from "./schemaCheck";
+import type { Problem } from "./problems";
+
+const FITS: Record<string, (v: unknown) => boolean> = {
+  string: (v) => typeof v === "string",
+  number: (v) => typeof v === "number",
+  integer: (v) => Number.isInteger(v),
+  boolean: (v) => typeof v === "boolean",
+  null: (v) => v === null,
+};
+
+/** `defaultsNode` is input.default; `declared` what input.schema declares (checked without errors). */
+export function checkDefaults(fm: Frontmatter, defaultsNode: YamlNode | null | undefined, declared: readonly DeclaredVariable[], out: Problem[]): void {
+  if (!isMap(defaultsNode)) return;
+  const byName = new Map(declared.map((v) => [v.name, v]));
+  for (const pair of defaultsNode.items as Pair<YamlNode, YamlNode | null>[]) {
+    const v = isScalar(pair.key) ? byName.get(String(pair.key.value)) : undefined;
+    const span = nodeSpan(fm, pair.value ?? pair.key);
+    if (!v || !span) continue;
+    const value: unknown = pair.value === null ? null : pair.value.toJSON();
+    // Dotprompt lets an optional Picoschema field be null.
+    if (value === null && v.optional) continue;
+    const wrong = mismatch(v, value);
+    if (wrong) out.push({ ...span, severity: "error", code: "default-mismatch", message: `The default of '${v.name}' is ${describe(value)}, but input.schema ${wrong}: a run with the default inputs is refused.` });
+  }
+}
+
+/** What the schema wants that the value is not; null when it fits (or Faro cannot tell). */
+function mismatch(v: DeclaredVariable, value: unknown): string | null {
+  if (v.enumValues) return v.enumValues.some((e) => e === value) ? null : `allows only ${v.enumValues.map((e) => JSON.stringify(e)).join(", ")}`;
+  if (v.type.startsWith("array of ") || v.type === "array") return Array.isArray(value) ? null : "declares a list";
+  const fits = FITS[v.type];
+  if (!fits || fits(value)) return null;
+  return `declares ${v.type === "integer" ? "an integer" : `a ${v.type}`}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
