@@ -22,6 +22,7 @@ export interface CompletionContext {
 const BLOCK_HELPERS = ["if", "unless", "each", "with", "ifEquals", "unlessEquals"];
 const INLINE_HELPERS = ["json", "role", "history", "section", "media", "lookup", "log"];
 const PICO_TYPES = ["string", "number", "integer", "boolean", "any", "null"];
+const JSON_TYPES = ["string", "number", "integer", "boolean", "null", "object", "array"];
 
 export function complete(a: PromptAnalysis, offset: number, ctx: CompletionContext): CompletionItem[] {
   const { doc } = a;
@@ -73,7 +74,7 @@ function keyItems(path: string[], r: Range, present: string[]): CompletionItem[]
 function valueItems(path: string[], item: boolean, r: Range, ctx: CompletionContext): CompletionItem[] {
   const key = path.join(".");
   if (key === "model" || (item && key === "faro.fallbacks")) return modelItems(r, ctx);
-  if (path[0] === "input" && path[1] === "schema" && path.length >= 3) return plain(PICO_TYPES, r, CompletionItemKind.TypeParameter);
+  if ((path[0] === "input" || path[0] === "output") && path[1] === "schema" && path.length >= 3) return schemaTypeItems(path.at(-1)!, r);
   const spec = path.length === 2 ? { config: CONFIG_KEYS, input: INPUT_KEYS, output: OUTPUT_KEYS }[path[0]!]?.[path[1]!] : (TOP_LEVEL_KEYS[key] ?? FARO_KEYS[key]);
   if (spec?.values) return plain(spec.values.map(String), r, CompletionItemKind.EnumMember);
   if (spec?.kind === "boolean") return plain(["true", "false"], r, CompletionItemKind.Value);
@@ -105,6 +106,17 @@ function modelItems(r: Range, ctx: CompletionContext): CompletionItem[] {
     textEdit: { range: r, newText: "default" },
   });
   return items;
+}
+
+/**
+ * The value of a key inside a schema. `type:` is JSON Schema's (the library reads a mapping with
+ * a scalar `type` as JSON Schema), which has `object` and `array` but no `any`; `name(enum):`
+ * takes a list of values and `name(object):` nested fields, not a type name.
+ */
+function schemaTypeItems(key: string, r: Range): CompletionItem[] {
+  if (key === "type") return plain(JSON_TYPES, r, CompletionItemKind.TypeParameter);
+  if (/\((enum|object)\b/.test(key)) return [];
+  return plain(PICO_TYPES, r, CompletionItemKind.TypeParameter);
 }
 
 function plain(values: string[], r: Range, kind: CompletionItemKind): CompletionItem[] {

@@ -80,6 +80,16 @@ test("completes config keys under config and enum values", async () => {
   assert.deepEqual(labels(await completions("---\noutput:\n  format: §\n---\nHi\n")), ["text", "json", "jsonl", "array", "enum", "media"]);
 });
 
+test("completes schema types: Picoschema's for a field, JSON Schema's for 'type:', none for an enum's or object's value; in output.schema too", async () => {
+  const pico = ["string", "number", "integer", "boolean", "any", "null"];
+  assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    name: §\n---\nHi\n")), pico);
+  assert.deepEqual(labels(await completions("---\noutput:\n  schema:\n    ok: §\n---\nHi\n")), pico);
+  assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    type: §\n---\nHi\n")), ["string", "number", "integer", "boolean", "null", "object", "array"]);
+  assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    type: object\n    properties:\n      n:\n        type: §\n---\nHi\n")), ["string", "number", "integer", "boolean", "null", "object", "array"]);
+  assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    tone(enum): §\n---\nHi\n")), []);
+  assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    user?(object, who): §\n---\nHi\n")), []);
+});
+
 test("completes variables and helpers in the body, block helpers after {{#, the open block after {{/, partials after {{>, roles", async () => {
   const head = "---\nmodel: lsp-model\ninput:\n  schema:\n    name: string, who\n    topic?: string\n---\n";
   const items = await completions(`${head}Hello {{§`);
