@@ -42,7 +42,18 @@ export function parsePromptDocument(text: string): PromptDocument {
   const match = FRONTMATTER_AND_BODY.exec(text);
   let frontmatter: Frontmatter | null = null;
   let body: Span = { start: 0, end: text.length };
-  if (match?.indices?.[1] && match.indices[2]) {
+  // An empty frontmatter (nothing between the '---' lines) is none for the library: it renders
+  // the whole file, both '---' lines included, as the template.
+  const empty = /^---[ \t]*(?:\r\n|\r|\n)(?:\r\n|\r|\n)?---[ \t]*(?:\r\n|\r|\n|$)/.exec(text);
+  if (empty && (match === null || match[1] === "")) {
+    problems.push({
+      start: 0,
+      end: empty[0].trimEnd().length,
+      severity: "warning",
+      code: "frontmatter-empty",
+      message: "The frontmatter is empty, so Dotprompt reads the whole file as the template and sends these '---' lines to the model. Add a key between them (e.g. 'model: default') or remove them.",
+    });
+  } else if (match?.indices?.[1] && match.indices[2]) {
     const [fmStart, fmEnd] = match.indices[1];
     body = { start: match.indices[2][0], end: text.length };
     frontmatter = parseFrontmatter(text, { start: fmStart, end: fmEnd }, { start: 0, end: body.start }, problems);

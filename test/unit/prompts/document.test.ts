@@ -33,6 +33,17 @@ test("an unclosed frontmatter is an error on the first line", () => {
   assert.deepEqual(d.problems.map((p) => [p.code, p.start, p.end]), [["frontmatter-unclosed", 0, 3]]);
 });
 
+test("an empty frontmatter is none for Dotprompt (the '---' lines are template): a warning, not 'not closed'", () => {
+  for (const text of ["---\n---\nHi", "---\n\n---\nHi", "---\r\n---\r\nHi"]) {
+    const d = parsePromptDocument(text);
+    assert.equal(d.frontmatter, null, JSON.stringify(text));
+    assert.equal(d.body.start, 0, "the whole file is the template, as the library renders it");
+    assert.deepEqual(d.problems.map((p) => [p.code, p.severity, p.start]), [["frontmatter-empty", "warning", 0]], JSON.stringify(text));
+  }
+  // A frontmatter of a comment only is not empty for the library.
+  assert.equal(parsePromptDocument("---\n# later\n---\nHi").problems.length, 0);
+});
+
 test("YAML errors point into the frontmatter", () => {
   const text = "---\nmodel: x\nmodel: y\n---\nHi";
   const d = parsePromptDocument(text);
