@@ -5,9 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { Frame } from "playwright-core";
-import type { Workbench } from "./workbench";
-
-type Step = (name: string, shot: string, fn: () => Promise<void>) => void;
+import type { Step, Workbench } from "./workbench";
 
 /** The panel's width and what reaches past it (elements inside a sideways-scrolling box excepted). */
 function overflow(view: Frame): Promise<{ width: number; scrollWidth: number; past: string[] }> {

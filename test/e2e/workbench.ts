@@ -9,6 +9,9 @@ import { chromium, type Browser, type Frame, type FrameLocator, type Page } from
 
 /** A webview's content, as a frame or a frame locator: both have locator(). */
 export type View = Frame | FrameLocator;
+
+/** Registers one step of the end-to-end run (vscode.test.ts: a screenshot when it fails). */
+export type Step = (name: string, shot: string, fn: () => Promise<void>) => void;
 import { CHROMIUM } from "./codeServer";
 
 export const SCREENSHOTS = resolve("test/e2e/screenshots");
