@@ -37,12 +37,26 @@ export class CircuitBreaker {
   }
 
   failure(key: string, status: number): void {
-    if (!countsAsOutage(status)) return;
+    if (!countsAsOutage(status)) {
+      // The provider answered (a 4xx): it is up, so a trial closes the circuit. A client that
+      // left (499) proves nothing either way: the next request gets the trial.
+      if (this.states.get(key)?.trialInFlight) {
+        if (status === 499) this.abandon(key);
+        else this.success(key);
+      }
+      return;
+    }
     const s = this.states.get(key) ?? { failures: 0, openUntil: 0, trialInFlight: false };
     s.failures++;
     s.trialInFlight = false;
     if (s.failures >= this.opts.threshold) s.openUntil = this.now() + this.opts.cooldownMs;
     this.states.set(key, s);
+  }
+
+  /** A call that ended without a verdict on the target (a bug, not an answer): frees its trial. */
+  abandon(key: string): void {
+    const s = this.states.get(key);
+    if (s) s.trialInFlight = false;
   }
 
   /** Seconds until the target is tried again, for messages; 0 when closed. */

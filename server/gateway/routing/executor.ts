@@ -127,7 +127,10 @@ export class Executor {
         trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: 200, error: null });
         return value;
       } catch (err) {
-        if (!(err instanceof FaroError)) throw err;
+        if (!(err instanceof FaroError)) {
+          if (guarded) this.breaker.abandon(leaf.breakerKey);
+          throw err;
+        }
         if (guarded) this.breaker.failure(leaf.breakerKey, err.status);
         trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: err.status, error: err.message });
         const wait = signal.aborted ? null : retryDelay(leaf.retry, attempt, err.status, retryAfterOf(err), this.random);
