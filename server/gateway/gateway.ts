@@ -207,7 +207,7 @@ export class Gateway {
     // A config sent with the request decides the models: the name in the body then allows nothing.
     this.admission?.admit(ctx.requestId, hints.config ? null : model, hints.config ? null : addressed(config, model), req);
     const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
-    const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown> };
+    const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown>, url: { pathname: record.route.slice(record.route.indexOf(" ") + 1) } };
     const trail = newTrail();
     try {
       return await executor.run(

@@ -1,13 +1,15 @@
 /**
  * Conditional routing queries, as Portkey writes them: `{"metadata.plan": {"$eq": "pro"}}`,
  * `{"params.model": {"$in": [...]}}`, combined with `$and` / `$or`. Paths read the request's
- * metadata (x-portkey-metadata) and params (the body).
+ * metadata (x-portkey-metadata), params (the body) and url.pathname.
  */
 import { badRequest } from "../../errors";
 
 export interface ConditionContext {
   metadata: Record<string, unknown>;
   params: Record<string, unknown>;
+  /** The request's path, e.g. /v1/embeddings. */
+  url?: { pathname: string };
 }
 
 type Operator = "$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte" | "$in" | "$nin" | "$regex";
@@ -15,10 +17,10 @@ type Operator = "$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte" | "$in" | "$nin"
 const OPS: Record<Operator, (actual: unknown, expected: unknown) => boolean> = {
   $eq: (a, e) => a === e,
   $ne: (a, e) => a !== e,
-  $gt: (a, e) => typeof a === "number" && typeof e === "number" && a > e,
-  $gte: (a, e) => typeof a === "number" && typeof e === "number" && a >= e,
-  $lt: (a, e) => typeof a === "number" && typeof e === "number" && a < e,
-  $lte: (a, e) => typeof a === "number" && typeof e === "number" && a <= e,
+  $gt: (a, e) => num(a) > num(e),
+  $gte: (a, e) => num(a) >= num(e),
+  $lt: (a, e) => num(a) < num(e),
+  $lte: (a, e) => num(a) <= num(e),
   $in: (a, e) => Array.isArray(e) && e.includes(a),
   $nin: (a, e) => Array.isArray(e) && !e.includes(a),
   $regex: (a, e) => typeof a === "string" && typeof e === "string" && safeRegex(e).test(a),
@@ -38,6 +40,15 @@ export function matches(query: Record<string, unknown>, ctx: ConditionContext): 
   });
 }
 
+/**
+ * Metadata values are strings (Portkey requires it), so `{"$gt": 2}` must read "3" as 3, as
+ * Portkey does; anything that is not a number makes the comparison false (NaN).
+ */
+function num(v: unknown): number {
+  if (typeof v === "number") return v;
+  return typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+}
+
 function list(value: unknown, key: string): Record<string, unknown>[] {
   if (!Array.isArray(value)) throw badRequest(`'${key}' in a routing condition takes an array of queries.`, "config", "invalid_config");
   return value as Record<string, unknown>[];
@@ -45,8 +56,8 @@ function list(value: unknown, key: string): Record<string, unknown>[] {
 
 function lookup(path: string, ctx: ConditionContext): unknown {
   const [root, ...rest] = path.split(".");
-  let cur: unknown = root === "metadata" ? ctx.metadata : root === "params" ? ctx.params : undefined;
-  if (cur === undefined) throw badRequest(`Routing conditions read 'metadata.*' or 'params.*', not '${path}'.`, "config", "invalid_config");
+  let cur: unknown = root === "metadata" ? ctx.metadata : root === "params" ? ctx.params : root === "url" ? (ctx.url ?? {}) : undefined;
+  if (cur === undefined) throw badRequest(`Routing conditions read 'metadata.*', 'params.*' or 'url.pathname', not '${path}'.`, "config", "invalid_config");
   for (const seg of rest) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[seg] : undefined;
   return cur;
 }
