@@ -22,7 +22,7 @@ import { CircuitBreaker } from "./routing/breaker";
 import { Executor, newTrail, type Leaf, type Trail } from "./routing/executor";
 import { NO_HINTS, type RoutingHints } from "./routing/headers";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "./schema";
-import { EMPTY_SETTINGS, PROVIDER_IDS, configForModel, familyOf, leafResolver, type GatewaySettings } from "./targets";
+import { EMPTY_SETTINGS, PROVIDER_IDS, familyOf, leafResolver, requestConfig, type GatewaySettings } from "./targets";
 import { PRESETS } from "../providers/openai/presets";
 
 export const DEFAULT_MODEL_ALIAS = "default";
@@ -202,7 +202,7 @@ export class Gateway {
 
   private async execute<T>(req: Body, record: RequestRecord, hints: RoutingHints, ctx: RequestContext, call: (leaf: Leaf, body: Body) => Promise<T>) {
     const model = req.model === DEFAULT_MODEL_ALIAS && !hints.config ? await this.defaultId() : req.model;
-    const config = hints.config ?? configForModel(model, this.routing, hints);
+    const config = requestConfig(model, this.routing, hints);
     // Virtual keys: budget and rate limits before anything leaves, the allowed models per target tried.
     // A config sent with the request decides the models: the name in the body then allows nothing.
     this.admission?.admit(ctx.requestId, hints.config ? null : model, hints.config ? null : addressed(config, model), req);

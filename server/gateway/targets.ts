@@ -65,6 +65,19 @@ export function configForModel(name: string, settings: GatewaySettings, hints: R
   return config;
 }
 
+/**
+ * The config a request runs: its own config, else what its model name stands for. A config with
+ * neither provider nor targets (only retry, request_timeout, cache...) goes to x-portkey-provider
+ * when the request names one, as in Portkey, keeping the config's own settings.
+ */
+export function requestConfig(model: string, settings: GatewaySettings, hints: RoutingHints): TargetConfig {
+  const own = hints.config;
+  if (!own) return configForModel(model, settings, hints);
+  if (own.provider || own.targets || !hints.provider) return own;
+  const addressed = configForModel(model, settings, { ...hints, retryAttempts: null, timeoutMs: null });
+  return { ...addressed, ...own, override_params: { ...addressed.override_params, ...own.override_params } };
+}
+
 export function leafResolver(requestModel: string, keys: KeyStore, hints: RoutingHints, settings: GatewaySettings): ResolveLeaf {
   return (node: TargetConfig, inh: Inherited): Leaf => {
     const params = inh.override_params;

@@ -1,0 +1,44 @@
+/**
+ * Which config a request runs when it brings Portkey headers: a config that names no provider
+ * (only retry, request_timeout...) goes to the x-portkey-provider header's provider, as in Portkey.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { routingHints } from "../../../server/gateway/routing/headers";
+import { EMPTY_SETTINGS, leafResolver, requestConfig } from "../../../server/gateway/targets";
+import { KeyStore } from "../../../server/gateway/keys";
+
+const keys = new KeyStore({});
+
+test("a config with only retry and request_timeout goes to x-portkey-provider with the Bearer key and custom host", () => {
+  const hints = routingHints(
+    {
+      "x-portkey-provider": "openai",
+      "x-portkey-custom-host": "http://127.0.0.1:9/v1",
+      authorization: "Bearer sk-provider",
+      "x-portkey-config": JSON.stringify({ retry: { attempts: 3 }, request_timeout: 5000, override_params: { temperature: 0.1 } }),
+    },
+    {},
+    null,
+  );
+  const config = requestConfig("gpt-4o-mini", EMPTY_SETTINGS, hints);
+  assert.equal(config.provider, "openai");
+  assert.deepEqual(config.retry, { attempts: 3 });
+  assert.equal(config.request_timeout, 5000);
+  assert.deepEqual(config.override_params, { model: "gpt-4o-mini", temperature: 0.1 });
+  const leaf = leafResolver("gpt-4o-mini", keys, hints, EMPTY_SETTINGS)(config, { override_params: config.override_params ?? {}, retry: config.retry, request_timeout: config.request_timeout });
+  assert.equal(leaf.family, "openai");
+  assert.equal(leaf.target.model, "gpt-4o-mini");
+  assert.equal(leaf.target.apiKey, "sk-provider");
+  assert.equal(leaf.target.baseUrl, "http://127.0.0.1:9/v1");
+  assert.equal(leaf.retry.attempts, 3);
+  assert.equal(leaf.target.timeoutMs, 5000);
+});
+
+test("a config that names its provider or targets is run as written, whatever x-portkey-provider says", () => {
+  const own = { provider: "anthropic", override_params: { model: "claude-3-5-haiku-latest" } };
+  const hints = routingHints({ "x-portkey-provider": "openai", "x-portkey-config": JSON.stringify(own) }, {}, null);
+  assert.deepEqual(requestConfig("gpt-4o-mini", EMPTY_SETTINGS, hints), own);
+  const none = routingHints({ "x-portkey-config": JSON.stringify({ retry: { attempts: 1 } }) }, {}, null);
+  assert.deepEqual(requestConfig("x", EMPTY_SETTINGS, none), { retry: { attempts: 1 } }, "no provider header: the model name decides later");
+});
