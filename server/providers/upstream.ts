@@ -73,6 +73,8 @@ export class UpstreamError extends FaroError {
       type: init.type ?? typeForStatus(init.status),
       code: init.code ?? null,
       cause: init.cause,
+      // The client's SDK waits as the provider asked when Faro does not retry (or gave up).
+      headers: init.retryAfterMs != null ? { "retry-after-ms": String(Math.ceil(init.retryAfterMs)), "retry-after": String(Math.ceil(init.retryAfterMs / 1000)) } : {},
     });
     this.name = "UpstreamError";
     this.provider = init.provider;

@@ -45,3 +45,11 @@ test("an unexpected error is a generic 500 and its stack goes to the log, not th
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^error .*TypeError: secret internals/);
 });
+
+test("a provider's Retry-After reaches the client with its error, so the SDK waits as asked", () => {
+  const { logger } = capture();
+  const r = toErrorResponse(new UpstreamError({ provider: "openai", status: 429, answered: true, detail: "slow down", retryAfterMs: 1500 }), logger);
+  assert.equal(r.headers["retry-after-ms"], "1500");
+  assert.equal(r.headers["retry-after"], "2");
+  assert.equal(r.headers["x-faro-provider"], "openai");
+});
