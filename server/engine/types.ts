@@ -73,7 +73,7 @@ export interface TokenLogprob extends TopLogprob {
   text_offset?: number;
 }
 
-export type FinishReason = "stop" | "length" | "tool_calls" | "abort";
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "abort";
 
 export type GenerateEvent =
   /** `logprobs`: the tokens that make up `text` (when the request asked for log probabilities). */

@@ -7,7 +7,7 @@ import type { Completion, CompletionChoice } from "openai/resources/completions"
 import type { ChatEvent, ToolCall, Usage } from "../providers/types";
 import type { TokenLogprob } from "../engine/types";
 
-export type ApiFinishReason = "stop" | "length" | "tool_calls";
+export type ApiFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
 export interface CompletionMeta {
   id: string;
@@ -65,7 +65,7 @@ export class ChoiceCollector {
       index,
       text: c.text,
       logprobs: c.logprobs ? completionLogprobs(c.logprobs) : null,
-      finish_reason: (c.finishReason ?? "stop") as "stop" | "length",
+      finish_reason: (c.finishReason ?? "stop") as "stop" | "length" | "content_filter",
     }));
     return { id: meta.id, object: "text_completion", created: meta.created, model: meta.model, choices, usage };
   }

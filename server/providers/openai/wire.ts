@@ -45,6 +45,8 @@ export interface WireCompletion {
 export function finishReason(raw: string | null | undefined): FinishReason {
   if (raw === "length") return "length";
   if (raw === "tool_calls" || raw === "function_call") return "tool_calls";
+  // OpenAI and Azure cut a filtered answer short: the client must not take it for a whole one.
+  if (raw === "content_filter") return "content_filter";
   return "stop";
 }
 
