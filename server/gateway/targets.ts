@@ -101,7 +101,8 @@ export function leafResolver(requestModel: string, keys: KeyStore, hints: Routin
         baseUrl,
         headers: {},
         azure: { resourceName: node.resource_name, deploymentId: node.deployment_id, apiVersion: node.api_version },
-        timeoutMs: inh.request_timeout ?? null,
+        // As in Portkey, x-portkey-request-timeout holds for every target, over the config's.
+        timeoutMs: hints.timeoutMs ?? inh.request_timeout ?? null,
       },
       overrideParams: params,
       guardrails: inh.guardrails,

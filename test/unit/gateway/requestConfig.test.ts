@@ -42,3 +42,16 @@ test("a config that names its provider or targets is run as written, whatever x-
   const none = routingHints({ "x-portkey-config": JSON.stringify({ retry: { attempts: 1 } }) }, {}, null);
   assert.deepEqual(requestConfig("x", EMPTY_SETTINGS, none), { retry: { attempts: 1 } }, "no provider header: the model name decides later");
 });
+
+test("x-portkey-request-timeout (the Portkey SDK's requestTimeout) holds for every target of a config, over request_timeout", () => {
+  const config = { strategy: { mode: "fallback" }, request_timeout: 60_000, targets: [{ provider: "openai" }, { provider: "groq", request_timeout: 30_000 }] };
+  const hints = routingHints({ "x-portkey-config": JSON.stringify(config), "x-portkey-request-timeout": "5000" }, {}, null);
+  const resolve = leafResolver("gpt-4o-mini", keys, hints, EMPTY_SETTINGS);
+  const parsed = requestConfig("gpt-4o-mini", EMPTY_SETTINGS, hints);
+  for (const [i, target] of parsed.targets!.entries()) {
+    const leaf = resolve(target, { override_params: {}, request_timeout: target.request_timeout ?? parsed.request_timeout });
+    assert.equal(leaf.target.timeoutMs, 5000, `targets[${i}]`);
+  }
+  const without = leafResolver("gpt-4o-mini", keys, routingHints({}, {}, null), EMPTY_SETTINGS)({ provider: "groq" }, { override_params: {}, request_timeout: 30_000 });
+  assert.equal(without.target.timeoutMs, 30_000, "without the header the config decides");
+});
