@@ -62,7 +62,8 @@ export function toMessagesBody(req: ChatCompletionRequest, model: string): Messa
   const stop = stopList(req.stop);
   const body: MessagesBody = { model, max_tokens: req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system.length) body.system = system.join("\n\n");
-  if (req.temperature != null) body.temperature = req.temperature;
+  // OpenAI's range is 0-2, Anthropic's 0-1: clamped as Portkey does, so the same request works.
+  if (req.temperature != null) body.temperature = Math.min(req.temperature, 1);
   if (req.top_p != null) body.top_p = req.top_p;
   if (stop.length) body.stop_sequences = stop;
   if (req.stream) body.stream = true;

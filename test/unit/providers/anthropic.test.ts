@@ -248,3 +248,9 @@ test("errors: Anthropic's error body, status and retry-after become the Upstream
   assert.deepEqual([overloaded.status, overloaded.type, overloaded.retryAfterMs], [529, "server_error", null]);
   assert.equal(errorOf("anthropic", 502, {}, "<html>Bad gateway</html>").message, "Provider 'anthropic' answered 502: <html>Bad gateway</html>");
 });
+
+test("request: an OpenAI temperature above Anthropic's maximum of 1 is sent as 1 (as Portkey does), not refused upstream", () => {
+  assert.equal(body({ temperature: 1.5 }).temperature, 1);
+  assert.equal(body({ temperature: 0.3 }).temperature, 0.3);
+  assert.equal(body({ temperature: 0 }).temperature, 0);
+});
