@@ -18,6 +18,7 @@ export interface CompletionMeta {
 interface ChoiceState {
   text: string;
   reasoning: string;
+  refusal: string;
   toolCalls: ToolCall[];
   finishReason: ApiFinishReason | null;
   /** Set once a text piece came with log probabilities (the request asked for them). */
@@ -29,12 +30,13 @@ export class ChoiceCollector {
   private readonly choices: ChoiceState[] = [];
 
   add(e: Exclude<ChatEvent, { type: "usage" }>): void {
-    const c = (this.choices[e.index] ??= { text: "", reasoning: "", toolCalls: [], finishReason: null, logprobs: null });
+    const c = (this.choices[e.index] ??= { text: "", reasoning: "", refusal: "", toolCalls: [], finishReason: null, logprobs: null });
     if (e.type === "text") {
       c.text += e.text;
       if (e.logprobs) (c.logprobs ??= []).push(...e.logprobs);
     }
     else if (e.type === "reasoning") c.reasoning += e.text;
+    else if (e.type === "refusal") c.refusal += e.text;
     else if (e.type === "tool_calls") c.toolCalls.push(...e.calls);
     else if (e.type === "tool_call_delta") {
       const call = (c.toolCalls[e.callIndex] ??= { id: "", name: "", arguments: "" });
@@ -49,8 +51,8 @@ export class ChoiceCollector {
       index,
       message: {
         role: "assistant" as const,
-        content: c.toolCalls.length && !c.text ? null : c.text,
-        refusal: null,
+        content: (c.toolCalls.length || c.refusal) && !c.text ? null : c.text,
+        refusal: c.refusal || null,
         ...(c.reasoning ? { reasoning_content: c.reasoning } : {}),
         ...(c.toolCalls.length ? { tool_calls: c.toolCalls.map(toolCallObject) } : {}),
       },
@@ -121,6 +123,7 @@ export function chatChunk(
 export function chatDelta(e: Exclude<ChatEvent, { type: "usage" | "choice_end" }>): Delta {
   if (e.type === "text") return { content: e.text };
   if (e.type === "reasoning") return { reasoning_content: e.text };
+  if (e.type === "refusal") return { refusal: e.text };
   if (e.type === "tool_call_delta") {
     const fn = { ...(e.name ? { name: e.name } : {}), arguments: e.arguments };
     return { tool_calls: [{ index: e.callIndex, ...(e.id ? { id: e.id, type: "function" as const } : {}), function: fn }] };

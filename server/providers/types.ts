@@ -12,7 +12,9 @@ export type { FinishReason, TokenLogprob, ToolCall, Usage } from "../engine/type
 export type ChatEvent =
   | GenerateEvent
   /** A piece of a tool call as streaming providers send it; `id`/`name` come with the first piece. */
-  | { type: "tool_call_delta"; index: number; callIndex: number; id?: string; name?: string; arguments: string };
+  | { type: "tool_call_delta"; index: number; callIndex: number; id?: string; name?: string; arguments: string }
+  /** OpenAI's `refusal` (structured outputs): the model's reason for not answering, in place of content. */
+  | { type: "refusal"; index: number; text: string };
 
 export type Embeddings = EmbedResult;
 

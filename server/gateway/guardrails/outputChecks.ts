@@ -14,7 +14,8 @@ export function answerTexts(events: readonly ChatEvent[]): string[] {
   const tools = new Set<number>();
   for (const e of events) {
     if (e.type === "text") texts.set(e.index, (texts.get(e.index) ?? "") + e.text);
-    else if (e.type === "tool_calls" || e.type === "tool_call_delta") tools.add(e.index);
+    // A refusal is not an answer to check, like a choice that only called tools.
+    else if (e.type === "tool_calls" || e.type === "tool_call_delta" || e.type === "refusal") tools.add(e.index);
     else if (e.type === "choice_end" && !texts.has(e.index) && !tools.has(e.index)) texts.set(e.index, "");
   }
   return [...texts.entries()].filter(([i, t]) => t.length > 0 || !tools.has(i)).map(([, t]) => t);

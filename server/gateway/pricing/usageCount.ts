@@ -34,6 +34,7 @@ export class AnswerText {
   add(e: ChatEvent): void {
     if (e.type === "text") this.push(`${e.index}:text`, e.text);
     else if (e.type === "reasoning") this.push(`${e.index}:reasoning`, e.text);
+    else if (e.type === "refusal") this.push(`${e.index}:refusal`, e.text);
     else if (e.type === "tool_call_delta") {
       if (e.name) this.push(`${e.index}:${e.callIndex}:name`, e.name);
       this.push(`${e.index}:${e.callIndex}:arguments`, e.arguments);

@@ -13,7 +13,7 @@ import type { HttpContext } from "../router";
 import { SSE_DONE, startSse } from "../sse";
 import { formatCost } from "../../gateway/pricing/cost";
 
-type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "tool_calls" | "tool_call_delta" }>;
+type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "refusal" | "tool_calls" | "tool_call_delta" }>;
 
 /** How one API shapes its objects (chat.completion vs text_completion). */
 export interface Shape {

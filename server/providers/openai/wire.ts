@@ -24,8 +24,8 @@ interface WireToolCall {
 }
 interface WireChoice {
   index?: number;
-  message?: { content?: string | null; reasoning_content?: string | null; tool_calls?: WireToolCall[] };
-  delta?: { content?: string | null; reasoning_content?: string | null; tool_calls?: WireToolCall[] };
+  message?: { content?: string | null; reasoning_content?: string | null; refusal?: string | null; tool_calls?: WireToolCall[] };
+  delta?: { content?: string | null; reasoning_content?: string | null; refusal?: string | null; tool_calls?: WireToolCall[] };
   finish_reason?: string | null;
   /** Present when the request asked for logprobs: the content tokens (chunks carry their own). */
   logprobs?: { content?: TokenLogprob[] | null } | null;
@@ -69,6 +69,7 @@ export function* completionEvents(body: WireCompletion): Generator<ChatEvent> {
     const m = c.message ?? {};
     if (m.reasoning_content) yield { type: "reasoning", index, text: m.reasoning_content };
     if (m.content) yield text(index, m.content, c.logprobs);
+    if (m.refusal) yield { type: "refusal", index, text: m.refusal };
     if (m.tool_calls?.length) {
       const calls = m.tool_calls.map((t) => ({ id: t.id ?? "", name: t.function?.name ?? "", arguments: t.function?.arguments ?? "" }));
       yield { type: "tool_calls", index, calls };
@@ -90,6 +91,7 @@ export function* chunkEvents(chunk: WireCompletion): Generator<ChatEvent> {
     const d = c.delta ?? {};
     if (d.reasoning_content) yield { type: "reasoning", index, text: d.reasoning_content };
     if (d.content) yield text(index, d.content, c.logprobs);
+    if (d.refusal) yield { type: "refusal", index, text: d.refusal };
     for (const [k, t] of (d.tool_calls ?? []).entries()) {
       yield { type: "tool_call_delta", index, callIndex: t.index ?? k, id: t.id, name: t.function?.name, arguments: t.function?.arguments ?? "" };
     }
