@@ -34,10 +34,17 @@ export interface GatewaySettings {
 
 export const EMPTY_SETTINGS: GatewaySettings = { aliases: {}, configs: {}, allowedHosts: [] };
 
-export function familyOf(provider: string): string | null {
+/** Portkey's names for the providers Faro calls otherwise, so Portkey configs work unchanged. */
+const PORTKEY_NAMES: Readonly<Record<string, string>> = { google: "gemini", "mistral-ai": "mistral", "together-ai": "together", "fireworks-ai": "fireworks", "x-ai": "xai" };
+
+/** Faro's id for a provider name, Portkey's included (`mistral-ai` -> `mistral`). */
+export const providerId = (name: string): string => PORTKEY_NAMES[name] ?? name;
+
+export function familyOf(name: string): string | null {
+  const provider = providerId(name);
   if (provider === "local") return "local";
   if (provider === "anthropic") return "anthropic";
-  if (provider === "gemini" || provider === "google") return "gemini";
+  if (provider === "gemini") return "gemini";
   return PRESETS[provider] ? "openai" : null;
 }
 
@@ -82,16 +89,16 @@ export function leafResolver(requestModel: string, keys: KeyStore, hints: Routin
   return (node: TargetConfig, inh: Inherited): Leaf => {
     const params = inh.override_params;
     let model = typeof params.model === "string" ? params.model : requestModel;
-    let provider = node.provider;
+    let provider = node.provider && providerId(node.provider);
     if (!provider) {
       const addressed = configForModel(model, settings, { ...hints, provider: null });
-      provider = addressed.provider!;
+      provider = providerId(addressed.provider!);
       model = String(addressed.override_params?.model ?? model);
     } else if (model.startsWith(`${provider}/`)) model = model.slice(provider.length + 1);
     const family = familyOf(provider);
     if (!family) throw badRequest(`Unknown provider '${provider}'. Known: ${known()}.`, "provider", "unknown_provider");
     const baseUrl = node.custom_host ? checkHost(node.custom_host, provider, settings) : null;
-    const apiKey = node.api_key ?? (hints.provider?.name === provider ? hints.provider.apiKey : null) ?? keys.get(provider);
+    const apiKey = node.api_key ?? (hints.provider && providerId(hints.provider.name) === provider ? hints.provider.apiKey : null) ?? keys.get(provider);
     return {
       family,
       target: {

@@ -55,3 +55,17 @@ test("x-portkey-request-timeout (the Portkey SDK's requestTimeout) holds for eve
   const without = leafResolver("gpt-4o-mini", keys, routingHints({}, {}, null), EMPTY_SETTINGS)({ provider: "groq" }, { override_params: {}, request_timeout: 30_000 });
   assert.equal(without.target.timeoutMs, 30_000, "without the header the config decides");
 });
+
+test("Portkey's provider names work in configs and x-portkey-provider: google, mistral-ai, together-ai, fireworks-ai, x-ai", () => {
+  const env = new KeyStore({ GEMINI_API_KEY: "g-key", MISTRAL_API_KEY: "m-key", TOGETHER_API_KEY: "t-key", FIREWORKS_API_KEY: "f-key", XAI_API_KEY: "x-key" });
+  const resolve = leafResolver("m", env, routingHints({}, {}, null), EMPTY_SETTINGS);
+  const expected = { google: ["gemini", "gemini", "g-key"], "mistral-ai": ["mistral", "openai", "m-key"], "together-ai": ["together", "openai", "t-key"], "fireworks-ai": ["fireworks", "openai", "f-key"], "x-ai": ["xai", "openai", "x-key"] };
+  for (const [name, [id, family, key]] of Object.entries(expected)) {
+    const leaf = resolve({ provider: name }, { override_params: {} });
+    assert.deepEqual([leaf.target.provider, leaf.family, leaf.target.apiKey], [id, family, key], name);
+  }
+  const hints = routingHints({ "x-portkey-provider": "mistral-ai", authorization: "Bearer sk-own" }, {}, null);
+  const config = requestConfig("mistral-small-latest", EMPTY_SETTINGS, hints);
+  const leaf = leafResolver("mistral-small-latest", env, hints, EMPTY_SETTINGS)(config, { override_params: config.override_params ?? {} });
+  assert.deepEqual([leaf.target.provider, leaf.target.model, leaf.target.apiKey], ["mistral", "mistral-small-latest", "sk-own"]);
+});
