@@ -57,6 +57,8 @@ export interface UpstreamErrorInit {
   detail?: string;
   code?: string | null;
   type?: ErrorType;
+  /** The request field the provider named (OpenAI-compatible providers, whose request is the client's). */
+  param?: string | null;
   /** From Retry-After / retry-after-ms, when the provider sent one. */
   retryAfterMs?: number | null;
   cause?: unknown;
@@ -72,6 +74,7 @@ export class UpstreamError extends FaroError {
       status: init.status,
       type: init.type ?? typeForStatus(init.status),
       code: init.code ?? null,
+      param: init.param ?? null,
       cause: init.cause,
       // The client's SDK waits as the provider asked when Faro does not retry (or gave up).
       headers: init.retryAfterMs != null ? { "retry-after-ms": String(Math.ceil(init.retryAfterMs)), "retry-after": String(Math.ceil(init.retryAfterMs / 1000)) } : {},

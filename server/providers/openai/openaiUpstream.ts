@@ -3,7 +3,7 @@
  * base URL. Streams are relayed chunk by chunk as they arrive.
  */
 import { Readable } from "node:stream";
-import { badRequest } from "../../errors";
+import { badRequest, type ErrorType } from "../../errors";
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { readBody, send } from "../httpClient";
 import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
@@ -99,12 +99,17 @@ function headers(target: Target, stream: boolean): Record<string, string> {
 function errorOf(target: Target, status: number, hdrs: Record<string, string | string[] | undefined>, text: string): UpstreamError {
   let detail = text.slice(0, 500);
   let code: string | null = null;
+  let param: string | null = null;
+  let type: ErrorType | undefined;
   try {
-    const body = JSON.parse(text) as WireCompletion;
-    detail = body.error?.message ?? detail;
-    code = body.error?.code ?? null;
+    const error = (JSON.parse(text) as WireCompletion).error;
+    detail = error?.message ?? detail;
+    code = error?.code ?? null;
+    param = typeof error?.param === "string" ? error.param : null;
+    // A spent quota is a 429 that retrying does not cure: the SDKs tell it by its type.
+    if (error?.type === "insufficient_quota") type = "insufficient_quota";
   } catch {
     // Not JSON (a proxy's HTML page, say): the raw text is the detail.
   }
-  return new UpstreamError({ provider: target.provider, status, answered: true, detail, code, retryAfterMs: retryAfterMs(hdrs) });
+  return new UpstreamError({ provider: target.provider, status, answered: true, detail, code, param, type, retryAfterMs: retryAfterMs(hdrs) });
 }

@@ -39,7 +39,7 @@ export interface WireUsage {
 export interface WireCompletion {
   choices?: WireChoice[];
   usage?: WireUsage | null;
-  error?: { message?: string; type?: string; code?: string | null };
+  error?: { message?: string; type?: string; code?: string | null; param?: string | null };
 }
 
 export function finishReason(raw: string | null | undefined): FinishReason {
