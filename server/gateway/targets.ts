@@ -97,7 +97,8 @@ export function leafResolver(requestModel: string, keys: KeyStore, hints: Routin
     } else if (model.startsWith(`${provider}/`)) model = model.slice(provider.length + 1);
     const family = familyOf(provider);
     if (!family) throw badRequest(`Unknown provider '${provider}'. Known: ${known()}.`, "provider", "unknown_provider");
-    const baseUrl = node.custom_host ? checkHost(node.custom_host, provider, settings) : null;
+    const host = node.custom_host ?? inh.custom_host;
+    const baseUrl = host ? checkHost(host, provider, settings) : null;
     const apiKey = node.api_key ?? (hints.provider && providerId(hints.provider.name) === provider ? hints.provider.apiKey : null) ?? keys.get(provider);
     return {
       family,

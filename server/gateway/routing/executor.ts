@@ -29,6 +29,8 @@ export interface Leaf {
 export interface Inherited {
   retry?: TargetConfig["retry"];
   request_timeout?: number;
+  /** A custom_host above holds for the targets under it that give none, as in Portkey. */
+  custom_host?: string;
   override_params: Record<string, unknown>;
   guardrails?: TargetGuardrails | undefined;
 }
@@ -166,6 +168,7 @@ function inherit(parent: Inherited, node: TargetConfig): Inherited {
   return {
     retry: node.retry ?? parent.retry,
     request_timeout: node.request_timeout ?? parent.request_timeout,
+    custom_host: node.custom_host ?? parent.custom_host,
     override_params: { ...parent.override_params, ...node.override_params },
     guardrails: node.guardrails && parent.guardrails ? { ...parent.guardrails, ...node.guardrails } : (node.guardrails ?? parent.guardrails),
   };
