@@ -27,7 +27,21 @@ export interface EndpointOptions {
   apiKey: string | null;
 }
 
-const EXPOSED_HEADERS = "x-request-id, x-faro-overhead-ms, x-faro-cost-usd, x-faro-provider, x-faro-retry-count, x-faro-fallback-index, x-faro-cache, x-portkey-cache-status";
+const EXPOSED_HEADERS =
+  "x-request-id, x-faro-overhead-ms, x-faro-cost-usd, x-faro-provider, x-faro-retry-count, x-faro-fallback-index, x-faro-cache, x-faro-error-source, " +
+  "x-portkey-cache-status, x-portkey-last-used-option-index, x-portkey-retry-attempt-count, x-portkey-trace-id, retry-after, retry-after-ms, x-should-retry";
+/**
+ * What browsers may send: Faro's and Portkey's routing headers, and what the OpenAI and Portkey
+ * SDKs add to every request (a preflight that leaves one out fails the whole call).
+ */
+const ALLOWED_HEADERS = [
+  "authorization, content-type, x-api-key, x-faro-priority, x-faro-config, x-faro-pii, x-faro-pii-restore",
+  "x-portkey-api-key, x-portkey-config, x-portkey-cache, x-portkey-cache-force-refresh, x-portkey-cache-namespace, x-portkey-metadata, x-portkey-trace-id",
+  "x-portkey-provider, x-portkey-custom-host, x-portkey-retry-count, x-portkey-request-timeout, x-portkey-strict-open-ai-compliance",
+  "x-portkey-package-version, x-portkey-runtime, x-portkey-runtime-version",
+  "openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime",
+  "x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout",
+].join(", ");
 
 export class HttpEndpoint {
   private server: Server | null = null;
@@ -260,7 +274,7 @@ function preflight(res: ServerResponse, headers: Record<string, string>): void {
   res.writeHead(204, {
     ...headers,
     "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-    "access-control-allow-headers": "authorization, content-type, x-api-key, x-portkey-api-key, x-faro-priority, x-faro-config, x-faro-pii, x-faro-pii-restore, x-portkey-config, x-portkey-cache, x-portkey-cache-force-refresh, x-portkey-cache-namespace, x-portkey-metadata, x-portkey-trace-id, x-portkey-provider, x-portkey-retry-count, x-portkey-request-timeout, openai-organization, openai-project, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout",
+    "access-control-allow-headers": ALLOWED_HEADERS,
     "access-control-max-age": "600",
   });
   res.end();

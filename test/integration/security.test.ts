@@ -75,6 +75,18 @@ describe("Origin", () => {
     assert.match(String(pre.headers["access-control-allow-headers"]), /authorization/);
     assert.match(String(pre.headers["access-control-allow-headers"]), /x-portkey-api-key/, "a Portkey client in a browser sends Faro's key there");
   });
+
+  test("a preflight allows every header the Portkey SDK sends from a browser, and exposes the routing and retry headers", async () => {
+    const pre = await raw(open.port, { method: "OPTIONS", path: "/v1/chat/completions", headers: { origin: ALLOWED, "access-control-request-method": "POST" } });
+    const allowed = String(pre.headers["access-control-allow-headers"]).split(/,\s*/);
+    // portkey-ai's baseClient and getPlatformProperties (browser branch), and its customHost / strictOpenAiCompliance options.
+    for (const h of ["x-portkey-package-version", "x-portkey-runtime", "x-portkey-runtime-version", "x-portkey-custom-host", "x-portkey-strict-open-ai-compliance"]) {
+      assert.ok(allowed.includes(h), h);
+    }
+    const res = await raw(open.port, { path: "/v1/models", headers: { origin: ALLOWED } });
+    const exposed = String(res.headers["access-control-expose-headers"]).split(/,\s*/);
+    for (const h of ["retry-after", "retry-after-ms", "x-portkey-last-used-option-index", "x-portkey-retry-attempt-count"]) assert.ok(exposed.includes(h), h);
+  });
 });
 
 describe("API key", () => {
