@@ -22,7 +22,7 @@ import { CircuitBreaker } from "./routing/breaker";
 import { Executor, newTrail, type Leaf, type Trail } from "./routing/executor";
 import { NO_HINTS, type RoutingHints } from "./routing/headers";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "./schema";
-import { EMPTY_SETTINGS, PROVIDER_IDS, familyOf, leafResolver, requestConfig, type GatewaySettings } from "./targets";
+import { EMPTY_SETTINGS, PROVIDER_IDS, familyOf, leafResolver, providerId, requestConfig, type GatewaySettings } from "./targets";
 import { PRESETS } from "../providers/openai/presets";
 
 export const DEFAULT_MODEL_ALIAS = "default";
@@ -128,7 +128,7 @@ export class Gateway {
 
   setKey(provider: string, key: string | null): ProvidersListResult {
     if (!familyOf(provider) || provider === "local") throw badRequest(`Unknown provider '${provider}'. Known: ${PROVIDER_IDS.join(", ")}.`, "provider", "unknown_provider");
-    this.keys.set(provider, key);
+    this.keys.set(providerId(provider), key);
     return this.providers();
   }
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { routingHints } from "../../../server/gateway/routing/headers";
 import { EMPTY_SETTINGS, leafResolver, requestConfig } from "../../../server/gateway/targets";
 import { KeyStore } from "../../../server/gateway/keys";
+import { Gateway } from "../../../server/gateway/gateway";
 
 const keys = new KeyStore({});
 
@@ -68,4 +69,13 @@ test("Portkey's provider names work in configs and x-portkey-provider: google, m
   const config = requestConfig("mistral-small-latest", EMPTY_SETTINGS, hints);
   const leaf = leafResolver("mistral-small-latest", env, hints, EMPTY_SETTINGS)(config, { override_params: config.override_params ?? {} });
   assert.deepEqual([leaf.target.provider, leaf.target.model, leaf.target.apiKey], ["mistral", "mistral-small-latest", "sk-own"]);
+});
+
+test("a key set under Portkey's name for a provider (google) is the one its requests use", () => {
+  const store = new KeyStore({});
+  const gateway = new Gateway({} as never, {}, {} as never, store);
+  gateway.setKey("google", "g-secret");
+  const leaf = leafResolver("gemini-2.0-flash", store, routingHints({}, {}, null), EMPTY_SETTINGS)({ provider: "google" }, { override_params: {} });
+  assert.equal(leaf.target.apiKey, "g-secret");
+  assert.equal(gateway.providers().providers.find((p) => p.id === "gemini")?.hasKey, true);
 });
