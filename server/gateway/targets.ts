@@ -56,7 +56,8 @@ export function configForModel(name: string, settings: GatewaySettings, hints: R
   let config: TargetConfig;
   const alias = settings.aliases[name];
   if (hints.provider) {
-    config = { provider: hints.provider.name, override_params: { model: name }, ...(hints.provider.customHost ? { custom_host: hints.provider.customHost } : {}) };
+    const { name: provider, customHost, azure } = hints.provider;
+    config = { provider, override_params: { model: name }, ...(customHost ? { custom_host: customHost } : {}), ...azure };
   } else if (alias !== undefined && !seen.has(name)) {
     seen.add(name);
     config = typeof alias === "string" ? configForModel(alias, settings, hints, seen) : alias;

@@ -11,14 +11,23 @@ import { guardrailHints, type GuardrailHints } from "../guardrails/policy";
 export interface RoutingHints {
   /** A full routing config, when the request brought one. */
   config: TargetConfig | null;
-  /** x-portkey-provider (+ custom host, + the Authorization bearer as the provider's key). */
-  provider: { name: string; customHost: string | null; apiKey: string | null } | null;
+  /**
+   * x-portkey-provider (+ custom host, + the Authorization bearer as the provider's key, + Azure's
+   * x-portkey-azure-resource-name / -deployment-id / -api-version, as the Portkey SDK sends them).
+   */
+  provider: { name: string; customHost: string | null; apiKey: string | null; azure?: AzureHeaders } | null;
   retryAttempts: number | null;
   timeoutMs: number | null;
   metadata: Record<string, unknown>;
   traceId: string | null;
   /** x-faro-pii / x-faro-pii-restore. */
   guardrails?: GuardrailHints;
+}
+
+export interface AzureHeaders {
+  resource_name?: string;
+  deployment_id?: string;
+  api_version?: string;
 }
 
 export const NO_HINTS: RoutingHints = { config: null, provider: null, retryAttempts: null, timeoutMs: null, metadata: {}, traceId: null };
@@ -40,7 +49,7 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
   return {
     config,
     provider: providerName
-      ? { name: providerName, customHost: one(headers["x-portkey-custom-host"]) ?? null, apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null }
+      ? { name: providerName, customHost: one(headers["x-portkey-custom-host"]) ?? null, apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null, ...azure(headers) }
       : null,
     retryAttempts: integer(headers, "x-portkey-retry-count", 0, 10),
     timeoutMs: integer(headers, "x-portkey-request-timeout", 1, 3_600_000),
@@ -65,6 +74,17 @@ function cachedConfig(raw: string, source: string): TargetConfig {
     parsedConfigs.set(raw, config);
   }
   return config;
+}
+
+function azure(headers: IncomingHttpHeaders): { azure?: AzureHeaders } {
+  const fields: AzureHeaders = {};
+  const resource = one(headers["x-portkey-azure-resource-name"]);
+  const deployment = one(headers["x-portkey-azure-deployment-id"]);
+  const version = one(headers["x-portkey-azure-api-version"]);
+  if (resource) fields.resource_name = resource;
+  if (deployment) fields.deployment_id = deployment;
+  if (version) fields.api_version = version;
+  return Object.keys(fields).length > 0 ? { azure: fields } : {};
 }
 
 function integer(headers: IncomingHttpHeaders, name: string, min: number, max: number): number | null {

@@ -79,3 +79,23 @@ test("a key set under Portkey's name for a provider (google) is the one its requ
   assert.equal(leaf.target.apiKey, "g-secret");
   assert.equal(gateway.providers().providers.find((p) => p.id === "gemini")?.hasKey, true);
 });
+
+test("the Portkey SDK's Azure headers (resource name, deployment id, api version) reach an azure-openai target", () => {
+  const hints = routingHints(
+    {
+      "x-portkey-provider": "azure-openai",
+      authorization: "Bearer az-key",
+      "x-portkey-azure-resource-name": "my-resource",
+      "x-portkey-azure-deployment-id": "gpt4o-prod",
+      "x-portkey-azure-api-version": "2024-10-21",
+    },
+    {},
+    null,
+  );
+  for (const hinted of [hints, { ...hints, config: { retry: { attempts: 1 } } }]) {
+    const config = requestConfig("gpt-4o", EMPTY_SETTINGS, hinted);
+    const leaf = leafResolver("gpt-4o", keys, hinted, EMPTY_SETTINGS)(config, { override_params: config.override_params ?? {} });
+    assert.deepEqual(leaf.target.azure, { resourceName: "my-resource", deploymentId: "gpt4o-prod", apiVersion: "2024-10-21" });
+    assert.equal(leaf.target.apiKey, "az-key");
+  }
+});
