@@ -127,7 +127,9 @@ const PRESET_HOSTS: Record<string, string> = Object.fromEntries(
 
 /** No request may send data to an arbitrary host: only loopback, the preset's host, or allowed ones. */
 function checkHost(url: string, provider: string, settings: GatewaySettings): string {
-  const host = new URL(url).hostname;
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") throw badRequest(`custom_host must be an http(s) URL, not '${url}'.`, "custom_host", "invalid_value");
+  const host = parsed.hostname;
   const presetHost = PRESET_HOSTS[provider] ?? null;
   if (isLoopbackHost(host) || host === presetHost || settings.allowedHosts.includes(host)) return url;
   throw badRequest(

@@ -49,7 +49,7 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
   return {
     config,
     provider: providerName
-      ? { name: providerName, customHost: one(headers["x-portkey-custom-host"]) ?? null, apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null, ...azure(headers) }
+      ? { name: providerName, customHost: customHost(one(headers["x-portkey-custom-host"])), apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null, ...azure(headers) }
       : null,
     retryAttempts: integer(headers, "x-portkey-retry-count", 0, 10),
     timeoutMs: integer(headers, "x-portkey-request-timeout", 1, 3_600_000),
@@ -74,6 +74,15 @@ function cachedConfig(raw: string, source: string): TargetConfig {
     parsedConfigs.set(raw, config);
   }
   return config;
+}
+
+function customHost(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const url = URL.canParse(raw) ? new URL(raw) : null;
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    throw badRequest(`x-portkey-custom-host must be an http(s) URL such as http://127.0.0.1:8000/v1, not '${raw}'.`, "x-portkey-custom-host", "invalid_value");
+  }
+  return raw;
 }
 
 function azure(headers: IncomingHttpHeaders): { azure?: AzureHeaders } {

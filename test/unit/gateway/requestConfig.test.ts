@@ -1,12 +1,14 @@
 /**
- * Which config a request runs when it brings Portkey headers: a config that names no provider
- * (only retry, request_timeout...) goes to the x-portkey-provider header's provider, as in Portkey.
+ * Portkey's headers and provider names read as Portkey reads them: a config that names no
+ * provider goes to x-portkey-provider, x-portkey-request-timeout holds for every target, Azure's
+ * and Portkey's provider names reach the target; a malformed header is a 400 naming it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { routingHints } from "../../../server/gateway/routing/headers";
 import { EMPTY_SETTINGS, leafResolver, requestConfig } from "../../../server/gateway/targets";
 import { KeyStore } from "../../../server/gateway/keys";
+import type { FaroError } from "../../../server/errors";
 import { Gateway } from "../../../server/gateway/gateway";
 
 const keys = new KeyStore({});
@@ -98,4 +100,12 @@ test("the Portkey SDK's Azure headers (resource name, deployment id, api version
     assert.deepEqual(leaf.target.azure, { resourceName: "my-resource", deploymentId: "gpt4o-prod", apiVersion: "2024-10-21" });
     assert.equal(leaf.target.apiKey, "az-key");
   }
+});
+
+test("a custom host that is not an http(s) URL is a 400 naming where it came from, not a server error", () => {
+  for (const value of ["not a url", "127.0.0.1:8000", "localhost:8000/v1", "ftp://127.0.0.1/v1"]) {
+    assert.throws(() => routingHints({ "x-portkey-provider": "openai", "x-portkey-custom-host": value }, {}, null), (e: FaroError) => e.status === 400 && e.param === "x-portkey-custom-host", value);
+  }
+  const resolve = leafResolver("m", keys, routingHints({}, {}, null), EMPTY_SETTINGS);
+  assert.throws(() => resolve({ provider: "openai", custom_host: "localhost:8000/v1" }, { override_params: {} }), (e: FaroError) => e.status === 400 && e.param === "custom_host");
 });
