@@ -50,7 +50,8 @@ function num(v: unknown): number {
 }
 
 function list(value: unknown, key: string): Record<string, unknown>[] {
-  if (!Array.isArray(value)) throw badRequest(`'${key}' in a routing condition takes an array of queries.`, "config", "invalid_config");
+  const isQuery = (q: unknown) => q !== null && typeof q === "object" && !Array.isArray(q);
+  if (!Array.isArray(value) || !value.every(isQuery)) throw badRequest(`'${key}' in a routing condition takes an array of queries (objects).`, "config", "invalid_config");
   return value as Record<string, unknown>[];
 }
 

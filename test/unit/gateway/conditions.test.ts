@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { matches } from "../../../server/gateway/routing/conditions";
+import type { FaroError } from "../../../server/errors";
 
 const ctx = { metadata: { tier: "3", plan: "pro", empty: "" }, params: { max_tokens: 500, temperature: 0.9 }, url: { pathname: "/v1/embeddings" } };
 
@@ -27,4 +28,12 @@ test("url.pathname routes by endpoint", () => {
   assert.ok(matches({ "url.pathname": { $regex: "embeddings$" } }, ctx));
   assert.ok(!matches({ "url.pathname": "/v1/chat/completions" }, ctx));
   assert.ok(!matches({ "url.pathname": "/v1/embeddings" }, { metadata: {}, params: {} }), "no url known: no match, no error");
+});
+
+test("$and / $or with something other than queries in their array is a 400 naming the operator, not a crash", () => {
+  for (const op of ["$and", "$or"]) {
+    for (const items of [[null], [1], ["x"], [[]]]) {
+      assert.throws(() => matches({ [op]: items }, ctx), (e: FaroError) => e.status === 400 && e.code === "invalid_config" && e.message.includes(op), `${op}: ${JSON.stringify(items)}`);
+    }
+  }
 });
