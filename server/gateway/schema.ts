@@ -103,6 +103,16 @@ export const embeddingRequestSchema = z.looseObject({
   user: z.string().optional(),
 });
 export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;
+
+const tokenIds = z.array(z.number().int().min(0)).min(1);
+/**
+ * The body as clients send it: text, or token ids (one list or a list of lists), which
+ * LangChain's OpenAIEmbeddings sends by default. gateway/tokenInput.ts turns ids into text.
+ */
+export const embeddingBodySchema = embeddingRequestSchema.extend({
+  input: z.union([embeddingRequestSchema.shape.input, tokenIds, z.array(tokenIds).min(1).max(2048)]),
+});
+export type EmbeddingBody = z.infer<typeof embeddingBodySchema>;
 export type ChatMessage = ChatCompletionRequest["messages"][number];
 
 /** `messages[0].role` style path, as OpenAI reports `param`. */

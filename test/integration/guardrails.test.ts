@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
+import { encodeTokens } from "../../server/gateway/pricing/tokenizer";
 import type { Served } from "../fixtures/serve";
 import { serveWithClient } from "../fixtures/serveFixture";
 import { loggedRow } from "../fixtures/logRows";
@@ -94,6 +95,13 @@ describe("redaction before a cloud provider", () => {
   test("embeddings input is redacted too", async () => {
     mock.reset();
     await client.embeddings.create({ model: "mock-gpt", input: [`from ${EMAIL}`, "plain"] });
+    assert.deepEqual((mock.requests[0]!.body as { input: string[] }).input, ["from [EMAIL_1]", "plain"]);
+  });
+
+  test("embeddings input sent as token ids (LangChain's default) is read as its text and redacted", async () => {
+    mock.reset();
+    // mock-gpt is not an OpenAI model name: cl100k_base, as LangChain picks it then.
+    await client.embeddings.create({ model: "mock-gpt", input: [await encodeTokens("cl100k_base", `from ${EMAIL}`), await encodeTokens("cl100k_base", "plain")] });
     assert.deepEqual((mock.requests[0]!.body as { input: string[] }).input, ["from [EMAIL_1]", "plain"]);
   });
 });

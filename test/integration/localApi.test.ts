@@ -5,6 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
+import { encodeTokens } from "../../server/gateway/pricing/tokenizer";
 import type { Served } from "../fixtures/serve";
 import { serveWithClient } from "../fixtures/serveFixture";
 
@@ -72,6 +73,22 @@ describe("embeddings", () => {
     for (const d of plain.data) assert.ok(Math.abs(Math.hypot(...d.embedding) - 1) < 1e-6, `norm ${Math.hypot(...d.embedding)}`);
     const full = await client.embeddings.create({ model: MODEL, input: ["lighthouse", "harbour"], dimensions: 64 });
     full.data.forEach((d, i) => d.embedding.forEach((x, j) => assert.ok(Math.abs(x - plain.data[i]!.embedding[j]!) < 1e-6)));
+  });
+
+  test("token ids (as LangChain's OpenAIEmbeddings sends them) embed as the text they stand for; an id the encoding lacks is a 400 naming it", async () => {
+    // LangChain tokenizes with tiktoken, cl100k_base for a model name that is not OpenAI's.
+    const ids = await encodeTokens("cl100k_base", "lighthouse keeper");
+    const text = await client.embeddings.create({ model: MODEL, input: "lighthouse keeper" });
+    const one = await client.embeddings.create({ model: MODEL, input: ids });
+    const lists = await client.embeddings.create({ model: MODEL, input: [ids, await encodeTokens("cl100k_base", "harbour")] });
+    assert.deepEqual(one.data[0]!.embedding, text.data[0]!.embedding);
+    assert.equal(one.usage.prompt_tokens, text.usage.prompt_tokens, "counted by the model's own tokenizer, on the text");
+    assert.equal(lists.data.length, 2);
+    assert.deepEqual(lists.data[0]!.embedding, text.data[0]!.embedding);
+    await assert.rejects(
+      client.embeddings.create({ model: MODEL, input: [[1, 2], [3, 99_999_999]] }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "input[1][1]" && /Token id 99999999 at 'input\[1\]\[1\]' is not in cl100k_base/.test(e.message),
+    );
   });
 
   test("dimensions shortens and re-normalises; too many is a 400", async () => {

@@ -57,12 +57,19 @@ export function encodingForModel(model: string): EncodingChoice {
 
 /** Token counts of each text, in order. */
 export function countTokens(encoding: EncodingName, texts: readonly string[]): Promise<number[]> {
-  return texts.length === 0 ? Promise.resolve([]) : call<number[]>(encoding, texts, false);
+  return texts.length === 0 ? Promise.resolve([]) : call<number[]>({ op: "count", encoding, texts });
 }
 
 /** The token ids of a text (for tests against tiktoken's vectors). */
 export async function encodeTokens(encoding: EncodingName, text: string): Promise<number[]> {
-  return (await call<number[][]>(encoding, [text], true))[0]!;
+  return (await call<number[][]>({ op: "encode", encoding, texts: [text] }))[0]!;
+}
+
+/** Each token list as text, or the place of the first id the encoding does not have. */
+export type Decoded = { texts: string[] } | { unknown: { list: number; index: number; id: number } };
+
+export function decodeTokens(encoding: EncodingName, lists: readonly (readonly number[])[]): Promise<Decoded> {
+  return call<Decoded>({ op: "decode", encoding, lists });
 }
 
 // The worker is CommonJS evaluated from this string (no file to find in the bundle or under tsx);
@@ -78,12 +85,22 @@ function encoder(name) {
   if (!e) encoders.set(name, (e = new Tiktoken(require(workerData.ranks[name]))));
   return e;
 }
-parentPort.on("message", ({ id, encoding, texts, ids }) => {
+function decode(enc, lists) {
+  // js-tiktoken's decode() skips ids it does not have: find them first.
+  for (let list = 0; list < lists.length; list++) {
+    for (let index = 0; index < lists[list].length; index++) {
+      const t = lists[list][index];
+      if (!enc.textMap.has(t) && enc.inverseSpecialTokens[t] === undefined) return { unknown: { list, index, id: t } };
+    }
+  }
+  return { texts: lists.map((l) => enc.decode(l)) };
+}
+parentPort.on("message", ({ id, op, encoding, texts, lists }) => {
   try {
     const enc = encoder(encoding);
-    const out = texts.map((t) => {
+    const out = op === "decode" ? decode(enc, lists) : texts.map((t) => {
       const tokens = t === "" ? [] : enc.encode(t, [], []);
-      return ids ? tokens : tokens.length;
+      return op === "encode" ? tokens : tokens.length;
     });
     parentPort.postMessage({ id, out });
   } catch (err) {
@@ -105,14 +122,16 @@ interface Running {
 let running: Running | null = null;
 let nextId = 1;
 
-function call<T>(encoding: EncodingName, texts: readonly string[], ids: boolean): Promise<T> {
+type Job = { op: "count" | "encode"; encoding: EncodingName; texts: readonly string[] } | { op: "decode"; encoding: EncodingName; lists: readonly (readonly number[])[] };
+
+function call<T>(job: Job): Promise<T> {
   const r = running ?? (running = start());
   const id = nextId++;
   // Referenced only while it owes an answer: an idle tokenizer never keeps a process alive.
   if (r.pending.size === 0) r.worker.ref();
   return new Promise<T>((resolve, reject) => {
     r.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    r.worker.postMessage({ id, encoding, texts, ids });
+    r.worker.postMessage({ id, ...job });
   });
 }
 

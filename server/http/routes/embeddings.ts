@@ -1,12 +1,13 @@
 /**
- * POST /v1/embeddings: string or array input, `encoding_format` float or base64 (little-endian
+ * POST /v1/embeddings: string or array input (or token ids, read as the text they stand for), `encoding_format` float or base64 (little-endian
  * float32, as OpenAI sends it), and `dimensions` by truncating and re-normalising the vector
  * (shortened embeddings are only comparable by cosine once scaled back to unit length).
  */
 import { toUnitLength } from "../../engine/unitVector";
 import { badRequest } from "../../errors";
 import type { Gateway } from "../../gateway/gateway";
-import { embeddingRequestSchema, parseBody } from "../../gateway/schema";
+import { embeddingBodySchema, parseBody } from "../../gateway/schema";
+import { embeddingText } from "../../gateway/tokenInput";
 import { readJson } from "../body";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
@@ -19,7 +20,7 @@ export function embeddingRoutes(gateway: Gateway, bodyLimit: number, faroApiKey:
       method: "POST",
       path: "/v1/embeddings",
       handler: async (ctx) => {
-        const req = parseBody(embeddingRequestSchema, await readJson(ctx.req, bodyLimit));
+        const req = await embeddingText(parseBody(embeddingBodySchema, await readJson(ctx.req, bodyLimit)));
         const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
         const { model, result, trail } = await gateway.embed(req, ctx.record, requestContext(ctx), hints);
         const size = result.vectors[0]?.length ?? 0;
