@@ -96,7 +96,7 @@ export class Executor {
     };
     const mode = node.strategy?.mode ?? "single";
     if (mode === "single") return child(0);
-    if (mode === "loadbalance") return child(this.pick(children));
+    if (mode === "loadbalance") return this.balance(children, child);
     if (mode === "conditional") return child(this.choose(node, cond));
     let last: unknown = null;
     for (let i = 0; i < children.length; i++) {
@@ -139,6 +139,24 @@ export class Executor {
         if (wait === null) throw err;
         trail.retries++;
         await sleep(wait, signal);
+      }
+    }
+  }
+
+  /**
+   * A weighted pick; a target cooling down (circuit open: nothing was sent) is passed over for a
+   * pick among the others, so one provider's outage does not fail its share of the traffic.
+   * Only when every target is cooling down does the request fail.
+   */
+  private async balance<T>(children: readonly TargetConfig[], child: (i: number) => Promise<T>): Promise<T> {
+    const left = children.map((_, i) => i);
+    for (;;) {
+      const i = left[this.pick(left.map((j) => children[j]!))]!;
+      try {
+        return await child(i);
+      } catch (err) {
+        if (!(err instanceof FaroError && err.code === "circuit_open") || left.length === 1) throw err;
+        left.splice(left.indexOf(i), 1);
       }
     }
   }

@@ -120,6 +120,22 @@ describe("retries and the breaker", () => {
     assert.deepEqual(trial.calls, ["openai"], "after the cooldown openai is tried again and recovers");
     assert.equal(breaker.allow("openai||gpt-x"), true);
   });
+
+  test("loadbalance passes over a target that is cooling down; only when all are does the request fail", async () => {
+    const breaker = new CircuitBreaker({ threshold: 1, cooldownMs: 60_000 });
+    const cfg = { strategy: { mode: "loadbalance" as const }, targets: [{ provider: "openai", weight: 0.9 }, { provider: "groq", weight: 0.1 }] };
+    // random 0 picks openai (the first weight) every time.
+    const first = await run(cfg, { openai: [500] }, { breaker, random: () => 0 });
+    assert.ok("error" in first.out && first.out.error.status === 500);
+    const next = await run(cfg, { openai: ["ok"], groq: ["ok"] }, { breaker, random: () => 0 });
+    assert.deepEqual(next.calls, ["groq"], "openai is cooling down: groq answers");
+    assert.ok("value" in next.out && next.out.value === "groq");
+    assert.deepEqual(next.out.trail.attempts.map((a) => [a.provider, a.status]), [["openai", 503], ["groq", 200]]);
+    await run(cfg, { groq: [500] }, { breaker, random: () => 0.95 });
+    const none = await run(cfg, { openai: ["ok"], groq: ["ok"] }, { breaker, random: () => 0 });
+    assert.deepEqual(none.calls, []);
+    assert.ok("error" in none.out && none.out.error.code === "circuit_open");
+  });
 });
 
 test("the local engine never trips the breaker: its full queue is backpressure, not an outage", async () => {
