@@ -42,7 +42,7 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
     const saved = savedConfigs[raw.trim()];
     if (saved !== undefined) config = parseConfig(saved, `config '${raw.trim()}'`);
     else if (raw.trim().startsWith("{")) config = cachedConfig(raw, source);
-    else throw badRequest(`${source} '${raw}' is neither JSON nor the id of a saved config.`, source, "invalid_config");
+    else throw badRequest(`${source} '${raw}' is ${notAConfig(raw, savedConfigs)}.`, source, "invalid_config");
   }
   const providerName = one(headers["x-portkey-provider"]);
   const bearer = one(headers.authorization)?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? null;
@@ -57,6 +57,19 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
     traceId: one(headers["x-portkey-trace-id"]) ?? null,
     guardrails: guardrailHints(headers),
   };
+}
+
+/** What a config header that is neither a JSON object nor a saved id is, in words. */
+function notAConfig(raw: string, saved: Record<string, unknown>): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    // Not JSON: most likely a saved config's id, mistyped.
+    const ids = Object.keys(saved);
+    return `neither a JSON object nor the id of a saved config (${ids.length ? `saved: ${ids.join(", ")}` : "config.json saves none"})`;
+  }
+  return `JSON but not an object (${json === null ? "null" : Array.isArray(json) ? "an array" : `a ${typeof json}`}): a config is a JSON object such as {"provider": "openai"}`;
 }
 
 /**

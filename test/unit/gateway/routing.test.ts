@@ -168,6 +168,11 @@ describe("configs, conditions, addressing", () => {
         assert.throws(() => routingHints({ [name]: value }, {}, null), (e: FaroError) => e.param === name && e.message.startsWith(`${name} '${value}'`), `${name}: '${value}'`);
       }
     }
+    // A mistyped id lists the saved ones; JSON that is not an object is called what it is.
+    assert.throws(() => routingHints({ "x-faro-config": "prod-chta" }, { "prod-chat": {}, safe: {} }, null), /'prod-chta' is neither a JSON object nor the id of a saved config \(saved: prod-chat, safe\)/);
+    for (const [value, what] of [["[1,2]", "an array"], ["null", "null"], ["42", "a number"]]) {
+      assert.throws(() => routingHints({ "x-portkey-config": value }, {}, null), (e: FaroError) => e.code === "invalid_config" && e.message.includes(`is JSON but not an object (${what})`), value);
+    }
   });
 
   test("condition operators", () => {
