@@ -56,6 +56,8 @@ export function toMessagesBody(req: ChatCompletionRequest, model: string): Messa
       const text = m.content == null ? "" : textOf(m.content, param, WHO);
       if (text !== "") blocks.push({ type: "text", text });
       for (const c of toolCallsOf(m, `messages[${i}]`)) blocks.push({ type: "tool_use", id: c.id, name: c.name, input: c.input });
+      // An empty assistant turn (a chat UI's failed reply) says nothing; Anthropic refuses empty content.
+      if (blocks.length === 0) return;
       push(messages, "assistant", blocks.length === 1 && blocks[0]!.type === "text" ? blocks[0]!.text : blocks);
     }
   });

@@ -101,6 +101,12 @@ test("request: max_tokens defaults to 4096, max_completion_tokens wins, nothing 
     { role: "user", content: "x" },
     { role: "assistant", content: "y" },
   ]);
+  // An empty assistant turn is left out (Anthropic refuses empty content); the user turns around it merge.
+  for (const content of [null, ""]) {
+    assert.deepEqual(body({ messages: [{ role: "user", content: "x" }, { role: "assistant", content }, { role: "user", content: "again" }] }).messages, [
+      { role: "user", content: [{ type: "text", text: "x" }, { type: "text", text: "again" }] },
+    ]);
+  }
 });
 
 test("request: tool_choice auto / none / required / named map to Anthropic's auto / none / any / tool", () => {
