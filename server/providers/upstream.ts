@@ -94,10 +94,15 @@ export function typeForStatus(status: number): ErrorType {
   return "invalid_request_error";
 }
 
-/** Retry-After as seconds or an HTTP date, or retry-after-ms; null when absent or unreadable. */
+/**
+ * Retry-After as seconds or an HTTP date, or retry-after-ms (OpenAI) / x-ms-retry-after-ms
+ * (Azure); null when absent or unreadable.
+ */
 export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | null {
-  const ms = Number(headers["retry-after-ms"]);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const ms = Number(headers[name]);
+    if (Number.isFinite(ms) && ms >= 0) return ms;
+  }
   const raw = headers["retry-after"];
   if (typeof raw !== "string") return null;
   const seconds = Number(raw);
