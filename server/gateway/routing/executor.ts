@@ -114,6 +114,7 @@ export class Executor {
     // The local engine has its own backpressure (a full queue answers 429 with Retry-After):
     // cutting it off for 30 s would turn a burst into an outage, so only remote targets trip.
     const guarded = leaf.family !== "local";
+    let waited = 0;
     for (let attempt = 1; ; attempt++) {
       if (guarded && !this.breaker.allow(leaf.breakerKey)) {
         const err = new FaroError(
@@ -135,8 +136,9 @@ export class Executor {
         }
         if (guarded) this.breaker.failure(leaf.breakerKey, err.status);
         trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: err.status, error: err.message });
-        const wait = signal.aborted ? null : retryDelay(leaf.retry, attempt, err.status, retryAfterOf(err), this.random);
+        const wait = signal.aborted ? null : retryDelay(leaf.retry, attempt, err.status, retryAfterOf(err), this.random, waited);
         if (wait === null) throw err;
+        waited += wait;
         trail.retries++;
         await sleep(wait, signal);
       }

@@ -102,6 +102,9 @@ describe("retries and the breaker", () => {
     assert.equal(retryDelay(p, 3, 503, null, () => 1), 400);
     assert.equal(retryDelay(p, 2, 429, 1500, () => 0), 1500);
     assert.equal(retryDelay(p, 2, 429, 120_000, () => 0), null, "too long to wait: fail over instead");
+    // 60 s in all: three Retry-After of 25 s are two waits, then the next target.
+    assert.equal(retryDelay(p, 2, 429, 25_000, () => 0, 25_000), 25_000);
+    assert.equal(retryDelay(p, 3, 429, 25_000, () => 0, 50_000), null);
     assert.equal(retryDelay(p, 6, 503, null), null);
     assert.equal(retryDelay({ ...p, useRetryAfter: false }, 1, 429, 9_000, () => 0), 50);
   });
