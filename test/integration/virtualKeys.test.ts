@@ -168,6 +168,28 @@ test("a model the key does not allow is 403 and nothing is sent", async () => {
   assert.equal(mock.requests.length, 0);
 });
 
+test("a cached answer of a model the key does not allow is 403 too, with or without a routing config", async () => {
+  const secret = secretOf(keys("create", "--name", "mini-cached", "--models", "mock-mini").stdout);
+  const cached = { headers: { "x-portkey-cache": "simple" } };
+  const config = { provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY, override_params: { model: "gpt-4o" } };
+  const viaConfig = { headers: { ...cached.headers, "x-portkey-config": JSON.stringify(config) } };
+  // Someone allowed gpt-4o fills the cache...
+  await client(MASTER).chat.completions.create(ask("mock-4o"), cached);
+  await client(MASTER).chat.completions.create(ask("mock-mini"), viaConfig);
+  mock.reset();
+  // ...which must not hand gpt-4o's answers to a key limited to gpt-4o-mini.
+  for (const [model, options] of [["mock-4o", cached], ["mock-mini", viaConfig]] as const) {
+    const err = await refused(client(secret).chat.completions.create(ask(model), options));
+    assert.equal(err.status, 403, `${model}: ${err.message}`);
+    assert.equal(err.code, "model_not_allowed");
+  }
+  // The model it is allowed still gets its hits.
+  await client(secret).chat.completions.create(ask("mock-mini"), cached);
+  const { response } = await client(secret).chat.completions.create(ask("mock-mini"), cached).withResponse();
+  assert.equal(response.headers.get("x-faro-cache"), "hit");
+  assert.equal(mock.requests.length, 1);
+});
+
 test("over rpm: 429 with Retry-After and retry-after-ms", async () => {
   const secret = secretOf(keys("create", "--name", "slow", "--rpm", "2").stdout);
   mock.reset();

@@ -47,7 +47,7 @@ export class ResponseCache {
   constructor(
     private readonly store: CacheStore,
     readonly settings: CacheSettings,
-    private readonly gateway: Pick<Gateway, "defaultModelId" | "routing">,
+    private readonly gateway: Pick<Gateway, "defaultModelId" | "routing"> & Partial<Pick<Gateway, "admission">>,
     private readonly embedder: Embedder | null,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -80,6 +80,8 @@ export class ResponseCache {
         if (embedding) found = this.nearest(parts, route.label, policy, embedding);
       }
       if (found) {
+        // Virtual keys: a hit bypasses the gateway, whose admission checks the model allow-list.
+        this.gateway.admission?.atCachedAnswer(record.id, route.name, { provider: found.stored.provider, model: found.stored.model });
         record.cacheStatus = "hit";
         // Nothing was spent: no provider was called (the usage replayed is the original's).
         record.costUsd = 0;

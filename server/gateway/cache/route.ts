@@ -15,6 +15,8 @@ export interface Route {
   id: string;
   /** Readable: `provider/model` for one target, `config` for a routing tree (the `model` column). */
   label: string;
+  /** The model name the request used, `default` resolved; null when a routing config came with it. */
+  name: string | null;
 }
 
 const NOT_OUTPUT = new Set(["api_key", "virtual_key", "retry", "request_timeout", "cache"]);
@@ -23,7 +25,7 @@ export async function resolveRoute(gateway: Pick<Gateway, "defaultModelId" | "ro
   if (hints.config) {
     const tree = strip(hints.config);
     const id = canonical({ config: tree, model, ...(usesConditions(tree) ? { metadata: hints.metadata } : {}) });
-    return { id, label: "config" };
+    return { id, label: "config", name: null };
   }
   let name = model;
   if (model === DEFAULT_MODEL_ALIAS) {
@@ -36,7 +38,7 @@ export async function resolveRoute(gateway: Pick<Gateway, "defaultModelId" | "ro
   // With the model fixed by the target, the name the client used (an alias) does not matter.
   const named = typeof config.override_params?.model === "string" ? {} : { model: name };
   const id = canonical({ config, ...named, ...(usesConditions(config) ? { metadata: hints.metadata } : {}) });
-  return { id, label };
+  return { id, label, name };
 }
 
 function strip(node: TargetConfig): TargetConfig {

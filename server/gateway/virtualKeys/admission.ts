@@ -103,6 +103,17 @@ export class KeyAdmission {
     t.reservedUsd = cost;
   }
 
+  /**
+   * A cache hit sends nothing and spends nothing, but the key must still be allowed the model
+   * whose stored answer it gets: an allow-list is about which models' answers a key may read.
+   */
+  atCachedAnswer(requestId: string, requested: string | null, answered: Addressed): void {
+    const t = this.tickets.get(requestId);
+    if (!t) return;
+    t.requested = requested;
+    this.checkModel(t, answered);
+  }
+
   /** The response is over: actual tokens replace the estimate, the spend is recorded, the reservation freed. */
   settle(record: RequestRecord): void {
     const t = this.tickets.get(record.id);
