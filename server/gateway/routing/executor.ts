@@ -134,7 +134,9 @@ export class Executor {
           if (guarded) this.breaker.abandon(leaf.breakerKey);
           throw err;
         }
-        if (guarded) this.breaker.failure(leaf.breakerKey, err.status);
+        // Refused by Faro before anything was sent (a virtual key's limits): no verdict on the provider.
+        if (guarded && (err as { unsent?: boolean }).unsent === true) this.breaker.abandon(leaf.breakerKey);
+        else if (guarded) this.breaker.failure(leaf.breakerKey, err.status);
         trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: err.status, error: err.message });
         const wait = signal.aborted ? null : retryDelay(leaf.retry, attempt, err.status, retryAfterOf(err), this.random, waited);
         if (wait === null) throw err;

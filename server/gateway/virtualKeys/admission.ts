@@ -86,7 +86,7 @@ export class KeyAdmission {
       }
     }
     const cost = target ? maxCostOf(this.prices.find(target.provider, target.model), t.promptTokens, t.outputTokens) : 0;
-    if (key.budgetUsd !== null) this.checkBudget(key, cost, now);
+    if (key.budgetUsd !== null) this.checkBudget(key, cost, 0, now);
     t.entry = window.add(now, tokens);
     t.reservedUsd = cost;
     this.reserved.set(key.id, (this.reserved.get(key.id) ?? 0) + cost);
@@ -99,6 +99,9 @@ export class KeyAdmission {
     this.checkModel(t, target);
     if (!t.entry) return;
     const cost = maxCostOf(this.prices.find(target.provider, target.model), t.promptTokens, t.outputTokens);
+    // With a routing config the price is first known here: admit checked the budget at no cost,
+    // so without this check any number of parallel requests would slip under it.
+    if (t.key.budgetUsd !== null && cost > t.reservedUsd) this.checkBudget(t.key, cost, t.reservedUsd, this.now());
     this.reserved.set(t.key.id, (this.reserved.get(t.key.id) ?? 0) + cost - t.reservedUsd);
     t.reservedUsd = cost;
   }
@@ -130,10 +133,11 @@ export class KeyAdmission {
     this.keys.store.addUsage(t.key.id, dayOf(this.now()), prompt, completion, record.costUsd ?? 0);
   }
 
-  private checkBudget(key: VirtualKeyRow, cost: number, now: number): void {
+  /** `own`: what this request already holds of the reservations (it asks for `cost` instead). */
+  private checkBudget(key: VirtualKeyRow, cost: number, own: number, now: number): void {
     const budget = key.budgetUsd!;
     const spent = this.keys.store.spendSince(key.id, periodStart(key.period, now));
-    const reserved = this.reserved.get(key.id) ?? 0;
+    const reserved = (this.reserved.get(key.id) ?? 0) - own;
     const end = periodEnd(key.period, now);
     const resets = end === null ? "It is a total budget: raise it with a new key." : `It resets at ${new Date(end).toISOString()}.`;
     const untilReset = end === null ? null : end - now;
@@ -156,7 +160,7 @@ export class KeyAdmission {
   private checkModel(t: Ticket, target: Addressed): void {
     const allowed = t.key.models;
     if (!allowed || modelAllowed(allowed, t.requested, target)) return;
-    throw new FaroError(
+    throw new Refusal(
       `Virtual key '${t.key.name}' may not use the model '${t.requested ?? target.model}' (${target.provider}/${target.model}). Allowed: ${allowed.join(", ")}.`,
       { status: 403, type: "permission_error", code: "model_not_allowed", param: "model" },
     );
@@ -177,17 +181,25 @@ export function modelAllowed(allowed: readonly string[], requested: string | nul
   );
 }
 
+/**
+ * A key's limit refused the request before anything was sent: when a routing target's check
+ * throws it, the executor does not count it against that provider's circuit breaker.
+ */
+export class Refusal extends FaroError {
+  readonly unsent = true;
+}
+
 const usd = (v: number) => `$${v < 0.01 ? v.toFixed(6) : v.toFixed(2)}`;
 
 function rateLimited(message: string, waitMs: number | null): FaroError {
-  return new FaroError(message, { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: retryHeaders(waitMs) });
+  return new Refusal(message, { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: retryHeaders(waitMs) });
 }
 
 function overBudget(message: string, waitMs: number | null): FaroError {
   // The SDKs retry a 429 by themselves; a budget that resets in hours should not be retried.
   const headers = retryHeaders(waitMs);
   if (waitMs === null || waitMs > 60_000) headers["x-should-retry"] = "false";
-  return new FaroError(message, { status: 429, type: "insufficient_quota", code: "budget_exceeded", headers });
+  return new Refusal(message, { status: 429, type: "insufficient_quota", code: "budget_exceeded", headers });
 }
 
 function retryHeaders(waitMs: number | null): Record<string, string> {

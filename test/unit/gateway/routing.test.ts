@@ -10,6 +10,7 @@ import { NO_HINTS, routingHints } from "../../../server/gateway/routing/headers"
 import { KeyStore } from "../../../server/gateway/keys";
 import { FaroError } from "../../../server/errors";
 import { UpstreamError } from "../../../server/providers/upstream";
+import { Refusal } from "../../../server/gateway/virtualKeys/admission";
 
 const keys = new KeyStore({ OPENAI_API_KEY: "sk-env-key" });
 const resolver = leafResolver("gpt-x", keys, NO_HINTS, EMPTY_SETTINGS);
@@ -122,6 +123,15 @@ describe("retries and the breaker", () => {
     const trial = await run(cfg, { openai: ["ok"], groq: ["ok"] }, { breaker });
     assert.deepEqual(trial.calls, ["openai"], "after the cooldown openai is tried again and recovers");
     assert.equal(breaker.allow("openai||gpt-x"), true);
+  });
+
+  test("a virtual key's refusal at a target (nothing sent) does not count against that provider's breaker", async () => {
+    const breaker = new CircuitBreaker({ threshold: 1, cooldownMs: 60_000 });
+    const ex = new Executor(resolver, breaker);
+    const cfg = parseConfig({ provider: "openai" }, "config");
+    const overBudget = () => Promise.reject(new Refusal("over budget", { status: 429, type: "insufficient_quota", code: "budget_exceeded" }));
+    await assert.rejects(ex.run(cfg, { metadata: {}, params: {} }, overBudget, signal), /over budget/);
+    assert.equal(breaker.allow("openai||gpt-x"), true, "one key over its budget must not cut the provider off for everyone");
   });
 
   test("loadbalance passes over a target that is cooling down; only when all are does the request fail", async () => {

@@ -148,6 +148,31 @@ test("budget: parallel requests reserve their worst case, so they cannot all sli
   s.request(secret, body);
 });
 
+test("budget: parallel requests with a routing config (target known only per attempt) cannot all slip under it", () => {
+  const s = setup();
+  const { secret } = create(s.keys, { budgetUsd: 0.002, period: "day" });
+  const body = { messages: [{ role: "user", content: "hi" }], max_tokens: 1000 };
+  let admitted = 0;
+  let refusal: FaroError | null = null;
+  for (let i = 0; i < 10; i++) {
+    const record = openRecord(`c${i}`, "POST /v1/chat/completions");
+    s.admission.authenticate(secret, record);
+    // As the gateway does with a config header: no target before the executor runs.
+    s.admission.admit(record.id, null, null, body);
+    try {
+      s.admission.atTarget(record.id, { provider: "openai", model: "gpt-4o-mini" });
+      admitted++;
+    } catch (err) {
+      refusal ??= err as FaroError;
+    }
+  }
+  assert.equal(admitted, 3, "3 x $0.0006 fit in $0.002, a 4th does not");
+  assert.equal(refusal?.code, "budget_exceeded");
+  assert.match(refusal!.message, /held by requests in flight, and this request could cost up to \$0\.000601/);
+  // Refusals say nothing about the provider: the executor leaves its circuit breaker alone.
+  assert.equal((refusal as unknown as { unsent?: boolean }).unsent, true);
+});
+
 test("budget: once spent, 429 until the period resets, with Retry-After to the reset; spend survives a restart", () => {
   const s = setup();
   const { secret } = create(s.keys, { budgetUsd: 0.001, period: "day" });
