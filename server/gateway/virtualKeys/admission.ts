@@ -18,6 +18,8 @@ import type { VirtualKeys } from "./virtualKeys";
 
 /** Output tokens a request without max_tokens reserves against tpm and the budget. */
 export const DEFAULT_OUTPUT_RESERVE = 1024;
+/** Less than this is float crumbs of reservations added and taken back, not money held. */
+const CRUMB_USD = 1e-12;
 
 interface Ticket {
   key: VirtualKeyRow;
@@ -89,7 +91,7 @@ export class KeyAdmission {
     if (key.budgetUsd !== null) this.checkBudget(key, cost, 0, now);
     t.entry = window.add(now, tokens);
     t.reservedUsd = cost;
-    this.reserved.set(key.id, (this.reserved.get(key.id) ?? 0) + cost);
+    this.hold(key.id, cost);
   }
 
   /** Each target the routing tries: its model must be allowed; the reservation takes its price. */
@@ -102,7 +104,7 @@ export class KeyAdmission {
     // With a routing config the price is first known here: admit checked the budget at no cost,
     // so without this check any number of parallel requests would slip under it.
     if (t.key.budgetUsd !== null && cost > t.reservedUsd) this.checkBudget(t.key, cost, t.reservedUsd, this.now());
-    this.reserved.set(t.key.id, (this.reserved.get(t.key.id) ?? 0) + cost - t.reservedUsd);
+    this.hold(t.key.id, cost - t.reservedUsd);
     t.reservedUsd = cost;
   }
 
@@ -123,7 +125,7 @@ export class KeyAdmission {
     if (!t) return;
     this.tickets.delete(record.id);
     if (!t.entry) return;
-    this.reserved.set(t.key.id, (this.reserved.get(t.key.id) ?? 0) - t.reservedUsd);
+    this.hold(t.key.id, -t.reservedUsd);
     const window = this.window(t.key.id);
     // Refused before anything was sent (a model not allowed, bad parameters): it used nothing.
     if (record.upstreamStartedAt === null) return window.remove(t.entry);
@@ -137,7 +139,8 @@ export class KeyAdmission {
   private checkBudget(key: VirtualKeyRow, cost: number, own: number, now: number): void {
     const budget = key.budgetUsd!;
     const spent = this.keys.store.spendSince(key.id, periodStart(key.period, now));
-    const reserved = (this.reserved.get(key.id) ?? 0) - own;
+    const others = (this.reserved.get(key.id) ?? 0) - own;
+    const reserved = others < CRUMB_USD ? 0 : others;
     const end = periodEnd(key.period, now);
     const resets = end === null ? "It is a total budget: raise it with a new key." : `It resets at ${new Date(end).toISOString()}.`;
     const untilReset = end === null ? null : end - now;
@@ -164,6 +167,17 @@ export class KeyAdmission {
       `Virtual key '${t.key.name}' may not use the model '${t.requested ?? target.model}' (${target.provider}/${target.model}). Allowed: ${allowed.join(", ")}.`,
       { status: 403, type: "permission_error", code: "model_not_allowed", param: "model" },
     );
+  }
+
+  /**
+   * Adds `usd` to what the key's requests in flight hold. Adding and taking back the same floats
+   * in another order leaves crumbs (3e-21) that must not count, or a key whose requests have all
+   * finished would still be told to wait for them.
+   */
+  private hold(keyId: string, usd: number): void {
+    const held = (this.reserved.get(keyId) ?? 0) + usd;
+    if (Math.abs(held) < CRUMB_USD) this.reserved.delete(keyId);
+    else this.reserved.set(keyId, held);
   }
 
   private window(keyId: string): RateWindow {

@@ -173,6 +173,21 @@ test("budget: parallel requests with a routing config (target known only per att
   assert.equal((refusal as unknown as { unsent?: boolean }).unsent, true);
 });
 
+test("budget: once every request has finished, none is said to be in flight (no float residue of the reservations)", () => {
+  const s = setup();
+  const { secret } = create(s.keys, { budgetUsd: 0.0001, period: "day" });
+  const ask = (max_tokens: number) => s.request(secret, { messages: [{ role: "user", content: "hi" }], max_tokens });
+  // Reserving these two and releasing them in this order leaves 3e-21 in floating point.
+  const [a, b] = [ask(20), ask(30)];
+  s.finish(a, 5, 20, 0.00005);
+  s.finish(b, 5, 20, 0.00004);
+  const err = refusal(() => ask(1000));
+  assert.equal(err.code, "budget_exceeded");
+  assert.doesNotMatch(err.message, /in flight/);
+  assert.equal(err.headers["x-should-retry"], "false", "nothing to wait for but the reset");
+  assert.equal(Number(err.headers["retry-after"]), (periodEnd("day", T0)! - T0) / 1000);
+});
+
 test("budget: once spent, 429 until the period resets, with Retry-After to the reset; spend survives a restart", () => {
   const s = setup();
   const { secret } = create(s.keys, { budgetUsd: 0.001, period: "day" });
