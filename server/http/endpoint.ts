@@ -13,7 +13,7 @@ import type { RequestLog } from "../store/requestLog";
 import type { KeyAdmission } from "../gateway/virtualKeys/admission";
 import { CLIENT_CLOSED_STATUS } from "./clientGone";
 import { toErrorResponse } from "./errors";
-import { checkApiKey, checkHostAndOrigin } from "./guard";
+import { checkApiKey, checkHostAndOrigin, checkOperatorKey } from "./guard";
 import { isLoopbackHost } from "./loopback";
 import { requestId } from "./requestId";
 import { sendJson } from "./respond";
@@ -165,7 +165,8 @@ export class HttpEndpoint {
       if (origin) Object.assign(baseHeaders, { "access-control-allow-origin": origin, vary: "origin", "access-control-expose-headers": EXPOSED_HEADERS });
       if (method === "OPTIONS" && origin) return preflight(res, baseHeaders);
       if (!match) throw routeError;
-      if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
+      if (match.route.operator) checkOperatorKey(req.headers, opts.apiKey);
+      else if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
       await match.route.handler({ req, res, url, params: match.params, record, signal: controller.signal, baseHeaders });
     } catch (thrown) {
       // Whatever the abort made the handler throw (a cancelled job, a closed upstream), the

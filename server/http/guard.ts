@@ -55,8 +55,7 @@ const digest = (s: string) => createHash("sha256").update(s).digest();
  */
 export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null, virtualKey: ((secret: string) => void) | null = null): void {
   const auth = headers.authorization;
-  const portkey = headers["x-portkey-api-key"];
-  const given = (typeof portkey === "string" ? portkey.trim() : undefined) ?? auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
+  const given = givenKey(headers);
   if (virtualKey && given?.startsWith("fk-") && given !== apiKey) return virtualKey(given);
   if (!apiKey) return;
   if (!given && auth) {
@@ -78,4 +77,18 @@ export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null,
   if (!timingSafeEqual(digest(given), digest(apiKey))) {
     throw new FaroError("Incorrect API key provided.", { status: 401, type: "authentication_error", code: "invalid_api_key" });
   }
+}
+
+/** Routes that show every key's traffic (Route.operator): FARO_API_KEY when set; a virtual key is 403. */
+export function checkOperatorKey(headers: IncomingHttpHeaders, apiKey: string | null): void {
+  const given = givenKey(headers);
+  if (apiKey && given?.startsWith("fk-") && given !== apiKey) {
+    throw forbidden("A virtual key cannot read the request log or metrics: they show every key's requests and spend. Use FARO_API_KEY.", "operator_key_required");
+  }
+  checkApiKey(headers, apiKey, null);
+}
+
+function givenKey(headers: IncomingHttpHeaders): string | undefined {
+  const portkey = headers["x-portkey-api-key"];
+  return (typeof portkey === "string" ? portkey.trim() : undefined) ?? headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
 }

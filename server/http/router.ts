@@ -28,6 +28,11 @@ export interface Route {
   idPrefix?: string;
   /** /health answers without the API key. */
   public?: boolean;
+  /**
+   * The request log and metrics show every key's traffic, spend and (when logged) bodies:
+   * FARO_API_KEY only, never a virtual key, which is an app's or a teammate's key to the API.
+   */
+  operator?: boolean;
 }
 
 export interface Match {

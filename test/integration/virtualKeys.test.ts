@@ -241,6 +241,23 @@ test("revoked and unknown virtual keys are 401 in OpenAI's shape; an fk- key is 
   assert.equal(mock.requests[0]?.headers.authorization, undefined);
 });
 
+test("a virtual key cannot read the request log or metrics (every key's requests and spend): 403; FARO_API_KEY can", async () => {
+  const secret = secretOf(keys("create", "--name", "teammate").stdout);
+  const { id } = await client(MASTER).chat.completions.create(ask("mock-mini"));
+  await logged(id);
+  const get = (path: string, key: string) => fetch(`${faro.origin}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  for (const path of ["/v1/logs", `/v1/logs/${id}`, "/metrics"]) {
+    const refused = await get(path, secret);
+    assert.equal(refused.status, 403, path);
+    const body = (await refused.json()) as { error: { code: string; type: string } };
+    assert.equal(body.error.code, "operator_key_required");
+    assert.equal(body.error.type, "permission_error");
+    assert.equal((await get(path, MASTER)).status, 200, path);
+  }
+  // The key still works for the API.
+  await client(secret).chat.completions.create(ask("mock-mini"));
+});
+
 test("no secret in faro.db (or its WAL), in the server's output, or in list/usage output", async () => {
   const secrets = outputs.join("\n").match(/fk-[A-Za-z0-9_-]{43}/g) ?? [];
   assert.ok(secrets.length >= 6);

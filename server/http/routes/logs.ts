@@ -1,7 +1,7 @@
 /**
  * GET /metrics (Prometheus text format) and the read-only request log over HTTP: GET /v1/logs
  * (the filters of faro/logs/query as query parameters) and GET /v1/logs/{id}. All behind the
- * API key when one is set: metrics and logs show models, traffic and spend.
+ * API key when one is set, never a virtual key: metrics and logs show every key's traffic and spend.
  */
 import type { Engine } from "../../engine/engine";
 import type { LogQueryParams } from "../../protocol";
@@ -18,6 +18,7 @@ export function logRoutes(db: Db, requestLog: RequestLog, metrics: Metrics, engi
     {
       method: "GET",
       path: "/metrics",
+      operator: true,
       handler: async ({ res, baseHeaders }) => {
         const body = metrics.render(engine.stats(), requestLog, version);
         res.writeHead(200, { ...baseHeaders, "content-type": "text/plain; version=0.0.4; charset=utf-8", "content-length": Buffer.byteLength(body) });
@@ -27,6 +28,7 @@ export function logRoutes(db: Db, requestLog: RequestLog, metrics: Metrics, engi
     {
       method: "GET",
       path: "/v1/logs",
+      operator: true,
       handler: async ({ res, url, baseHeaders }) => {
         const page = logHandlers.query(db, queryParams(url.searchParams));
         sendJson(res, 200, { object: "list", data: page.rows, next_cursor: page.nextCursor }, baseHeaders);
@@ -35,6 +37,7 @@ export function logRoutes(db: Db, requestLog: RequestLog, metrics: Metrics, engi
     {
       method: "GET",
       path: "/v1/logs/:id",
+      operator: true,
       handler: async ({ res, params, baseHeaders }) => {
         sendJson(res, 200, logHandlers.get(db, { id: params.id ?? "" }), baseHeaders);
       },
