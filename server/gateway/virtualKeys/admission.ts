@@ -63,10 +63,12 @@ export class KeyAdmission {
     const key = t.key;
     t.requested = requested;
     if (target) this.checkModel(t, target);
-    const b = body as { max_tokens?: unknown; max_completion_tokens?: unknown; input?: unknown };
+    const b = body as { max_tokens?: unknown; max_completion_tokens?: unknown; input?: unknown; n?: unknown };
     t.promptTokens = estimateTokens(requestChars(body));
     const max = typeof b.max_completion_tokens === "number" ? b.max_completion_tokens : typeof b.max_tokens === "number" ? b.max_tokens : null;
-    t.outputTokens = max ?? (b.input !== undefined ? 0 : DEFAULT_OUTPUT_RESERVE);
+    // Each of the n choices may be max_tokens long, and the provider bills them all.
+    const choices = typeof b.n === "number" && b.n > 1 ? b.n : 1;
+    t.outputTokens = (max ?? (b.input !== undefined ? 0 : DEFAULT_OUTPUT_RESERVE)) * choices;
     const tokens = t.promptTokens + t.outputTokens;
     const now = this.now();
     const window = this.window(key.id);

@@ -148,6 +148,19 @@ test("budget: parallel requests reserve their worst case, so they cannot all sli
   s.request(secret, body);
 });
 
+test("n choices: the worst case is n answers of max_tokens each, for the budget and tpm", () => {
+  const s = setup();
+  // gpt-4o-mini: one answer of 1,000 tokens costs at most $0.0006; n: 5 can cost $0.003.
+  const { secret } = create(s.keys, { budgetUsd: 0.002, period: "day" });
+  const five = { messages: [{ role: "user", content: "hi" }], max_tokens: 1000, n: 5 };
+  const err = refusal(() => s.request(secret, five));
+  assert.equal(err.code, "budget_exceeded");
+  assert.match(err.message, /could cost up to \$0\.003/);
+  const tpm = create(s.keys, { name: "tpm", tpm: 2000 });
+  const over = refusal(() => s.request(tpm.secret, { ...five, max_tokens: 500 }));
+  assert.match(over.message, /2500 max output/);
+});
+
 test("budget: parallel requests with a routing config (target known only per attempt) cannot all slip under it", () => {
   const s = setup();
   const { secret } = create(s.keys, { budgetUsd: 0.002, period: "day" });
