@@ -89,7 +89,7 @@ export class KeyAdmission {
         throw rateLimited(`Rate limit reached for virtual key '${key.name}': ${key.tpm} tokens per minute (${load.tokens} used in the last minute, this request needs about ${tokens}).`, wait);
       }
     }
-    const cost = target ? maxCostOf(this.prices.find(target.provider, target.model), t.promptTokens, t.outputTokens) : 0;
+    const cost = target ? this.worstCase(t, target) : 0;
     if (key.budgetUsd !== null) this.checkBudget(key, cost, 0, now);
     t.entry = window.add(now, tokens);
     t.reservedUsd = cost;
@@ -102,7 +102,7 @@ export class KeyAdmission {
     if (!t) return;
     this.checkModel(t, target);
     if (!t.entry) return;
-    const cost = maxCostOf(this.prices.find(target.provider, target.model), t.promptTokens, t.outputTokens);
+    const cost = this.worstCase(t, target);
     // With a routing config the price is first known here: admit checked the budget at no cost,
     // so without this check any number of parallel requests would slip under it.
     if (t.key.budgetUsd !== null && cost > t.reservedUsd) this.checkBudget(t.key, cost, t.reservedUsd, this.now());
@@ -135,6 +135,21 @@ export class KeyAdmission {
     const completion = record.completionTokens ?? 0;
     if (record.promptTokens !== null || record.completionTokens !== null) window.correct(t.entry, prompt + completion);
     this.keys.store.addUsage(t.key.id, dayOf(this.now()), prompt, completion, record.costUsd ?? 0);
+  }
+
+  /**
+   * The most the request can cost at `target`. A model with no known price would cost nothing
+   * here and in the spend, so a key with a budget could use it without limit: it is refused.
+   */
+  private worstCase(t: Ticket, target: Addressed): number {
+    const price = this.prices.find(target.provider, target.model);
+    if (!price && t.key.budgetUsd !== null) {
+      throw new Refusal(
+        `Virtual key '${t.key.name}' has a budget, and Faro knows no price for ${target.provider}/${target.model}, so its spend could not be counted. Add the model's price to "prices" in config.json, or use a key without a budget.`,
+        { status: 403, type: "permission_error", code: "model_unpriced", param: "model" },
+      );
+    }
+    return maxCostOf(price, t.promptTokens, t.outputTokens);
   }
 
   /** `own`: what this request already holds of the reservations (it asks for `cost` instead). */

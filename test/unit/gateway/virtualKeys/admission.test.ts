@@ -201,6 +201,25 @@ test("budget: once every request has finished, none is said to be in flight (no 
   assert.equal(Number(err.headers["retry-after"]), (periodEnd("day", T0)! - T0) / 1000);
 });
 
+test("budget: a model with no known price is refused (its spend would count as nothing); without a budget it passes", () => {
+  const s = setup();
+  const budgeted = create(s.keys, { budgetUsd: 1 });
+  const free = create(s.keys, { name: "free" });
+  const unpriced = { provider: "openai", model: "gpt-unheard-of" };
+  const body = { messages: [{ role: "user", content: "hi" }], max_tokens: 10 };
+  const err = refusal(() => s.request(budgeted.secret, body, unpriced));
+  assert.equal(err.status, 403);
+  assert.equal(err.code, "model_unpriced");
+  assert.match(err.message, /no price for openai\/gpt-unheard-of.*"prices" in config\.json/);
+  s.request(free.secret, body, unpriced);
+  // Behind a routing config, the target tried is refused (so a fallback can move on); local models are priced (free).
+  const record = openRecord("cfg", "POST /v1/chat/completions");
+  s.admission.authenticate(budgeted.secret, record);
+  s.admission.admit(record.id, null, null, body);
+  assert.equal(refusal(() => s.admission.atTarget(record.id, unpriced)).code, "model_unpriced");
+  s.admission.atTarget(record.id, { provider: "local", model: "tiny" });
+});
+
 test("budget: once spent, 429 until the period resets, with Retry-After to the reset; spend survives a restart", () => {
   const s = setup();
   const { secret } = create(s.keys, { budgetUsd: 0.001, period: "day" });
