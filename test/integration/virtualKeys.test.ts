@@ -88,6 +88,8 @@ test("faro keys: create prints the secret once; list, usage and revoke never do"
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--rpm must be a number/);
   assert.match(keys("usage", "nobody").stderr, /No virtual key named 'nobody'/);
+  // A budget between cents is shown as set, not rounded to $0.01.
+  assert.match(keys("create", "--name", "small", "--budget", "0.015").stdout, /budget \$0\.015 per month/);
 });
 
 test("an allowed model passes with the virtual key; cost (with cached input) lands in the log row and the header", async () => {

@@ -44,6 +44,15 @@ function textChars(v: unknown): number {
   return 0;
 }
 
+/**
+ * A dollar amount for people (key listings, budget messages): cents, with the digits that matter
+ * beyond them ($0.015, not $0.01), and micro-dollars below a cent ($0.000420).
+ */
+export function formatUsd(v: number): string {
+  if (v !== 0 && Math.abs(v) < 0.01) return `$${v.toFixed(6)}`;
+  return `$${v.toFixed(6).replace(/(\.\d\d\d*?)0+$/, "$1")}`;
+}
+
 /** Formats a cost for the x-faro-cost-usd header and SSE comment. */
 export function formatCost(cost: number): string {
   return cost.toFixed(8).replace(/0+$/, "").replace(/\.$/, ".0");

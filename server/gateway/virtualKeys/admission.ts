@@ -10,7 +10,7 @@
 import { FaroError } from "../../errors";
 import type { RequestRecord } from "../requestRecord";
 import type { VirtualKeyRow } from "../../store/virtualKeys";
-import { estimateTokens, maxCostOf, requestChars } from "../pricing/cost";
+import { estimateTokens, formatUsd, maxCostOf, requestChars } from "../pricing/cost";
 import type { PriceTable } from "../pricing/priceTable";
 import { dayOf, periodEnd, periodStart } from "./periods";
 import { RateWindow, type WindowEntry } from "./rateWindow";
@@ -163,15 +163,15 @@ export class KeyAdmission {
     const untilReset = end === null ? null : end - now;
     const period = key.period === "total" ? "total" : `per ${key.period}`;
     if (spent >= budget) {
-      throw overBudget(`Virtual key '${key.name}' has used its budget of ${usd(budget)} ${period} (${usd(spent)} spent). ${resets}`, untilReset);
+      throw overBudget(`Virtual key '${key.name}' has used its budget of ${formatUsd(budget)} ${period} (${formatUsd(spent)} spent). ${resets}`, untilReset);
     }
     if (spent + reserved + cost > budget) {
       // Requests in flight hold part of the budget: when they finish, theirs is released.
       const wait = reserved > 0 ? 1000 : untilReset;
       throw overBudget(
-        `Virtual key '${key.name}' has ${usd(budget - spent)} left of its ${usd(budget)} budget ${period}` +
-          (reserved > 0 ? `, ${usd(reserved)} of it held by requests in flight,` : "") +
-          ` and this request could cost up to ${usd(cost)}: lower max_tokens, or wait. ${resets}`,
+        `Virtual key '${key.name}' has ${formatUsd(budget - spent)} left of its ${formatUsd(budget)} budget ${period}` +
+          (reserved > 0 ? `, ${formatUsd(reserved)} of it held by requests in flight,` : "") +
+          ` and this request could cost up to ${formatUsd(cost)}: lower max_tokens, or wait. ${resets}`,
         wait,
       );
     }
@@ -220,7 +220,6 @@ export class Refusal extends FaroError {
   readonly unsent = true;
 }
 
-const usd = (v: number) => `$${v < 0.01 ? v.toFixed(6) : v.toFixed(2)}`;
 
 function rateLimited(message: string, waitMs: number | null): FaroError {
   return new Refusal(message, { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: retryHeaders(waitMs) });

@@ -11,6 +11,7 @@ import type { KeyPeriod, VirtualKeyInfo } from "../../protocol";
 import { openDatabase } from "../../store/db";
 import { VirtualKeyStore } from "../../store/virtualKeys";
 import { VirtualKeys } from "./virtualKeys";
+import { formatUsd } from "../pricing/cost";
 
 export const KEYS_USAGE = `  faro keys create --name NAME [--budget USD] [--period day|week|month|total]
                  [--rpm N] [--tpm N] [--models a,b]
@@ -66,7 +67,7 @@ export function keysCommand(args: string[], env: NodeJS.ProcessEnv, out: NodeJS.
         const list = keys.list();
         if (v.json) json(list);
         else if (list.length === 0) print("No virtual keys. Create one with: faro keys create --name NAME");
-        else print(table(["name", "prefix", "spent", "limits", "status"], list.map((k) => [k.name, `${k.prefix}...`, `${usd(k.spentUsd)} this ${k.period === "total" ? "total" : k.period}`, limits(k), k.revokedAt ? `revoked ${iso(k.revokedAt)}` : "active"])));
+        else print(table(["name", "prefix", "spent", "limits", "status"], list.map((k) => [k.name, `${k.prefix}...`, `${formatUsd(k.spentUsd)} this ${k.period === "total" ? "total" : k.period}`, limits(k), k.revokedAt ? `revoked ${iso(k.revokedAt)}` : "active"])));
         return 0;
       }
       case "revoke": {
@@ -79,8 +80,8 @@ export function keysCommand(args: string[], env: NodeJS.ProcessEnv, out: NodeJS.
         if (!name) throw new ConfigError("faro keys usage needs the key's NAME.");
         const u = keys.usage(name);
         if (v.json) return json(u), 0;
-        const rows = u.rows.map((r) => [iso(r.periodStart).slice(0, 10), String(r.requests), String(r.promptTokens), String(r.completionTokens), usd(r.costUsd)]);
-        rows.push(["total", String(u.total.requests), String(u.total.promptTokens), String(u.total.completionTokens), usd(u.total.costUsd)]);
+        const rows = u.rows.map((r) => [iso(r.periodStart).slice(0, 10), String(r.requests), String(r.promptTokens), String(r.completionTokens), formatUsd(r.costUsd)]);
+        rows.push(["total", String(u.total.requests), String(u.total.promptTokens), String(u.total.completionTokens), formatUsd(u.total.costUsd)]);
         const bucket = u.key.period === "total" ? "month" : u.key.period;
         print(`Virtual key '${u.key.name}' (${limits(u.key)}), per ${bucket}:\n${table([`${bucket} from`, "requests", "prompt tokens", "completion tokens", "spend"], rows)}`);
         return 0;
@@ -101,14 +102,13 @@ function number(raw: string | undefined, flag: string): number | null {
 }
 
 function limits(k: VirtualKeyInfo): string {
-  const parts = [k.budgetUsd === null ? "no budget" : `budget ${usd(k.budgetUsd)} ${k.period === "total" ? "total" : `per ${k.period}`}`];
+  const parts = [k.budgetUsd === null ? "no budget" : `budget ${formatUsd(k.budgetUsd)} ${k.period === "total" ? "total" : `per ${k.period}`}`];
   if (k.rpm !== null) parts.push(`${k.rpm} rpm`);
   if (k.tpm !== null) parts.push(`${k.tpm} tpm`);
   parts.push(k.models ? `models ${k.models.join(", ")}` : "any model");
   return parts.join(", ");
 }
 
-const usd = (v: number) => `$${v.toFixed(v !== 0 && v < 0.01 ? 6 : 2)}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function table(head: string[], rows: string[][]): string {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PRICES_TAKEN, PriceTable } from "../../../server/gateway/pricing/priceTable";
-import { costOf, estimateTokens, formatCost, maxCostOf, requestChars } from "../../../server/gateway/pricing/cost";
+import { costOf, estimateTokens, formatCost, formatUsd, maxCostOf, requestChars } from "../../../server/gateway/pricing/cost";
 import shipped from "../../../server/gateway/pricing/prices.json";
 
 const close = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${a} != ${b}`);
@@ -144,4 +144,8 @@ test("config.json's prices schema takes context and max_output as positive integ
   assert.deepEqual(loadGatewaySettings(file).prices, { "openai/my-finetune": { input: 1, output: 2, context: 8000, max_output: 1000 } });
   await writeFile(file, JSON.stringify({ prices: { "openai/my-finetune": { input: 1, output: 2, context: 0.5 } } }));
   assert.throws(() => loadGatewaySettings(file), (e: Error) => /prices.*openai\/my-finetune.*context/s.test(e.message));
+});
+
+test("dollar amounts for people keep the digits past the cents that matter", () => {
+  assert.deepEqual([0, 0.00042, 0.015, 5, 0.1, 12.3456789].map(formatUsd), ["$0.00", "$0.000420", "$0.015", "$5.00", "$0.10", "$12.345679"]);
 });
