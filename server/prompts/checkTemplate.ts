@@ -5,6 +5,7 @@
  */
 import { analyzeTemplate, type HelperUse, type TemplateInfo, type VariableRef } from "./template";
 import { KNOWN_HELPERS } from "./handlebars";
+import { arityProblem } from "./helperArity";
 import { ROLES, nearest } from "./keys";
 import { LineIndex } from "./lineIndex";
 import { TextMemo } from "./memo";
@@ -27,7 +28,7 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
   const facts: TemplateFacts = { used: new Set(t.variables.map((v) => v.name)), partials: new Map() };
   if (!t.parsed) return facts;
 
-  for (const h of t.helpers) checkHelper(h, out);
+  for (const h of t.helpers) checkHelper(h, doc.lines, out);
   const histories = t.helpers.filter((h) => h.name === "history");
   for (const h of histories.slice(1)) {
     out.push({ ...span(h), severity: "warning", code: "history-repeated", message: "'{{history}}' appears more than once: the conversation history is inserted only at the first." });
@@ -61,7 +62,7 @@ function undeclared(text: string, v: VariableRef, severity: "warning" | "info", 
 
 const span = (s: { start: number; end: number }) => ({ start: s.start, end: s.end });
 
-function checkHelper(h: HelperUse, out: Problem[]): void {
+function checkHelper(h: HelperUse, lines: LineIndex, out: Problem[]): void {
   if (!h.known) {
     const [best] = nearest(h.name, KNOWN_HELPERS, 1);
     out.push({
@@ -70,6 +71,11 @@ function checkHelper(h: HelperUse, out: Problem[]): void {
       code: "unknown-helper",
       message: `Unknown helper '${h.name}': Dotprompt renders with known helpers only, so this fails.${best ? ` Did you mean '${best}'?` : ""}`,
     });
+    return;
+  }
+  const arity = arityProblem(h, lines);
+  if (arity) {
+    out.push(arity);
     return;
   }
   const n = h.node;
@@ -88,8 +94,6 @@ function checkHelper(h: HelperUse, out: Problem[]): void {
     if (!n.hash?.pairs.some((p) => p.key === "url")) {
       out.push({ ...span(h), severity: "error", code: "helper-misused", message: "'media' needs a url: {{media url=imageUrl}}." });
     }
-  } else if ((h.name === "history" || h.name === "json" || h.name === "section") && h.block) {
-    out.push({ ...span(h), severity: "error", code: "helper-misused", message: `'${h.name}' is not a block helper: write {{${h.name}${h.name === "history" ? "" : " …"}}}.` });
   }
 }
 

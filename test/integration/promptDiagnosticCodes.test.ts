@@ -90,7 +90,10 @@ test("a tool that is not a mapping", async () => {
 });
 
 test("a default prompt that fails to render is a warning on the body's first line, once typing pauses", async () => {
-  // Handlebars accepts '{{#if}}' when it parses and refuses it when it renders.
-  const text = "---\nmodel: lsp-model\n---\n{{#if}}x{{/if}}\n";
-  await check(text, [["render-failed", W, span(text, "{{#if}}x{{/if}}"), /^Rendering with the default inputs fails: #if requires exactly one argument$/]], (d) => d.length > 0);
+  // A partial named by a value: which one only the default inputs tell, and none has that name.
+  const text = "---\nmodel: lsp-model\ninput:\n  default:\n    part: footer\n---\n{{> (lookup . \"part\")}}\n";
+  await check(text, [["render-failed", W, span(text, "{{> (lookup . \"part\")}}"), /^Rendering with the default inputs fails: The partial footer could not be found$/]], (d) => d.length > 0);
+  // Handlebars parses '{{#if}}' and refuses it only when rendering; Faro says so as it is typed.
+  const early = "---\nmodel: lsp-model\n---\n{{#if}}x{{/if}}\n";
+  await check(early, [["helper-misused", E, span(early, "if"), /^'if' takes exactly one condition: write \{\{#if condition\}\}…\{\{\/if\}\}\.$/]]);
 });

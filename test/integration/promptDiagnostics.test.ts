@@ -132,6 +132,19 @@ test("Handlebars: unclosed and mismatched blocks, unknown helpers, misused roles
   ]);
 });
 
+test("helpers called with the wrong arguments or form are flagged as they are typed, where Dotprompt's render fails, misrenders or drops an argument", async () => {
+  const text = "---\nmodel: lsp-model\ninput:\n  schema:\n    a: string\n    b: string\n---\n{{#each}}x{{/each}}\n{{#if a b}}x{{/if}}\n{{json}}\n{{section}}\n{{history \"x\"}}\n{{ifEquals a b}}\n{{#if a}}x{{else if a\n  b}}y{{/if}}\n{{#ifEquals a b}}ok{{/ifEquals}} {{json a indent=2}} {{section \"output\"}} {{lookup a b}}\n";
+  await check(text, [
+    ["helper-misused", E, [7, 3, 7, 7], /^'each' takes exactly one list or object to repeat over: write \{\{#each items\}\}…\{\{\/each\}\}\.$/],
+    ["helper-misused", E, [8, 8, 8, 9], /^'if' takes exactly one condition: write \{\{#if condition\}\}…\{\{\/if\}\}\.$/],
+    ["helper-misused", E, [9, 2, 9, 6], /^'json' takes one value: write \{\{json value\}\}/],
+    ["helper-misused", E, [10, 2, 10, 9], /^'section' takes one section name: write \{\{section "name"\}\}\.$/],
+    ["helper-misused", W, [11, 10, 11, 13], /^'history' takes no arguments: Dotprompt ignores this argument\. Write \{\{history\}\}\.$/],
+    ["helper-misused", E, [12, 2, 12, 10], /^'ifEquals' is a block helper: write \{\{#ifEquals a b\}\}…\{\{\/ifEquals\}\}\.$/],
+    ["helper-misused", E, [14, 2, 14, 3], /^'if' takes exactly one condition/],
+  ]);
+});
+
 test("variables used but not declared (quick fix declares) and declared but unused", async () => {
   const text = "---\nmodel: lsp-model\ninput:\n  schema:\n    name: string\n    unused?: number, never used\n---\nHello {{name}} from {{city}}!\n";
   const { uri, diagnostics } = await check(text, [
