@@ -6,7 +6,7 @@ import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
 import type { ModelInfo } from "../protocol";
 import type { ModelLimits } from "../gateway/pricing/priceTable";
 import { familyOf, PROVIDER_IDS } from "../gateway/targets";
-import { nodeSpan, topPair, type Frontmatter } from "./document";
+import { nodeSpan, resolved, topPair, type Frontmatter } from "./document";
 import { CONFIG_KEYS, FARO_KEYS, INPUT_KEYS, nearest, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "./keys";
 import type { Problem, Severity } from "./problems";
 import { checkTools } from "./tools";
@@ -58,34 +58,36 @@ export function checkFrontmatter(fm: Frontmatter, models: readonly ModelInfo[] |
         const suggestions = nearest(key, FARO_KEY_NAMES);
         push(pair.key, "warning", "unknown-key", `Unknown Faro key '${key}'.${didYouMean(suggestions)} Faro keys: ${FARO_KEY_NAMES.join(", ")}.`, { suggestions });
       }
-      else checkValue(key, spec, pair, push);
+      else checkValue(fm, key, spec, pair, push);
     } else if (key.includes(".")) {
       // Another tool's namespaced key: Dotprompt keeps it in ext; not Faro's to judge.
     } else if (TOP_LEVEL_KEYS[key]) {
-      checkValue(key, TOP_LEVEL_KEYS[key], pair, push);
+      checkValue(fm, key, TOP_LEVEL_KEYS[key], pair, push);
     } else {
       const suggestions = nearest(key, TOP_LEVEL_KEY_NAMES);
       push(pair.key, "warning", "unknown-key", `Unknown frontmatter key '${key}': Dotprompt ignores it.${didYouMean(suggestions)} Namespace your own keys (e.g. 'myapp.${key}') to keep them in ext.`, { suggestions });
     }
   }
 
-  const modelPair = topPair(fm, "model");
-  if (isScalar(modelPair?.value) && typeof modelPair.value.value === "string") {
-    facts.model = modelPair.value.value;
-    facts.resolvedModel = checkModel(facts.model, modelPair.value, models, defaultModel, aliases, push);
+  const modelNode = topPair(fm, "model")?.value;
+  const model = resolved(fm, modelNode);
+  if (modelNode && isScalar(model) && typeof model.value === "string") {
+    facts.model = model.value;
+    facts.resolvedModel = checkModel(facts.model, modelNode, models, defaultModel, aliases, push);
   }
-  const fallbacks = topPair(fm, "faro.fallbacks")?.value;
+  const fallbacks = resolved(fm, topPair(fm, "faro.fallbacks")?.value);
   if (isSeq(fallbacks)) {
-    for (const item of fallbacks.items) {
-      if (isScalar(item) && typeof item.value === "string") checkModel(item.value, item as YamlNode, models, defaultModel, aliases, push);
+    for (const item of fallbacks.items as YamlNode[]) {
+      const id = resolved(fm, item);
+      if (isScalar(id) && typeof id.value === "string") checkModel(id.value, item, models, defaultModel, aliases, push);
     }
   }
   const wanted = facts.model === "default" ? defaultModel : facts.model;
   const provider = cloudProvider(wanted);
   facts.window = windowOf(facts.resolvedModel, wanted, provider, cloud);
   facts.maxOutputTokens = checkConfig(fm, facts.window, provider, push);
-  checkSubKeys(topPair(fm, "input")?.value, "input", INPUT_KEYS, push);
-  checkSubKeys(topPair(fm, "output")?.value, "output", OUTPUT_KEYS, push);
+  checkSubKeys(fm, topPair(fm, "input")?.value, "input", INPUT_KEYS, push);
+  checkSubKeys(fm, topPair(fm, "output")?.value, "output", OUTPUT_KEYS, push);
   checkTools(fm, out);
   return facts;
 }
@@ -152,7 +154,7 @@ const PROVIDER_RANGES: Record<string, Record<string, { min: number; max: number 
 function checkConfig(fm: Frontmatter, window: ContextWindow | null, provider: string | null, push: Push): number | null {
   const family = provider ? familyOf(provider) : null;
   const narrower = family ? PROVIDER_RANGES[family] : undefined;
-  const config = topPair(fm, "config")?.value;
+  const config = resolved(fm, topPair(fm, "config")?.value);
   if (!isMap(config)) return null;
   let maxOutputTokens: number | null = null;
   for (const pair of config.items as Pair<YamlNode, YamlNode | null>[]) {
@@ -163,14 +165,15 @@ function checkConfig(fm: Frontmatter, window: ContextWindow | null, provider: st
       push(pair.key, "warning", "config-unknown", `Faro does not know the config key '${key}', so it is not applied.${didYouMean(suggestions)}`, { suggestions });
       continue;
     }
-    if (!checkValue(key, spec, pair, push)) continue;
+    if (!checkValue(fm, key, spec, pair, push)) continue;
     const range = narrower?.[key];
-    if (range && isScalar(pair.value) && typeof pair.value.value === "number" && (pair.value.value < range.min || pair.value.value > range.max)) {
-      push(pair.value, "error", "config-range", `'${key}' must be from ${range.min} to ${range.max} for ${provider} models, not ${pair.value.value}.`);
+    const value = resolved(fm, pair.value);
+    if (range && isScalar(value) && typeof value.value === "number" && (value.value < range.min || value.value > range.max)) {
+      push(pair.value, "error", "config-range", `'${key}' must be from ${range.min} to ${range.max} for ${provider} models, not ${value.value}.`);
       continue;
     }
-    if (key === "maxOutputTokens" && isScalar(pair.value)) {
-      maxOutputTokens = Number(pair.value.value);
+    if (key === "maxOutputTokens" && isScalar(value)) {
+      maxOutputTokens = Number(value.value);
       if (window && maxOutputTokens > window.context) {
         push(pair.value, "error", "config-range", `maxOutputTokens ${maxOutputTokens} is beyond the context window of '${window.id}' (${window.context} tokens).`);
       } else if (window?.maxOutput && maxOutputTokens > window.maxOutput) {
@@ -181,7 +184,8 @@ function checkConfig(fm: Frontmatter, window: ContextWindow | null, provider: st
   return maxOutputTokens;
 }
 
-function checkSubKeys(node: YamlNode | null | undefined, parent: string, keys: Record<string, KeySpec>, push: Push): void {
+function checkSubKeys(fm: Frontmatter, written: YamlNode | null | undefined, parent: string, keys: Record<string, KeySpec>, push: Push): void {
+  const node = resolved(fm, written);
   if (!isMap(node)) return;
   for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
@@ -189,14 +193,15 @@ function checkSubKeys(node: YamlNode | null | undefined, parent: string, keys: R
     if (!spec) {
       const suggestions = nearest(key, Object.keys(keys));
       push(pair.key, "warning", "unknown-key", `Unknown key '${parent}.${key}'.${didYouMean(suggestions)} Known: ${Object.keys(keys).join(", ")}.`, { suggestions });
-    } else if (spec.kind !== "schema") checkValue(`${parent}.${key}`, spec, pair, push);
+    } else if (spec.kind !== "schema") checkValue(fm, `${parent}.${key}`, spec, pair, push);
   }
 }
 
 /** Type and range of one value; false when it is wrong (so later checks skip it). */
-function checkValue(key: string, spec: KeySpec, pair: Pair<YamlNode, YamlNode | null>, push: Push): boolean {
-  const node = pair.value;
-  const target = node ?? pair.key;
+function checkValue(fm: Frontmatter, key: string, spec: KeySpec, pair: Pair<YamlNode, YamlNode | null>, push: Push): boolean {
+  // An alias is judged by the value it stands for, and reported where it is written.
+  const node = resolved(fm, pair.value);
+  const target = pair.value ?? pair.key;
   if (spec.computed) {
     push(pair.key, "warning", "key-computed", `'${key}' is computed by Dotprompt while parsing; the value written here is replaced.`);
     return false;
@@ -219,9 +224,9 @@ function checkValue(key: string, spec: KeySpec, pair: Pair<YamlNode, YamlNode | 
       if (!isMap(node)) return wrong("a mapping");
       break;
     case "string[]":
-      if (!isSeq(node) || !node.items.every((i) => isScalar(i) && typeof i.value === "string")) return wrong("a list of strings");
+      if (!isSeq(node) || !(node.items as YamlNode[]).every((i) => { const r = resolved(fm, i); return isScalar(r) && typeof r.value === "string"; })) return wrong("a list of strings");
       if (spec.max !== undefined && node.items.length > spec.max) {
-        push(node, "error", "config-range", `'${key}' takes at most ${spec.max} entries, not ${node.items.length}.`);
+        push(target, "error", "config-range", `'${key}' takes at most ${spec.max} entries, not ${node.items.length}.`);
         return false;
       }
       break;

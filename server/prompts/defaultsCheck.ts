@@ -4,7 +4,7 @@
  * Conservative: only top-level variables with a scalar type, a list type or an enum are judged.
  */
 import { isMap, isScalar, type Node as YamlNode, type Pair } from "yaml";
-import { nodeSpan, type Frontmatter } from "./document";
+import { nodeSpan, resolved, type Frontmatter } from "./document";
 import type { DeclaredVariable } from "./schemaCheck";
 import type { Problem } from "./problems";
 
@@ -17,14 +17,16 @@ const FITS: Record<string, (v: unknown) => boolean> = {
 };
 
 /** `defaultsNode` is input.default; `declared` what input.schema declares (checked without errors). */
-export function checkDefaults(fm: Frontmatter, defaultsNode: YamlNode | null | undefined, declared: readonly DeclaredVariable[], out: Problem[]): void {
+export function checkDefaults(fm: Frontmatter, written: YamlNode | null | undefined, declared: readonly DeclaredVariable[], out: Problem[]): void {
+  const defaultsNode = resolved(fm, written);
   if (!isMap(defaultsNode)) return;
   const byName = new Map(declared.map((v) => [v.name, v]));
   for (const pair of defaultsNode.items as Pair<YamlNode, YamlNode | null>[]) {
     const v = isScalar(pair.key) ? byName.get(String(pair.key.value)) : undefined;
     const span = nodeSpan(fm, pair.value ?? pair.key);
     if (!v || !span) continue;
-    const value: unknown = pair.value === null ? null : pair.value.toJSON();
+    // toJS with the document: aliases become the values they stand for.
+    const value: unknown = pair.value === null ? null : pair.value.toJS(fm.yaml);
     // Dotprompt lets an optional Picoschema field be null.
     if (value === null && v.optional) continue;
     const wrong = mismatch(v, value);

@@ -3,7 +3,7 @@
  * exactly the dotprompt library's delimiter rule) and the Handlebars body, plus the syntax
  * problems of each. Semantic checks live in check.ts; rendering in render.ts.
  */
-import { isMap, isScalar, type Document, type Node as YamlNode, type Pair } from "yaml";
+import { isAlias, isMap, isScalar, type Document, type Node as YamlNode, type Pair } from "yaml";
 import { LineIndex, type Span } from "./lineIndex";
 import { TextMemo } from "./memo";
 import { analyzeTemplate, type TemplateInfo } from "./template";
@@ -150,6 +150,15 @@ export function nodeSpan(fm: Frontmatter, node: YamlNode | null | undefined): Sp
   const r = node?.range;
   if (!r) return null;
   return { start: fm.span.start + r[0], end: fm.span.start + Math.max(r[1], r[0]) };
+}
+
+/**
+ * The node an alias (`*name`) stands for, any other node as it is. Dotprompt reads the value of
+ * the anchor there, so the checks must too (an alias node is neither a scalar nor a mapping).
+ */
+export function resolved(fm: Frontmatter, node: YamlNode | null | undefined): YamlNode | null {
+  if (!isAlias(node)) return node ?? null;
+  return (node.resolve(fm.yaml) as YamlNode | undefined) ?? null;
 }
 
 /** The top-level pair for `key`, when the frontmatter is a mapping. */

@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar, type Document } from "yaml";
 import type { ModelInfo } from "../protocol";
-import { findPair, topPair, type Frontmatter } from "./document";
+import { findPair, resolved, topPair, type Frontmatter } from "./document";
 import { checkFrontmatter, type CloudLimits, type FrontmatterFacts } from "./checkFrontmatter";
 import { checkDefaults } from "./defaultsCheck";
 import { checkSchema, type DeclaredVariable } from "./schemaCheck";
@@ -50,14 +50,14 @@ const NO_ALIASES: readonly string[] = [];
 function check(fm: Frontmatter, models: readonly ModelInfo[] | null, defaultModel: string | null, aliases: readonly string[], cloud: CloudLimits | null): FrontmatterReport {
   const problems: Problem[] = [];
   const facts = checkFrontmatter(fm, models, defaultModel, problems, aliases, cloud);
-  const input = topPair(fm, "input")?.value;
-  const schemaNode = findPair(input, "schema")?.value;
+  const input = resolved(fm, topPair(fm, "input")?.value);
+  const schemaNode = resolved(fm, findPair(input, "schema")?.value);
   const schemaDeclared = Boolean(schemaNode && !(isScalar(schemaNode) && schemaNode.value === null));
   const inputSchema = checkSchema(fm, schemaNode);
   problems.push(...inputSchema.problems);
-  problems.push(...checkSchema(fm, findPair(topPair(fm, "output")?.value, "schema")?.value).problems);
-  const def = findPair(input, "default")?.value;
-  const defaults = isMap(def) ? (def.toJSON() as Record<string, unknown>) : {};
+  problems.push(...checkSchema(fm, findPair(resolved(fm, topPair(fm, "output")?.value), "schema")?.value).problems);
+  const def = resolved(fm, findPair(input, "default")?.value);
+  const defaults = isMap(def) ? (def.toJS(fm.yaml) as Record<string, unknown>) : {};
   // Against a schema that has errors of its own, the defaults get no verdict.
   if (inputSchema.variables && inputSchema.problems.length === 0) checkDefaults(fm, def, inputSchema.variables, problems);
   return { problems, facts, declared: inputSchema.variables, schemaDeclared, defaults };

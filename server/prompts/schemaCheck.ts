@@ -4,7 +4,7 @@
  * collects the variables an input schema declares.
  */
 import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
-import { nodeSpan, type Frontmatter } from "./document";
+import { nodeSpan, resolved, type Frontmatter } from "./document";
 import type { Problem } from "./problems";
 import type { Span } from "./lineIndex";
 
@@ -35,8 +35,10 @@ export function splitDescription(text: string): [string, string | null] {
   return m ? [m[1]!, m[2]!] : [text, null];
 }
 
-export function checkSchema(fm: Frontmatter, node: YamlNode | null | undefined): SchemaReport {
+export function checkSchema(fm: Frontmatter, written: YamlNode | null | undefined): SchemaReport {
   const problems: Problem[] = [];
+  // Aliases (`*name`) are read as the node they stand for, here and below, as Dotprompt reads them.
+  const node = resolved(fm, written);
   const error = (n: YamlNode | null | undefined, code: string, message: string) => {
     const span = nodeSpan(fm, n);
     if (span) problems.push({ ...span, severity: "error", code, message });
@@ -49,8 +51,8 @@ export function checkSchema(fm: Frontmatter, node: YamlNode | null | undefined):
     return { problems, variables: null };
   }
   if (isMap(node)) {
-    const type = mapValue(node, "type");
-    const props = mapValue(node, "properties");
+    const type = mapValue(fm, node, "type");
+    const props = mapValue(fm, node, "properties");
     const typeName = isScalar(type) ? type.value : undefined;
     if ((typeof typeName === "string" && [...SCALAR_TYPES, "object", "array"].includes(typeName)) || isMap(props)) {
       return { problems, variables: checkJsonSchema(fm, node, error) };
@@ -80,7 +82,7 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
   }
   for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    const value = pair.value;
+    const value = resolved(fm, pair.value);
     if (key === "(*)") {
       checkPicoValue(fm, value, error, pair.key);
       continue;
@@ -104,7 +106,7 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
       } else if (t === "enum") {
         type = "enum";
         if (!isSeq(value)) error(value ?? pair.key, "schema-invalid", `'${name}(enum)' needs a list of values, e.g. [a, b, c].`);
-        else enumValues = value.toJSON() as unknown[];
+        else enumValues = value.toJS(fm.yaml) as unknown[];
       } else {
         error(pair.key, "schema-invalid", `Parenthetical types must be 'object', 'array' or 'enum', not '${t}'.`);
       }
@@ -140,19 +142,20 @@ function describeValue(value: YamlNode | null): string {
 
 function checkJsonSchema(fm: Frontmatter, node: YamlNode, error: Report): DeclaredVariable[] | null {
   if (!isMap(node)) return null;
-  const type = mapValue(node, "type");
-  const types = isSeq(type) ? type.items : type ? [type] : [];
+  const type = mapValue(fm, node, "type");
+  const types = isSeq(type) ? (type.items as YamlNode[]).map((t) => resolved(fm, t)) : type ? [type] : [];
   for (const t of types) {
     if (!isScalar(t) || !JSON_TYPES.includes(String(t.value))) error(t as YamlNode, "schema-invalid", `JSON Schema 'type' must be one of ${JSON_TYPES.join(", ")}.`);
   }
-  const props = mapValue(node, "properties");
+  const props = mapValue(fm, node, "properties");
   if (props && !isMap(props)) error(props, "schema-invalid", "JSON Schema 'properties' must be a mapping of field names to schemas.");
   const names = isMap(props) ? props.items.map((p) => (isScalar(p.key) ? String(p.key.value) : "")) : [];
-  const required = mapValue(node, "required");
+  const required = mapValue(fm, node, "required");
   if (required && !isSeq(required)) error(required, "schema-invalid", "JSON Schema 'required' must be a list of field names.");
   const requiredNames = new Set<string>();
   if (isSeq(required)) {
-    for (const r of required.items) {
+    for (const written of required.items as YamlNode[]) {
+      const r = resolved(fm, written);
       const n = isScalar(r) ? String(r.value) : "";
       requiredNames.add(n);
       if (isMap(props) && !names.includes(n)) error(r as YamlNode, "schema-invalid", `'required' names '${n}', which is not in 'properties'.`);
@@ -161,34 +164,36 @@ function checkJsonSchema(fm: Frontmatter, node: YamlNode, error: Report): Declar
   // Nested schemas: each property's (a mapping, or true/false), and an array's items.
   if (isMap(props)) {
     for (const p of props.items as Pair<YamlNode, YamlNode | null>[]) {
-      if (isMap(p.value)) checkJsonSchema(fm, p.value, error);
-      else if (!(isScalar(p.value) && typeof p.value.value === "boolean")) {
-        error(p.value ?? p.key, "schema-invalid", `JSON Schema property '${isScalar(p.key) ? String(p.key.value) : "?"}' must be a schema mapping (e.g. {type: string}), not ${isScalar(p.value) ? JSON.stringify(p.value.value) : "a list"}.`);
+      const value = resolved(fm, p.value);
+      if (isMap(value)) checkJsonSchema(fm, value, error);
+      else if (!(isScalar(value) && typeof value.value === "boolean")) {
+        error(p.value ?? p.key, "schema-invalid", `JSON Schema property '${isScalar(p.key) ? String(p.key.value) : "?"}' must be a schema mapping (e.g. {type: string}), not ${isScalar(value) ? JSON.stringify(value.value) : "a list"}.`);
       }
     }
   }
-  const items = mapValue(node, "items");
+  const items = mapValue(fm, node, "items");
   if (isMap(items)) checkJsonSchema(fm, items, error);
   if (!isMap(props)) return null;
   return (props.items as Pair<YamlNode, YamlNode | null>[]).flatMap((p) => {
     const span = nodeSpan(fm, p.key);
     if (!span || !isScalar(p.key)) return [];
-    const t = mapValue(p.value, "type");
-    const d = mapValue(p.value, "description");
-    const e = mapValue(p.value, "enum");
+    const t = mapValue(fm, p.value, "type");
+    const d = mapValue(fm, p.value, "description");
+    const e = mapValue(fm, p.value, "enum");
     return [{
       name: String(p.key.value),
       optional: !requiredNames.has(String(p.key.value)),
       type: isScalar(t) ? String(t.value) : "any",
       description: isScalar(d) ? String(d.value) : null,
-      ...(isSeq(e) ? { enumValues: e.toJSON() as unknown[] } : {}),
+      ...(isSeq(e) ? { enumValues: e.toJS(fm.yaml) as unknown[] } : {}),
       span,
     }];
   });
 }
 
-function mapValue(node: unknown, key: string): YamlNode | null {
+function mapValue(fm: Frontmatter, written: YamlNode | null, key: string): YamlNode | null {
+  const node = resolved(fm, written);
   if (!isMap(node)) return null;
   const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
-  return (pair?.value as YamlNode | null | undefined) ?? null;
+  return resolved(fm, pair?.value as YamlNode | null | undefined);
 }

@@ -97,6 +97,12 @@ test("unknown keys, wrong types and config out of range for the model", async ()
   ]);
 });
 
+test("a YAML alias is checked as the value it stands for, and reported where it is written", async () => {
+  await check("---\nmodel: &m lsp-model\ndescription: *m\nconfig:\n  temperature: *m\ninput:\n  schema:\n    a: &t string, a word\n    b: *t\n  default:\n    a: &x hi\n    b: *x\n---\n{{a}} {{b}}\n", [
+    ["wrong-type", E, [4, 15, 4, 17], /^'temperature' must be a number, not string "lsp-model"\.$/],
+  ]);
+});
+
 test("Picoschema errors", async () => {
   await check("---\nmodel: lsp-model\ninput:\n  schema:\n    name: strin\n    tags(list): string\n---\nHi {{name}} {{tags}}\n", [
     ["schema-unknown-type", E, [4, 10, 4, 15], /Unknown Picoschema type 'strin'/],
