@@ -1,6 +1,7 @@
 /**
- * Quick fixes: replace an unknown model, key or config key with the nearest known one, and
- * declare a variable the template uses in input.schema.
+ * Quick fixes: replace an unknown model, key or config key with the nearest known one,
+ * declare a variable the template uses in input.schema, and remove what comes before a
+ * frontmatter's first '---'.
  */
 import { isMap, isScalar, type Node as YamlNode } from "yaml";
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit } from "vscode-languageserver/node";
@@ -22,6 +23,10 @@ export function codeActions(uri: string, a: PromptAnalysis, range: Range): CodeA
     const verb = RENAMES[p.code];
     if (verb) {
       suggestions.forEach((s, i) => actions.push(fix(`${verb} '${s}'`, uri, diagnostic, [{ range: rangeOf(lines, p), newText: s }], i === 0)));
+    }
+    if (p.code === "frontmatter-not-first") {
+      const remove = (p.data as { remove: number }).remove;
+      actions.push(fix("Remove what comes before '---'", uri, diagnostic, [{ range: { start: lines.positionAt(0), end: lines.positionAt(remove) }, newText: "" }], true));
     }
     if (p.code === "variable-undeclared") {
       const edit = declareVariable(a.doc, (p.data as { name: string }).name);

@@ -14,6 +14,9 @@ import { parseFrontmatterYaml } from "./yamlPieces";
 // not match this is, for Dotprompt, all template (so for Faro too).
 const FRONTMATTER_AND_BODY = /^---\s*(?:\r\n|\r|\n)([\s\S]*?)(?:\r\n|\r|\n)---\s*(?:\r\n|\r|\n)([\s\S]*)$/d;
 
+/** Blank lines, spaces or a byte-order mark before a `---` line (the library then sees no frontmatter). */
+const LEADING_SPACE = /^[\s\uFEFF]+(?=---[ \t]*(?:\r\n|\r|\n))/;
+
 export interface Frontmatter {
   /** The YAML text between the delimiters. */
   span: Span;
@@ -44,6 +47,7 @@ export function parsePromptDocument(text: string): PromptDocument {
   let body: Span = { start: 0, end: text.length };
   // An empty frontmatter (nothing between the '---' lines) is none for the library: it renders
   // the whole file, both '---' lines included, as the template.
+  let lead: RegExpExecArray | null = null;
   const empty = /^---[ \t]*(?:\r\n|\r|\n)(?:\r\n|\r|\n)?---[ \t]*(?:\r\n|\r|\n|$)/.exec(text);
   if (empty && (match === null || match[1] === "")) {
     problems.push({
@@ -57,6 +61,16 @@ export function parsePromptDocument(text: string): PromptDocument {
     const [fmStart, fmEnd] = match.indices[1];
     body = { start: match.indices[2][0], end: text.length };
     frontmatter = parseFrontmatter(text, { start: fmStart, end: fmEnd }, { start: 0, end: body.start }, problems);
+  } else if (match === null && (lead = LEADING_SPACE.exec(text)) && FRONTMATTER_AND_BODY.test(text.slice(lead[0].length))) {
+    const dashes = lead[0].length;
+    problems.push({
+      start: 0,
+      end: dashes + 3,
+      severity: "warning",
+      code: "frontmatter-not-first",
+      message: "The frontmatter's '---' must start the file's first line: with the blank line or spaces before it, Dotprompt reads no frontmatter (model, config and input are not applied) and sends the whole file, '---' lines included, to the model. Remove what comes before '---'.",
+      data: { remove: dashes },
+    });
   } else if (/^---[ \t]*(\r\n|\r|\n|$)/.test(text)) {
     problems.push({
       start: 0,

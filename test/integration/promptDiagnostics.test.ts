@@ -214,6 +214,15 @@ test("frontmatter that is never closed", async () => {
   await check("---\nmodel: lsp-model\nHello\n", [["frontmatter-unclosed", E, [0, 0, 0, 3], /not closed/]]);
 });
 
+test("a blank line before the frontmatter: Dotprompt sees none and sends the '---' lines; a quick fix removes the line", async () => {
+  const text = "\n---\nmodel: lsp-model\n---\nHi\n";
+  const { uri, diagnostics } = await check(text, [["frontmatter-not-first", W, [0, 0, 1, 3], /^The frontmatter's '---' must start the file's first line: .*Dotprompt reads no frontmatter \(model, config and input are not applied\) and sends the whole file, '---' lines included, to the model\./]]);
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostics[0]!.range, context: { diagnostics } })) as CodeAction[];
+  const remove = actions.find((a) => a.title === "Remove what comes before '---'");
+  assert.deepEqual(remove?.edit?.changes?.[uri], [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, newText: "" }]);
+  await check("  ---\nmodel: lsp-model\n---\nHi\n", [["frontmatter-not-first", W, [0, 0, 0, 5], /must start the file's first line/]]);
+});
+
 test("the rendered default prompt against the context window, once typing pauses: an estimate at once, then the model's tokenizer's count; edits update diagnostics", async () => {
   const { getLlama } = await import("node-llama-cpp");
   const llama = await getLlama({ gpu: false, build: "never" });
