@@ -40,7 +40,8 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
       const item = pair.value.items.find((i) => isScalar(i) && inside(nodeSpan(fm, i as YamlNode) ?? { start: -1, end: -1 }, offset));
       if (isScalar(item)) return md(modelHover(String(item.value), ctx), nodeSpan(fm, item as YamlNode)!);
     }
-    if (path[0] === "input" && path[1] === "schema" && path.length === 3) {
+    // A variable's field: `input.schema.<name>` in Picoschema, `input.schema.properties.<name>` in JSON Schema.
+    if (path[0] === "input" && path[1] === "schema" && (path.length === 3 || (path.length === 4 && path[2] === "properties"))) {
       const d = a.declared?.find((v) => nodeSpan(fm, pair.key as YamlNode)?.start === v.span.start);
       if (d) return md(variableText(d.name, d.type, d.optional, d.description), span);
     }

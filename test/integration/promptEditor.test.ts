@@ -113,6 +113,14 @@ test("hover: model details, key docs, variable type and description, helper usag
   assert.equal(await hoverText(`${head}Plain te§xt {{name}}`), null);
 });
 
+test("hover on an input.schema field: its type and description, in Picoschema and in JSON Schema alike", async () => {
+  assert.equal(await hoverText("---\ninput:\n  schema:\n    na§me: string, who to greet\n---\nHi {{name}}\n"), "**name**: `string`\n\nwho to greet");
+  const json = "---\ninput:\n  schema:\n    type: object\n    properties:\n      na§me: {type: string, description: who to greet}\n      age: {type: integer}\n    required: [name]\n---\nHi {{name}} {{age}}\n";
+  assert.equal(await hoverText(json), "**name**: `string`\n\nwho to greet");
+  assert.equal(await hoverText(json.replace("na§me", "name").replace("age:", "a§ge:")), "**age**: `integer` (optional)");
+  assert.equal(await hoverText(json.replace("na§me", "name").replace("{type: string,", "{ty§pe: string,")), null, "a keyword inside a property's schema is not the variable");
+});
+
 test("document symbols: frontmatter keys and template blocks and roles, nested", async () => {
   const text = "---\nmodel: lsp-model\nconfig:\n  temperature: 1\n---\n{{role \"system\"}}\nRules\n{{#each items}}\n{{#if this}}x{{/if}}\n{{/each}}\n";
   const uri = await lsp.open(join(ws, "symbols.prompt"), text);
