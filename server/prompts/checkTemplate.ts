@@ -34,7 +34,9 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
     out.push({ ...span(h), severity: "warning", code: "history-repeated", message: "'{{history}}' appears more than once: the conversation history is inserted only at the first." });
   }
 
-  collectPartials(t.partials, partial, facts, out, new Set(), 0);
+  // A partial the template defines itself ({{#*inline "name"}}) is no file to look for.
+  const inline = inlinePartials(doc.text.slice(doc.body.start));
+  collectPartials(inline.size ? t.partials.filter((p) => !inline.has(p.name)) : t.partials, partial, facts, out, new Set(), 0);
 
   if (declared) {
     const names = new Set(declared.map((d) => d.name));
@@ -95,6 +97,16 @@ function checkHelper(h: HelperUse, lines: LineIndex, out: Problem[]): void {
       out.push({ ...span(h), severity: "error", code: "helper-misused", message: "'media' needs a url: {{media url=imageUrl}}." });
     }
   }
+}
+
+const INLINE = /\{\{~?\s*#\*\s*inline\s+(?:"([^"]*)"|'([^']*)'|([^\s}~]+))/g;
+
+/** Names of the partials `body` defines with `{{#*inline "name"}}`. */
+function inlinePartials(body: string): Set<string> {
+  const names = new Set<string>();
+  if (!body.includes("*inline")) return names;
+  for (const m of body.matchAll(INLINE)) names.add(m[1] ?? m[2] ?? m[3]!);
+  return names;
 }
 
 // The partials of the open prompts, analyzed once per text rather than on every keystroke.

@@ -306,8 +306,11 @@ class Walker {
       case "PartialStatement":
       case "PartialBlockStatement":
         return this.partial(s as hbs.AST.PartialStatement, scope);
+      case "DecoratorBlock":
+        // `{{#*inline "name"}}…{{/inline}}`: a partial defined in place; its variables are the prompt's.
+        return this.program((s as hbs.AST.DecoratorBlock).program, scope);
       default:
-        return; // ContentStatement, CommentStatement, decorators
+        return; // ContentStatement, CommentStatement, other decorators
     }
   }
 

@@ -169,6 +169,12 @@ test("partials resolve from _name.prompt files; a missing one is an error; their
   ]);
 });
 
+test("a partial the template defines itself ({{#*inline}}) is found, and its variables count as used", async () => {
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    name: string\n---\n{{#*inline \"greet\"}}Hello {{name}}{{/inline}}\n{{> greet}}\n{{> missing}}\n", [
+    ["partial-unresolved", E, [8, 4, 8, 11], /Partial 'missing' not found/],
+  ]);
+});
+
 test("tools: names without a definition, repeated or unused ones, bad names, descriptions and parameters", async () => {
   const text = [
     "---",
