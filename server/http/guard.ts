@@ -83,7 +83,7 @@ export function checkApiKey(headers: IncomingHttpHeaders, apiKey: string | null,
 export function checkOperatorKey(headers: IncomingHttpHeaders, apiKey: string | null): void {
   const given = givenKey(headers);
   if (apiKey && given?.startsWith("fk-") && given !== apiKey) {
-    throw forbidden("A virtual key cannot read the request log or metrics: they show every key's requests and spend. Use FARO_API_KEY.", "operator_key_required");
+    throw forbidden("A virtual key cannot use this route: the request log, metrics and the queue show (and the queue cancels) every key's requests. Use FARO_API_KEY.", "operator_key_required");
   }
   checkApiKey(headers, apiKey, null);
 }

@@ -243,12 +243,12 @@ test("revoked and unknown virtual keys are 401 in OpenAI's shape; an fk- key is 
   assert.equal(mock.requests[0]?.headers.authorization, undefined);
 });
 
-test("a virtual key cannot read the request log or metrics (every key's requests and spend): 403; FARO_API_KEY can", async () => {
+test("a virtual key cannot read the request log, metrics or the queue, nor cancel a queued request (every key's requests and spend): 403; FARO_API_KEY can", async () => {
   const secret = secretOf(keys("create", "--name", "teammate").stdout);
   const { id } = await client(MASTER).chat.completions.create(ask("mock-mini"));
   await logged(id);
   const get = (path: string, key: string) => fetch(`${faro.origin}${path}`, { headers: { authorization: `Bearer ${key}` } });
-  for (const path of ["/v1/logs", `/v1/logs/${id}`, "/metrics"]) {
+  for (const path of ["/v1/logs", `/v1/logs/${id}`, "/metrics", "/v1/queue"]) {
     const refused = await get(path, secret);
     assert.equal(refused.status, 403, path);
     const body = (await refused.json()) as { error: { code: string; type: string } };
@@ -256,6 +256,9 @@ test("a virtual key cannot read the request log or metrics (every key's requests
     assert.equal(body.error.type, "permission_error");
     assert.equal((await get(path, MASTER)).status, 200, path);
   }
+  const cancel = (key: string) => fetch(`${faro.origin}/v1/queue/some-id`, { method: "DELETE", headers: { authorization: `Bearer ${key}` } });
+  assert.equal((await cancel(secret)).status, 403);
+  assert.equal((await cancel(MASTER)).status, 404, "the operator reaches the route: no such request");
   // The key still works for the API.
   await client(secret).chat.completions.create(ask("mock-mini"));
 });
