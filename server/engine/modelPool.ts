@@ -42,6 +42,8 @@ export interface PoolOptions {
   keepAliveMs: number;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class ModelPool {
   private readonly residents = new Map<string, Resident>();
   /** Unloads in flight; a new load waits for them so memory is really free. */
@@ -180,7 +182,14 @@ export class ModelPool {
       void r.ready.then(() => r.reserved === 0 && this.unload(r.entry.id, "(keep_alive 0)"), () => undefined);
       return;
     }
-    r.idleTimer = setTimeout(() => this.unload(r.entry.id, `after ${Math.round(r.keepAliveMs / 1000)} s idle`), r.keepAliveMs);
-    r.idleTimer.unref();
+    const due = performance.now() + r.keepAliveMs;
+    // Node fires a timer longer than 2^31-1 ms (about 24.8 days) after 1 ms, so long keep-alives
+    // ("720h", a huge number of seconds) wait in steps instead of unloading at once.
+    const arm = () => {
+      const left = due - performance.now();
+      r.idleTimer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => this.unload(r.entry.id, `after ${Math.round(r.keepAliveMs / 1000)} s idle`), Math.max(0, left));
+      r.idleTimer.unref();
+    };
+    arm();
   }
 }

@@ -82,3 +82,18 @@ test("keep-alive unloads an idle model; 0 unloads at once; a failed load is forg
   await pool.dispose();
   assert.deepEqual(f.events, ["load a", "dispose a", "load b", "dispose b", "load c"]);
 });
+
+test("a keep-alive longer than a timer can hold (about 24.8 days) keeps the model, not unloads it at once", async () => {
+  const f = fakeLoader();
+  const pool = new ModelPool(f.loader, { slots: 1, maxLoaded: 2, keepAliveMs: 30 * 24 * 3_600_000 }, logger);
+  pool.reserve(entry("a"), null);
+  await f.finish("a");
+  pool.release("a");
+  pool.reserve(entry("b"), 1e23); // keep_alive 1e20 (seconds) in a request
+  await f.finish("b");
+  pool.release("b");
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(pool.isLoaded("a"), "--keep-alive 720h: still loaded");
+  assert.ok(pool.isLoaded("b"), "keep_alive 1e20: still loaded");
+  await pool.dispose();
+});
