@@ -69,7 +69,7 @@ export class Engine implements SchedulerHost<EngineJob> {
     job.loading = !this.pool.isLoaded(job.entry.id);
     const work = job.run(ready).finally(() => {
       this.inflight.delete(work);
-      this.pool.release(job.entry.id);
+      this.pool.release(job.entry.id, ready);
       this.jobs.delete(job.id);
       this.scheduler.finished(job.id);
       this.changed();

@@ -88,9 +88,13 @@ export class ModelPool {
     return r.ready;
   }
 
-  release(id: string): void {
+  /**
+   * Gives back a slot taken by reserve(). `ready` is what reserve returned: a request whose load
+   * failed (and was forgotten) must not free a slot of a newer load of the same model.
+   */
+  release(id: string, ready?: Promise<LoadedModel>): void {
     const r = this.residents.get(id);
-    if (!r) return;
+    if (!r || (ready && r.ready !== ready)) return;
     r.reserved--;
     r.lastUsed = performance.now();
     if (r.reserved === 0) this.scheduleIdleUnload(r);

@@ -97,3 +97,26 @@ test("a keep-alive longer than a timer can hold (about 24.8 days) keeps the mode
   assert.ok(pool.isLoaded("b"), "keep_alive 1e20: still loaded");
   await pool.dispose();
 });
+
+test("a request whose load failed does not free a slot of the model's next load", async () => {
+  const f = fakeLoader();
+  const pool = new ModelPool(f.loader, { slots: 2, maxLoaded: 2, keepAliveMs: 20 }, logger);
+  // As the engine does: two requests share a load that fails (say 503, memory was short); the
+  // first one's end starts a waiting third request, which loads the model again before the
+  // second request's end is released.
+  const a = pool.reserve(entry("x"), null);
+  const b = pool.reserve(entry("x"), null);
+  (await f.started("x")).reject(new Error("does not fit"));
+  await assert.rejects(a);
+  await assert.rejects(b);
+  pool.release("x", a);
+  const c = pool.reserve(entry("x"), null);
+  await f.finish("x");
+  await c;
+  pool.release("x", b);
+  assert.equal(pool.list()[0]?.busy_slots, 1, "the third request still holds its slot");
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(pool.isLoaded("x"), "not unloaded by keep-alive under the running request");
+  pool.release("x", c);
+  await pool.dispose();
+});
