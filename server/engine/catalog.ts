@@ -8,6 +8,7 @@ import { basename, join, resolve } from "node:path";
 import type { GgufFileInfo } from "node-llama-cpp";
 import type { Logger } from "../logger";
 import { messageOf } from "../errors";
+import { describeShortfall, ggufShortfall } from "./gguf/extent";
 
 export interface CatalogEntry {
   id: string;
@@ -77,6 +78,9 @@ export class Catalog {
     try {
       const { readGgufFileInfo } = await import("node-llama-cpp");
       const info = await readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false });
+      // A file cut in its tensor data stays listed: its requests fail with model_load_failed saying so.
+      const short = ggufShortfall(info, st.size);
+      if (short?.part === "header") throw new Error(describeShortfall(short));
       entry = describe(path, st.size, st.mtimeMs, info, path === this.demoPath);
     } catch (err) {
       this.logger.warn(`skipping ${path}: not a readable GGUF model (${messageOf(err)})`);

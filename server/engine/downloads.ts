@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import { hfEndpoint, resolveModelSource, type FetchLike } from "./modelUri";
+import { describeShortfall, ggufShortfall } from "./gguf/extent";
 
 export interface DownloadProgress {
   id: string;
@@ -260,7 +261,9 @@ class Job {
     else {
       try {
         const { readGgufFileInfo } = await import("node-llama-cpp");
-        await readGgufFileInfo(this.partial, { readTensorInfo: true, logWarnings: false });
+        const info = await readGgufFileInfo(this.partial, { readTensorInfo: true, logWarnings: false });
+        const short = ggufShortfall(info, (await stat(this.partial)).size);
+        if (short) problem = describeShortfall(short);
       } catch (err) {
         problem = `its metadata does not read: ${messageOf(err)}`;
       }

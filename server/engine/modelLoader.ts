@@ -2,13 +2,14 @@
  * Loads a GGUF with node-llama-cpp where the planner says it fits (GPU, partial offload or CPU),
  * with the thread count chosen for the model, and reports load progress.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { freemem } from "node:os";
 import type { CustomBatchingPrioritizationStrategy, Llama } from "node-llama-cpp";
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
 import { countingStrategy, DecodeGate, DEFAULT_MAX_WAIT_MS, gateDecodes, gatherTarget, type BatchCounts } from "./batchGather";
+import { describeShortfall, ggufShortfall } from "./gguf/extent";
 import { LoadedModel } from "./loadedModel";
 import { planPlacement, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
@@ -74,7 +75,10 @@ export class ModelLoader {
     const { readGgufFileInfo, GgufInsights } = await import("node-llama-cpp");
     let insights;
     try {
-      insights = await GgufInsights.from(await readGgufFileInfo(entry.path, { logWarnings: false }), llama);
+      const info = await readGgufFileInfo(entry.path, { readTensorInfo: true, logWarnings: false });
+      const short = ggufShortfall(info, (await stat(entry.path)).size);
+      if (short) throw new Error(`${describeShortfall(short)} (is it still being copied or downloaded?)`);
+      insights = await GgufInsights.from(info, llama);
     } catch (err) {
       throw new FaroError(`Model '${entry.id}' (${entry.path}) is not a usable GGUF file: ${messageOf(err)}`, {
         status: 500,

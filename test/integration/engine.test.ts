@@ -199,6 +199,7 @@ describe("concurrency and failures", () => {
       assert.equal(err.status, 500);
       assert.equal(err.code, "model_load_failed");
       assert.match(err.message, /broken/);
+      assert.match(err.message, /cut short: it has \d+ bytes, its tensor data needs at least 634368/, "says why, not only 'Failed to load model'");
       return true;
     });
     const ok = await client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 3 });

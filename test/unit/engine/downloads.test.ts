@@ -147,6 +147,16 @@ test("a GGUF whose metadata does not parse is deleted with a clear error", async
   assert.deepEqual(await readdir(dir), []);
 });
 
+test("a GGUF cut short (header or tensor data) is deleted with a clear error, not listed", async (t) => {
+  for (const [name, bytes, part] of [["cut-data", Math.floor(gguf.length * 0.6), "tensor data"], ["cut-header", 100, "header"]] as const) {
+    const { dir, server, downloads } = await setup(gguf.subarray(0, bytes));
+    t.after(() => server.close());
+    const err = await rejectsWith(downloads.download(server.url(`/${name}.gguf`)), "invalid_gguf", 422);
+    assert.match(err.message, new RegExp(`${name}\\.gguf .* is not a usable GGUF model \\(cut short: it has ${bytes} bytes, its ${part} needs at least \\d+\\); the file was deleted`));
+    assert.deepEqual(await readdir(dir), []);
+  }
+});
+
 test("HTTP errors and bad sources get clear errors", async (t) => {
   const { dir, server, downloads } = await setup(gguf, { status: 404 });
   t.after(() => server.close());
