@@ -29,6 +29,9 @@ export async function complete(
     for (let index = 0; index < req.n && !signal.aborted; index++) {
       recorder?.reset(promptTokens);
       let offset = promptChars;
+      // Offsets follow the text's characters: a lone byte ("bytes:\\xNN") adds the character it
+      // completes or the U+FFFD the text shows, never the length of its spelling.
+      const chars = new TextDecoder();
       // LlamaCompletion reports a chunk's tokens right before its text, which it detokenizes without
       // the prompt: SentencePiece would drop the first token's leading space ("answer" for " answer").
       let chunkTokens: Token[] = [];
@@ -45,7 +48,7 @@ export async function complete(
           if (!recorder) return emit({ type: "text", index, text });
           const logprobs = recorder.take(chunkTokens).map((lp) => {
             const entry = { ...lp, text_offset: offset };
-            offset += [...lp.token].length;
+            offset += [...chars.decode(Uint8Array.from(lp.bytes), { stream: true })].length;
             return entry;
           });
           emit({ type: "text", index, text, logprobs });

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { serve, tempDir, type Served } from "../fixtures/serve";
 import { SCRIPT_MARGIN, writeScriptedModel } from "../fixtures/scriptedModel";
+import { writeTinyModel } from "../fixtures/models";
 
 const MODEL = "scripted";
 /** The answer's tokens as the API spells them (SentencePiece's "▁" is a space). */
@@ -19,6 +20,7 @@ let client: OpenAI;
 before(async () => {
   const dir = await tempDir("faro-scripted-");
   await writeScriptedModel(dir, { name: MODEL });
+  await writeTinyModel(dir, { name: "tiny" }); // random weights: its greedy answer to "hello" has lone UTF-8 bytes
   server = await serve(["--models-dir", dir, "--slots", "4"]);
   client = new OpenAI({ baseURL: server.baseURL, apiKey: "x", maxRetries: 0 });
 });
@@ -131,6 +133,20 @@ describe("logprobs", () => {
       }
     }
     assert.deepEqual(streamed, [" is", " 42", "."]);
+  });
+
+  test("legacy completions: text_offset counts the text's characters, not a lone byte's 'bytes:\\xNN' spelling", async () => {
+    const prompt = "hello";
+    const r = await client.completions.create({ model: "tiny", prompt, temperature: 0, max_tokens: 8, logprobs: 0 });
+    const { text } = r.choices[0]!;
+    const lp = r.choices[0]!.logprobs!;
+    assert.ok(lp.tokens!.some((t) => t.startsWith("bytes:")), `a lone byte among ${JSON.stringify(lp.tokens)}`);
+    const chars = [...prompt + text];
+    for (const [i, token] of lp.tokens!.entries()) {
+      const at = lp.text_offset![i]!;
+      assert.ok(at >= prompt.length && at < chars.length, `offset ${at} of ${JSON.stringify(token)} lies outside ${chars.length} characters`);
+      if (!token.startsWith("bytes:")) assert.equal(chars.slice(at, at + [...token].length).join(""), token, `offset of ${JSON.stringify(token)}`);
+    }
   });
 
   test("a cached answer replays every token's logprobs", async () => {
