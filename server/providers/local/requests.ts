@@ -39,10 +39,18 @@ export function toGenerateRequest(req: ChatCompletionRequest): GenerateRequest {
   return { ...sampling(req, req.max_completion_tokens ?? req.max_tokens ?? null, logprobs), history: toChatHistory(req.messages), n: req.n ?? 1, format, tools, toolChoice };
 }
 
+const CHAT_ONLY = ["response_format", "tools", "tool_choice", "functions", "function_call"] as const;
+
 export function toCompleteRequest(req: CompletionRequest, prompt: string): CompleteRequest {
   if (req.echo) throw unsupported("echo", "echo");
   if (req.suffix) throw unsupported("suffix", "suffix (fill-in-the-middle)");
   if ((req.best_of ?? 1) > 1) throw unsupported("best_of", "best_of > 1");
+  // Chat parameters the schema lets through (its objects are loose): a prompt has no grammar for them.
+  for (const param of CHAT_ONLY) {
+    if ((req as Record<string, unknown>)[param] != null) {
+      throw badRequest(`${param} is not supported by /v1/completions; use /v1/chat/completions for it.`, param, "unsupported_parameter");
+    }
+  }
   return { ...sampling(req, req.max_tokens ?? 16, req.logprobs ?? null), prompt, n: req.n ?? 1 };
 }
 

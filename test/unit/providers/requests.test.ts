@@ -54,3 +54,14 @@ test("legacy completions default to 16 tokens, take logprobs N, and refuse echo,
     assert.equal(refused(() => toCompleteRequest(body({ [k]: v }), "p")).param, k);
   }
 });
+
+test("legacy completions refuse chat-only constraints (response_format, tools) instead of ignoring them", () => {
+  const body = (extra: Record<string, unknown>) => parseBody(completionRequestSchema, { model: "m", prompt: "p", ...extra });
+  const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
+  for (const [k, v] of [["response_format", { type: "json_object" }], ["tools", tools], ["tool_choice", "required"], ["functions", [{ name: "f" }]]] as const) {
+    const err = refused(() => toCompleteRequest(body({ [k]: v }), "p"));
+    assert.equal(err.param, k);
+    assert.match(err.message, /\/v1\/chat\/completions/);
+  }
+  assert.equal(toCompleteRequest(body({ response_format: null, tools: null }), "p").n, 1, "null is as good as absent");
+});
