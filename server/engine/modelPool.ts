@@ -73,6 +73,12 @@ export class ModelPool {
   /** Takes a slot (synchronously) and returns the model once it is loaded. */
   reserve(entry: CatalogEntry, keepAliveMs: number | null): Promise<LoadedModel> {
     let r = this.residents.get(entry.id);
+    // The file was replaced (a new quantization under the same name): serving the old weights
+    // would contradict the listing. Requests still running on them keep them until they end.
+    if (r && r.loaded && r.reserved === 0 && fileChanged(r.entry, entry)) {
+      this.unload(entry.id, "(its file changed)");
+      r = undefined;
+    }
     if (!r) {
       if (this.residents.size >= this.opts.maxLoaded) {
         const victim = this.evictable();
@@ -196,4 +202,8 @@ export class ModelPool {
     };
     arm();
   }
+}
+
+function fileChanged(a: CatalogEntry, b: CatalogEntry): boolean {
+  return a.path !== b.path || a.sizeBytes !== b.sizeBytes || a.mtimeMs !== b.mtimeMs;
 }

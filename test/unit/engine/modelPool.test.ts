@@ -120,3 +120,25 @@ test("a request whose load failed does not free a slot of the model's next load"
   pool.release("x", c);
   await pool.dispose();
 });
+
+test("a model whose file changed on disk is loaded again once its running requests are done", async () => {
+  const f = fakeLoader();
+  const pool = new ModelPool(f.loader, { slots: 2, maxLoaded: 2, keepAliveMs: Infinity }, logger);
+  const v1 = { id: "a", path: "/m/a.gguf", sizeBytes: 100, mtimeMs: 1 } as CatalogEntry;
+  const v2 = { ...v1, sizeBytes: 200, mtimeMs: 2 };
+  pool.reserve(v1, null);
+  await f.finish("a");
+  pool.reserve(v2, null); // the old weights are busy: this request shares them
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(f.events, ["load a"]);
+  pool.release("a");
+  pool.release("a");
+  pool.reserve(v2, null); // idle now: the new file is loaded
+  await f.finish("a");
+  assert.deepEqual(f.events, ["load a", "dispose a", "load a"]);
+  pool.release("a");
+  pool.reserve(v2, null);
+  assert.deepEqual(f.events, ["load a", "dispose a", "load a"], "unchanged file: no reload");
+  pool.release("a");
+  await pool.dispose();
+});
