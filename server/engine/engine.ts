@@ -154,7 +154,9 @@ export class Engine implements SchedulerHost<EngineJob> {
       loading: false,
       run: async (ready) => {
         try {
-          const loaded = await ready;
+          // A load can take a minute: a request cancelled meanwhile is answered (and its slot
+          // freed) now, while the load goes on for the requests that come next.
+          const loaded = await untilAborted(ready, jobSignal);
           job.loading = false;
           this.changed();
           await work(loaded, jobSignal);
@@ -243,6 +245,15 @@ export class Engine implements SchedulerHost<EngineJob> {
     await this.pool.dispose();
     await this.loader.dispose();
   }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function shuttingDown(): FaroError {
