@@ -61,11 +61,12 @@ export class Scheduler<J extends Job> {
     return this.running.size;
   }
 
-  /** Queues a job and starts whatever can start. Throws 429 when the queue is full. */
+  /** Queues a job and starts whatever can start. Throws 429 when it would wait in a full queue. */
   enqueue(job: J): void {
-    if (this.waiting.length >= this.opts.maxQueue) throw this.queueFull();
     this.waiting.push(job);
     this.dispatch();
+    // The limit is on waiting: a request that starts at once (another model has room) is taken.
+    if (this.waiting.length > this.opts.maxQueue && this.remove(job.id)) throw this.queueFull();
   }
 
   /** Removes a waiting job; returns false if it is not waiting (running or unknown). */

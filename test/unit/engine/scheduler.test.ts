@@ -118,6 +118,20 @@ describe("limits and cancellation", () => {
     );
   });
 
+  test("the limit counts requests that would wait: one that can start now is taken even with a full queue (or --max-queue 0)", () => {
+    const { s, host, add } = setup({ maxQueue: 1, slots: 1, maxResident: 2 });
+    add("run", "A", 1);
+    add("w1", "A", 1);
+    assert.throws(() => add("w2", "A", 1), (e: FaroError) => e.status === 429);
+    add("other", "B", 1); // B has room: it runs instead of being refused
+    assert.deepEqual(host.started, ["run", "other"]);
+    assert.deepEqual(s.ordered().map((j) => j.id), ["w1"], "the refused request left no trace");
+    const none = setup({ maxQueue: 0 });
+    none.add("first", "A", 1);
+    assert.deepEqual(none.host.started, ["first"], "--max-queue 0: no waiting, but an idle engine still runs requests");
+    assert.throws(() => none.add("second", "A", 1), (e: FaroError) => e.status === 429);
+  });
+
   test("removing a waiting request frees its place; running ones are not removed here", () => {
     const { s, add, finish, host } = setup({ maxQueue: 1 });
     add("run", "A", 1);
