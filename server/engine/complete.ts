@@ -23,7 +23,7 @@ export async function complete(
   try {
     const promptTokens = loaded.model.tokenize(req.prompt);
     const promptTokenCount = promptTokens.length;
-    const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req.maxTokens);
+    const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req.maxTokens, "prompt");
     const tokenBias = await tokenBiasFor(loaded.model, req.logitBias);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
     for (let index = 0; index < req.n && !signal.aborted; index++) {

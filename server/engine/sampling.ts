@@ -43,12 +43,12 @@ export async function tokenBiasFor(model: LlamaModel, bias: Record<number, numbe
 }
 
 /** The token budget: the request's max_tokens, never past the end of the context. */
-export function tokenBudget(contextSize: number, promptTokens: number, maxTokens: number | null): number {
+export function tokenBudget(contextSize: number, promptTokens: number, maxTokens: number | null, param: "messages" | "prompt" = "messages"): number {
   const room = contextSize - promptTokens;
   if (room < 1) {
     throw new FaroError(
-      `This model's maximum context length is ${contextSize} tokens. However, your messages resulted in ${promptTokens} tokens.`,
-      { status: 400, type: "invalid_request_error", code: "context_length_exceeded", param: "messages" },
+      `This model's maximum context length is ${contextSize} tokens. However, your ${param} resulted in ${promptTokens} tokens.`,
+      { status: 400, type: "invalid_request_error", code: "context_length_exceeded", param },
     );
   }
   return Math.min(maxTokens ?? room, room);

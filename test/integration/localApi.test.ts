@@ -46,6 +46,17 @@ describe("legacy completions", () => {
     await assert.rejects(client.completions.create({ model: MODEL, prompt: "x", echo: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "echo");
     await assert.rejects(client.completions.create({ model: MODEL, prompt: ["a", "b"] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt");
   });
+
+  test("a prompt longer than the context is a 400 naming 'prompt', not 'messages'", async () => {
+    const prompt = "lighthouse keepers watch the sea at night ".repeat(400);
+    await assert.rejects(client.completions.create({ model: MODEL, prompt, max_tokens: 5 }), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.BadRequestError);
+      assert.equal(e.code, "context_length_exceeded");
+      assert.equal(e.param, "prompt");
+      assert.match(e.message, /maximum context length is 2048 tokens\. However, your prompt resulted in \d+ tokens/);
+      return true;
+    });
+  });
 });
 
 describe("embeddings", () => {
