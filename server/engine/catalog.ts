@@ -26,7 +26,7 @@ export interface CatalogEntry {
 interface Cached {
   size: number;
   mtimeMs: number;
-  entry: CatalogEntry | null;
+  entry: Promise<CatalogEntry | null>;
 }
 
 export class Catalog {
@@ -74,19 +74,25 @@ export class Catalog {
     }
     const cached = this.cache.get(path);
     if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached.entry;
-    let entry: CatalogEntry | null = null;
+    // Cached as a promise at once, so listings at the same time (the server's start does two) read
+    // and warn about a file once.
+    const entry = this.read(path, st.size, st.mtimeMs);
+    this.cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, entry });
+    return entry;
+  }
+
+  private async read(path: string, size: number, mtimeMs: number): Promise<CatalogEntry | null> {
     try {
       const { readGgufFileInfo } = await import("node-llama-cpp");
       const info = await readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false });
       // A file cut in its tensor data stays listed: its requests fail with model_load_failed saying so.
-      const short = ggufShortfall(info, st.size);
+      const short = ggufShortfall(info, size);
       if (short?.part === "header") throw new Error(describeShortfall(short));
-      entry = describe(path, st.size, st.mtimeMs, info, path === this.demoPath);
+      return describe(path, size, mtimeMs, info, path === this.demoPath);
     } catch (err) {
       this.logger.warn(`skipping ${path}: not a readable GGUF model (${messageOf(err)})`);
+      return null;
     }
-    this.cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, entry });
-    return entry;
   }
 }
 

@@ -23,3 +23,15 @@ test("a GGUF whose header is cut off is skipped with a warning; one cut in its t
   assert.match(warnings.join("\n"), /skipping .*cut-header\.gguf: not a readable GGUF model \(cut short: it has 100 bytes, its header needs at least \d+\)/);
   assert.match(warnings.join("\n"), /skipping .*text\.gguf: not a readable GGUF model/);
 });
+
+test("listings at the same time read a new file once: one warning for an unreadable one, not one per listing", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "faro-catalog-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeTinyModel(dir, { name: "tiny" });
+  await writeFile(join(dir, "text.gguf"), "not a model");
+  const warnings: string[] = [];
+  const catalog = new Catalog([dir], createLogger((level, line) => void (level === "warn" && warnings.push(line))));
+  const [a, b] = await Promise.all([catalog.list(), catalog.list()]);
+  assert.deepEqual([a, b].map((l) => l.map((m) => m.id)), [["tiny"], ["tiny"]]);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+});
