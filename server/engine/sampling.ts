@@ -15,12 +15,23 @@ export function samplingOptions(p: SamplingParams, seedOffset: number, tokenBias
     topP: p.topP,
     topK: 0, // OpenAI has no top-k; node-llama-cpp defaults to 40
     // Without a seed llama.cpp samples with a fixed default one; OpenAI varies per request.
-    seed: p.seed === null ? randomInt(2 ** 31) : p.seed + seedOffset,
+    seed: p.seed === null ? randomInt(2 ** 31) : uint32(p.seed + seedOffset),
     customStopTriggers: p.stop.length ? p.stop : undefined,
     // penalty 1 switches off llama.cpp's classic repeat penalty, which OpenAI does not have.
     repeatPenalty: penalize ? { penalty: 1, presencePenalty: p.presencePenalty, frequencyPenalty: p.frequencyPenalty } : (false as const),
     ...(tokenBias ? { tokenBias } : {}),
   };
+}
+
+/**
+ * llama.cpp takes a uint32 seed, treats every negative one alike (seeds -1, -2 and 0 gave the
+ * same answers) and 0xFFFFFFFF as "pick one at random"; OpenAI's are int64. Wrapping below
+ * 0xFFFFFFFF keeps smaller seeds as they were and the others distinct and reproducible.
+ */
+function uint32(seed: number): number {
+  const range = 2 ** 32 - 1;
+  const m = seed % range;
+  return m < 0 ? m + range : m;
 }
 
 /**

@@ -221,6 +221,15 @@ describe("other parameters", () => {
     }
   });
 
+  test("negative seeds are seeds like any other (OpenAI's are int64): distinct ones answer differently, and so do n answers", async () => {
+    const answer = async (seed: number) => (await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 8, seed })).choices[0]!.message.content;
+    const [minusOne, minusTwo, zero, again] = [await answer(-1), await answer(-2), await answer(0), await answer(-1)];
+    assert.equal(again, minusOne, "same seed, same answer");
+    assert.equal(new Set([minusOne, minusTwo, zero]).size, 3, JSON.stringify([minusOne, minusTwo, zero]));
+    const r = await client.chat.completions.create({ model: MODEL, messages: user("Hi"), n: 3, max_tokens: 8, seed: -2 });
+    assert.equal(new Set(r.choices.map((c) => c.message.content)).size, 3);
+  });
+
   test("logit_bias steers sampling (+100 forces a token), and unknown token ids are a 400", async () => {
     // The tiny vocabulary: <unk>, <s>, </s>, then the byte tokens <0x00>..<0xFF>; "A" is 3 + 0x41.
     const r = await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 5, seed: 1, logit_bias: { "68": 100 } });
