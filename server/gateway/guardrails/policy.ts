@@ -8,8 +8,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
 import { badRequest } from "../../errors";
-import { PRESETS } from "../../providers/openai/presets";
-import { isLoopbackHost } from "../../http/loopback";
+import { isLocalServer } from "../../providers/openai/presets";
 import { PII_TYPES, type PiiType } from "./detectors";
 
 export const PII_MODES = ["off", "redact", "block"] as const;
@@ -91,9 +90,7 @@ export function guardrailHints(headers: IncomingHttpHeaders): GuardrailHints {
 
 /** Local engine and local-server presets (Ollama, LM Studio, vLLM, llama.cpp on loopback) keep data on the machine. */
 export function isLocalProvider(provider: string, family: string): boolean {
-  if (family === "local") return true;
-  const base = PRESETS[provider]?.baseUrl;
-  return base ? isLoopbackHost(new URL(base).hostname) : false;
+  return family === "local" || isLocalServer(provider);
 }
 
 export function resolvePolicy(

@@ -12,6 +12,7 @@ import type { RequestRecord } from "../requestRecord";
 import type { VirtualKeyRow } from "../../store/virtualKeys";
 import { estimateTokens, formatUsd, maxCostOf, requestChars } from "../pricing/cost";
 import type { PriceTable } from "../pricing/priceTable";
+import { isLocalServer } from "../../providers/openai/presets";
 import { dayOf, periodEnd, periodStart } from "./periods";
 import { RateWindow, type WindowEntry } from "./rateWindow";
 import type { VirtualKeys } from "./virtualKeys";
@@ -143,7 +144,8 @@ export class KeyAdmission {
    */
   private worstCase(t: Ticket, target: Addressed): number {
     const price = this.prices.find(target.provider, target.model);
-    if (!price && t.key.budgetUsd !== null) {
+    // A local server (Ollama, LM Studio...) runs on this machine: free, as the local engine is.
+    if (!price && t.key.budgetUsd !== null && !isLocalServer(target.provider)) {
       throw new Refusal(
         `Virtual key '${t.key.name}' has a budget, and Faro knows no price for ${target.provider}/${target.model}, so its spend could not be counted. Add the model's price to "prices" in config.json, or use a key without a budget.`,
         { status: 403, type: "permission_error", code: "model_unpriced", param: "model" },

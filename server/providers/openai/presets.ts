@@ -32,3 +32,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.fromEntries(
     ] as const
   ).map(([id, baseUrl, auth, keyEnv]) => [id, { id, baseUrl, auth, keyEnv }]),
 );
+
+/** Local servers (Ollama, LM Studio, vLLM, llama.cpp): presets whose own address is this machine. */
+export function isLocalServer(id: string): boolean {
+  return PRESETS[id]?.baseUrl?.startsWith("http://127.0.0.1:") ?? false;
+}

@@ -218,6 +218,8 @@ test("budget: a model with no known price is refused (its spend would count as n
   s.admission.admit(record.id, null, null, body);
   assert.equal(refusal(() => s.admission.atTarget(record.id, unpriced)).code, "model_unpriced");
   s.admission.atTarget(record.id, { provider: "local", model: "tiny" });
+  // So are local servers (Ollama, LM Studio, vLLM, llama.cpp): on this machine, free unless priced.
+  s.request(budgeted.secret, body, { provider: "ollama", model: "llama3.2" });
 });
 
 test("budget: once spent, 429 until the period resets, with Retry-After to the reset; spend survives a restart", () => {
