@@ -80,7 +80,8 @@ function line(r: LogRow): string {
   const tokens = r.promptTokens === null ? "-" : `${r.promptTokens}/${r.completionTokens ?? 0}`;
   const cost = r.costUsd === null ? "-" : `$${r.costUsd.toFixed(6)}`;
   const fields = [new Date(r.createdAt).toISOString(), r.status, `${r.latencyMs.toFixed(1)}ms`, r.route, r.model ?? "-", r.provider ?? "-", tokens, cost, r.cacheStatus ?? "-", r.id];
-  return fields.join("\t") + (r.error ? `\t${r.error}` : "") + "\n";
+  // One request, one line: an error with line breaks or tabs (a provider's text) is folded.
+  return fields.join("\t") + (r.error ? `\t${r.error.replace(/\s*[\r\n\t]+\s*/g, " ")}` : "") + "\n";
 }
 
 const DAY = 86_400_000;

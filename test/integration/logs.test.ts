@@ -124,6 +124,24 @@ describe("request log and metrics, bodies off (the default)", () => {
     await assert.rejects(run(process.execPath, [CLI, "logs", "--home", typo]), /No request log at .*typo\/faro\.db: Faro has not run with this home/);
     assert.equal(existsSync(typo), false);
   });
+
+  test("faro logs keeps one request on one line when its error has line breaks (a provider's text)", async () => {
+    const mock = await startOpenAIMock({ apiKey: "k" });
+    try {
+      mock.failNext({ status: 400, message: "first line\nsecond line" });
+      const config = { provider: "openai", custom_host: mock.url, api_key: "k" };
+      const err = (await client.chat.completions
+        .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }, { headers: { "x-portkey-config": JSON.stringify(config) } })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      assert.equal(err.status, 400);
+      assert.match((await logged(server, err.requestID!)).error ?? "", /first line\nsecond line/);
+      const { stdout } = await run(process.execPath, [CLI, "logs", "--home", server.home, "--status", "4xx"]);
+      const line = stdout.split("\n").find((l) => l.includes("first line"));
+      assert.ok(line?.includes("first line second line"), stdout);
+    } finally {
+      await mock.close();
+    }
+  });
 });
 
 describe("request log with --log-bodies", () => {
