@@ -96,35 +96,35 @@ test("the gate opens after maxWaitMs for a sequence that is not decoding, and wh
 test("a sequence that did not ask within maxWaitMs is away: the others are not split by the timer at every step, and it is waited for again once it asks", async () => {
   const gate = new DecodeGate(() => 3, 20);
   const ran: string[] = [];
-  const a1 = decode(ran, "a1");
-  const b1 = decode(ran, "b1");
-  void gate.pass(1, a1.run);
-  void gate.pass(1, b1.run);
+  /** A stream asks for its next step (`tokens` to decode). */
+  const ask = (name: string, tokens = 1) => {
+    const d = decode(ran, name);
+    void gate.pass(tokens, d.run);
+    return d;
+  };
+  /** A step ends; the stream it belongs to asks for its next one. */
+  const next = async (step: { end: () => void }, name: string) => {
+    step.end();
+    await tick();
+    return ask(name);
+  };
+  const a1 = ask("a1");
+  const b1 = ask("b1");
   await sleep(40);
   assert.deepEqual(ran, ["a1", "b1"], "c never asked: after maxWaitMs a and b go");
-  a1.end();
-  await tick();
-  const a2 = decode(ran, "a2");
-  void gate.pass(1, a2.run);
+  const a2 = await next(a1, "a2");
   await sleep(60);
   assert.deepEqual(ran, ["a1", "b1"], "a waits for b's step, not for c: no timer splits them");
-  b1.end();
-  await tick();
-  const b2 = decode(ran, "b2");
-  void gate.pass(1, b2.run);
+  const b2 = await next(b1, "b2");
   await tick();
   assert.deepEqual(ran, ["a1", "b1", "a2", "b2"], "a and b go together");
-  void gate.pass(30, decode(ran, "c prompt").run);
+  ask("c prompt", 30);
   await tick();
   assert.equal(ran.length, 4, "c asked at last: it waits for the steps in flight, like anyone");
-  a2.end();
-  await tick();
-  void gate.pass(1, decode(ran, "a3").run);
+  await next(a2, "a3");
   await sleep(40);
   assert.equal(ran.length, 4, "c is back: a and c wait for b's step");
-  b2.end();
-  await tick();
-  void gate.pass(1, decode(ran, "b3").run);
+  await next(b2, "b3");
   await tick();
   assert.deepEqual(ran.slice(4), ["c prompt", "a3", "b3"], "all three go together");
 });
