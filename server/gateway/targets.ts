@@ -125,10 +125,21 @@ const PRESET_HOSTS: Record<string, string> = Object.fromEntries(
   Object.values(PRESETS).flatMap((p) => (p.baseUrl ? [[p.id, new URL(p.baseUrl).hostname]] : [])),
 );
 
+/** `raw` as a URL when it is an http(s) one (parsed once), else null. */
+export function httpUrl(raw: string): URL | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null; // not a URL at all: the caller says what it expected
+  }
+  return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+}
+
 /** No request may send data to an arbitrary host: only loopback, the preset's host, or allowed ones. */
 function checkHost(url: string, provider: string, settings: GatewaySettings): string {
-  const parsed = URL.canParse(url) ? new URL(url) : null;
-  if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") throw badRequest(`custom_host must be an http(s) URL, not '${url}'.`, "custom_host", "invalid_value");
+  const parsed = httpUrl(url);
+  if (!parsed) throw badRequest(`custom_host must be an http(s) URL, not '${url}'.`, "custom_host", "invalid_value");
   const host = parsed.hostname;
   const presetHost = PRESET_HOSTS[provider] ?? null;
   if (isLoopbackHost(host) || host === presetHost || settings.allowedHosts.includes(host)) return url;

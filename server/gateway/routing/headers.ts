@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { badRequest } from "../../errors";
 import { parseConfig, type TargetConfig } from "./config";
 import { guardrailHints, type GuardrailHints } from "../guardrails/policy";
+import { httpUrl } from "../targets";
 
 export interface RoutingHints {
   /** A full routing config, when the request brought one. */
@@ -91,8 +92,7 @@ function cachedConfig(raw: string, source: string): TargetConfig {
 
 function customHost(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  const url = URL.canParse(raw) ? new URL(raw) : null;
-  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+  if (!httpUrl(raw)) {
     throw badRequest(`x-portkey-custom-host must be an http(s) URL such as http://127.0.0.1:8000/v1, not '${raw}'.`, "x-portkey-custom-host", "invalid_value");
   }
   return raw;
