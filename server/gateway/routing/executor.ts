@@ -5,7 +5,7 @@
  * trail (attempts, retries, which option answered) for headers and the log.
  */
 import { FaroError, badRequest } from "../../errors";
-import type { Target } from "../../providers/upstream";
+import { UpstreamError, type Target } from "../../providers/upstream";
 import type { CircuitBreaker } from "./breaker";
 import { matches, type ConditionContext } from "./conditions";
 import type { TargetConfig } from "./config";
@@ -134,9 +134,10 @@ export class Executor {
           if (guarded) this.breaker.abandon(leaf.breakerKey);
           throw err;
         }
-        // Refused by Faro before anything was sent (a virtual key's limits): no verdict on the provider.
-        if (guarded && (err as { unsent?: boolean }).unsent === true) this.breaker.abandon(leaf.breakerKey);
-        else if (guarded) this.breaker.failure(leaf.breakerKey, err.status);
+        // Only the provider's own failures are a verdict on it; Faro's refusals before sending (a
+        // virtual key's limits, a guardrail's block, a bad target) are not.
+        if (guarded && err instanceof UpstreamError) this.breaker.failure(leaf.breakerKey, err.status);
+        else if (guarded) this.breaker.abandon(leaf.breakerKey);
         trail.attempts.push({ provider: leaf.target.provider, model: leaf.target.model, status: err.status, error: err.message });
         const wait = signal.aborted ? null : retryDelay(leaf.retry, attempt, err.status, retryAfterOf(err), this.random, waited);
         if (wait === null) throw err;

@@ -215,12 +215,10 @@ export function modelAllowed(allowed: readonly string[], requested: string | nul
 }
 
 /**
- * A key's limit refused the request before anything was sent: when a routing target's check
- * throws it, the executor does not count it against that provider's circuit breaker.
+ * A key's limit refused the request before anything was sent. Not an UpstreamError, so the
+ * executor does not count it against the provider's circuit breaker.
  */
-export class Refusal extends FaroError {
-  readonly unsent = true;
-}
+export class Refusal extends FaroError {}
 
 
 function rateLimited(message: string, waitMs: number | null): FaroError {
