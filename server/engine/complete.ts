@@ -1,11 +1,13 @@
 /**
  * Text completion (POST /v1/completions) on one context sequence with LlamaCompletion, with the
- * log probabilities of its tokens when asked for (logprobs.ts).
+ * log probabilities of its tokens when asked for (logprobs.ts), and exactly max_tokens at most
+ * (tokenLimit.ts).
  */
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
 import { CONTEXT_TOKENS, LogprobRecorder } from "./logprobs";
 import { samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
+import { TokenLimit } from "./tokenLimit";
 import type { CompleteRequest, GenerateEvent } from "./types";
 
 export async function complete(
@@ -17,17 +19,22 @@ export async function complete(
 ): Promise<void> {
   const { LlamaCompletion } = await import("node-llama-cpp");
   const recorder = req.logprobs === null ? null : new LogprobRecorder(loaded.model, req.logprobs, req.temperature);
-  const completion = new LlamaCompletion({ contextSequence: recorder ? recorder.wrap(sequence) : sequence, autoDisposeSequence: false });
+  const promptTokens = loaded.model.tokenize(req.prompt);
+  const promptTokenCount = promptTokens.length;
+  const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req.maxTokens, "prompt");
+  const end = loaded.model.tokens.eos;
+  // Without an end-of-sequence token nothing can end a generation early: the model cannot stop either.
+  const limit = end === null ? null : new TokenLimit(maxTokens, end);
+  const viewed = recorder ? recorder.wrap(sequence) : sequence;
+  const completion = new LlamaCompletion({ contextSequence: limit ? limit.wrap(viewed) : viewed, autoDisposeSequence: false });
   // OpenAI's text_offset counts from the start of the prompt, in characters.
   const promptChars = [...req.prompt].length;
   try {
-    const promptTokens = loaded.model.tokenize(req.prompt);
-    const promptTokenCount = promptTokens.length;
-    const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req.maxTokens, "prompt");
     const tokenBias = await tokenBiasFor(loaded.model, req.logitBias);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
     for (let index = 0; index < req.n && !signal.aborted; index++) {
       recorder?.reset(promptTokens);
+      limit?.reset();
       let offset = promptChars;
       // Offsets follow the text's characters: a lone byte ("bytes:\\xNN") adds the character it
       // completes or the U+FFFD the text shows, never the length of its spelling.
@@ -36,25 +43,33 @@ export async function complete(
       // the prompt: SentencePiece would drop the first token's leading space ("answer" for " answer").
       let chunkTokens: Token[] = [];
       let before = promptTokens.slice(-CONTEXT_TOKENS);
+      let released = 0;
+      const emitChunk = (tokens: Token[]) => {
+        const text = loaded.model.detokenize(tokens, false, before);
+        before = [...before, ...tokens].slice(-CONTEXT_TOKENS);
+        released += tokens.filter((t) => !loaded.model.isEogToken(t)).length;
+        if (!recorder) return emit({ type: "text", index, text });
+        const logprobs = recorder.take(tokens).map((lp) => {
+          const entry = { ...lp, text_offset: offset };
+          offset += [...chars.decode(Uint8Array.from(lp.bytes), { stream: true })].length;
+          return entry;
+        });
+        emit({ type: "text", index, text, logprobs });
+      };
       const { metadata } = await completion.generateCompletionWithMeta(req.prompt, {
         signal,
         stopOnAbortSignal: true,
         maxTokens,
         ...samplingOptions(req, index, tokenBias),
         onToken: (tokens) => (chunkTokens = tokens),
-        onTextChunk: () => {
-          const text = loaded.model.detokenize(chunkTokens, false, before);
-          before = [...before, ...chunkTokens].slice(-CONTEXT_TOKENS);
-          if (!recorder) return emit({ type: "text", index, text });
-          const logprobs = recorder.take(chunkTokens).map((lp) => {
-            const entry = { ...lp, text_offset: offset };
-            offset += [...chars.decode(Uint8Array.from(lp.bytes), { stream: true })].length;
-            return entry;
-          });
-          emit({ type: "text", index, text, logprobs });
-        },
+        onTextChunk: () => emitChunk(chunkTokens),
       });
-      const finishReason = signal.aborted || metadata.stopReason === "abort" ? "abort" : metadata.stopReason === "maxTokens" ? "length" : "stop";
+      const length = limit?.reached || metadata.stopReason === "maxTokens";
+      // Cut inside a character, LlamaCompletion keeps that character's bytes to itself; they were
+      // generated (and counted), so they are part of the answer, as OpenAI sends them.
+      const held = length && limit ? limit.sampled.slice(released) : [];
+      if (held.length) emitChunk(held);
+      const finishReason = signal.aborted || metadata.stopReason === "abort" ? "abort" : length ? "length" : "stop";
       emit({ type: "choice_end", index, finishReason });
     }
     const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;

@@ -14,6 +14,7 @@
  * it, not the tempered one; with top_p < 1 they are renormalised over the nucleus top_p keeps.
  */
 import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { withEvaluate } from "./sequenceView";
 import type { TokenLogprob, TopLogprob } from "./types";
 
 interface Step {
@@ -49,14 +50,7 @@ export class LogprobRecorder {
 
   /** `sequence` as LlamaChat/LlamaCompletion use it, with `evaluate` recording probabilities. */
   wrap(sequence: LlamaContextSequence): LlamaContextSequence {
-    const evaluate = this.evaluate.bind(this, sequence);
-    return new Proxy(sequence, {
-      get(target, prop) {
-        if (prop === "evaluate") return evaluate;
-        const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    return withEvaluate(sequence, (tokens, options) => this.evaluate(sequence, tokens, options));
   }
 
   /** Starts a new answer (OpenAI's `n`) after `context`: earlier steps are dropped. */

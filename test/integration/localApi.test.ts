@@ -42,6 +42,23 @@ describe("legacy completions", () => {
     assert.equal(finish, r.choices[0]!.finish_reason);
   });
 
+  test("never more than max_tokens, even when the cut falls inside a UTF-8 character; usage counts what was generated", async () => {
+    // The tiny model's greedy answers to these prompts are full of lone UTF-8 bytes, which
+    // node-llama-cpp holds back until the character completes: max_tokens 2 for "hello" gave 3.
+    for (const prompt of ["hello", "the water"]) {
+      for (let max = 1; max <= 10; max++) {
+        const r = await client.completions.create({ model: MODEL, prompt, temperature: 0, max_tokens: max, logprobs: 0 });
+        const { tokens } = r.choices[0]!.logprobs!;
+        const at = `${JSON.stringify(prompt)}, max_tokens ${max}: ${JSON.stringify(tokens)}`;
+        assert.ok(tokens!.length <= max, at);
+        assert.equal(r.usage!.completion_tokens, tokens!.length, at);
+        if (r.choices[0]!.finish_reason === "length") assert.equal(tokens!.length, max, at);
+        const chat = await client.chat.completions.create({ model: MODEL, messages: user(prompt), temperature: 0, max_tokens: max });
+        assert.ok(chat.usage!.completion_tokens <= max, `chat: ${at}`);
+      }
+    }
+  });
+
   test("echo and several prompts at once are refused, naming the parameter", async () => {
     await assert.rejects(client.completions.create({ model: MODEL, prompt: "x", echo: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "echo");
     await assert.rejects(client.completions.create({ model: MODEL, prompt: ["a", "b"] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt");
