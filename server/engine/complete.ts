@@ -21,7 +21,7 @@ export async function complete(
   const recorder = req.logprobs === null ? null : new LogprobRecorder(loaded.model, req.logprobs, req.temperature);
   const promptTokens = loaded.model.tokenize(req.prompt);
   const promptTokenCount = promptTokens.length;
-  const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req.maxTokens, "prompt");
+  const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req, "prompt");
   const end = loaded.model.tokens.eos;
   // Without an end-of-sequence token nothing can end a generation early: the model cannot stop either.
   const limit = end === null ? null : new TokenLimit(maxTokens, end);

@@ -28,7 +28,7 @@ export async function generate(
     const promptTokens = chat.chatWrapper
       .generateContextState({ chatHistory: req.history, availableFunctions: functions })
       .contextText.tokenize(loaded.model.tokenizer).length;
-    const maxTokens = tokenBudget(sequence.contextSize, promptTokens, req.maxTokens);
+    const maxTokens = tokenBudget(sequence.contextSize, promptTokens, req);
     const tokenBias = await tokenBiasFor(loaded.model, req.logitBias);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
 

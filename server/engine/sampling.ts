@@ -53,8 +53,11 @@ export async function tokenBiasFor(model: LlamaModel, bias: Record<number, numbe
   return result;
 }
 
-/** The token budget: the request's max_tokens, never past the end of the context. */
-export function tokenBudget(contextSize: number, promptTokens: number, maxTokens: number | null, param: "messages" | "prompt" = "messages"): number {
+/**
+ * The token budget: the request's max_tokens, or up to the end of the context when it set none.
+ * A max_tokens past the end of the context is a 400, as at OpenAI, rather than a silent cut.
+ */
+export function tokenBudget(contextSize: number, promptTokens: number, p: Pick<SamplingParams, "maxTokens" | "maxTokensParam">, param: "messages" | "prompt" = "messages"): number {
   const room = contextSize - promptTokens;
   if (room < 1) {
     throw new FaroError(
@@ -62,5 +65,12 @@ export function tokenBudget(contextSize: number, promptTokens: number, maxTokens
       { status: 400, type: "invalid_request_error", code: "context_length_exceeded", param },
     );
   }
-  return Math.min(maxTokens ?? room, room);
+  if (p.maxTokens !== null && p.maxTokens > room) {
+    throw new FaroError(
+      `This model's maximum context length is ${contextSize} tokens. However, you requested ${promptTokens + p.maxTokens} tokens ` +
+        `(${promptTokens} in the ${param}, ${p.maxTokens} in the completion). Please reduce the length of the ${param} or ${p.maxTokensParam}.`,
+      { status: 400, type: "invalid_request_error", code: "context_length_exceeded", param: p.maxTokensParam },
+    );
+  }
+  return p.maxTokens ?? room;
 }

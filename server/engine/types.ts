@@ -20,6 +20,8 @@ export interface SamplingParams {
   topP: number;
   /** null: up to the end of the context. */
   maxTokens: number | null;
+  /** The request field maxTokens came from, which a refusal names (a legacy completion's default counts as max_tokens). */
+  maxTokensParam: "max_tokens" | "max_completion_tokens";
   stop: string[];
   seed: number | null;
   presencePenalty: number;

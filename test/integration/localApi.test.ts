@@ -76,6 +76,31 @@ describe("legacy completions", () => {
   });
 });
 
+describe("max_tokens past the context", () => {
+  const refused = (param: string) => (e: unknown) => {
+    assert.ok(e instanceof OpenAI.BadRequestError);
+    assert.equal(e.code, "context_length_exceeded");
+    assert.equal(e.param, param);
+    assert.match(e.message, /This model's maximum context length is 2048 tokens\. However, you requested \d+ tokens \(\d+ in the (messages|prompt), 5000 in the completion\)/);
+    return true;
+  };
+
+  test("is a 400 naming the parameter and the context length, as at OpenAI, for chat and legacy completions", async () => {
+    await assert.rejects(client.completions.create({ model: MODEL, prompt: "hello", max_tokens: 5000 }), refused("max_tokens"));
+    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: user("hello"), max_tokens: 5000 }), refused("max_tokens"));
+    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: user("hello"), max_completion_tokens: 5000 }), refused("max_completion_tokens"));
+    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: user("hello"), max_tokens: 5000, stream: true }), refused("max_tokens"));
+  });
+
+  test("a max_tokens that exactly fills the context is served; one more is refused", async () => {
+    const r = await client.completions.create({ model: MODEL, prompt: "hello", max_tokens: 1 });
+    const room = 2048 - r.usage!.prompt_tokens;
+    const full = await client.completions.create({ model: MODEL, prompt: "hello", max_tokens: room, temperature: 0 });
+    assert.ok(full.usage!.completion_tokens <= room);
+    await assert.rejects(client.completions.create({ model: MODEL, prompt: "hello", max_tokens: room + 1 }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "max_tokens");
+  });
+});
+
 describe("embeddings", () => {
   test("one vector per input with the model's dimension; base64 decodes to the same floats", async () => {
     const r = await client.embeddings.create({ model: MODEL, input: ["lighthouse", "harbour"], encoding_format: "float" });

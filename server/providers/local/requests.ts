@@ -13,12 +13,13 @@ const unsupported = (param: string, what: string) => badRequest(`${what} is not 
 
 type SamplingFields = Pick<ChatCompletionRequest, "temperature" | "top_p" | "max_tokens" | "stop" | "seed" | "presence_penalty" | "frequency_penalty" | "logit_bias">;
 
-function sampling(req: SamplingFields, maxTokens: number | null, logprobs: number | null): SamplingParams {
+function sampling(req: SamplingFields, maxTokens: number | null, logprobs: number | null, maxTokensParam: SamplingParams["maxTokensParam"] = "max_tokens"): SamplingParams {
   const stop = req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop;
   return {
     temperature: req.temperature ?? 1,
     topP: req.top_p ?? 1,
     maxTokens,
+    maxTokensParam,
     stop: stop.filter((s) => s.length > 0),
     seed: req.seed ?? null,
     presencePenalty: req.presence_penalty ?? 0,
@@ -36,7 +37,7 @@ export function toGenerateRequest(req: ChatCompletionRequest): GenerateRequest {
     throw badRequest("response_format and tools cannot be combined on local models: a grammar constrains one or the other.", "response_format", "unsupported_parameter");
   }
   const logprobs = chatLogprobs(req, toolChoice);
-  return { ...sampling(req, req.max_completion_tokens ?? req.max_tokens ?? null, logprobs), history: toChatHistory(req.messages), n: req.n ?? 1, format, tools, toolChoice };
+  return { ...sampling(req, req.max_completion_tokens ?? req.max_tokens ?? null, logprobs, req.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens"), history: toChatHistory(req.messages), n: req.n ?? 1, format, tools, toolChoice };
 }
 
 const CHAT_ONLY = ["response_format", "tools", "tool_choice", "functions", "function_call"] as const;
