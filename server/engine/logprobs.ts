@@ -11,7 +11,8 @@
  * temperature 0 that is the model's own distribution (after logit_bias, penalties and any
  * response_format grammar). At a temperature T > 0 the chain divides the logits by T, which
  * this module undoes (p ∝ p_T^T), so the numbers are the model's distribution as OpenAI reports
- * it, not the tempered one; with top_p < 1 they are renormalised over the nucleus top_p keeps.
+ * it, not the tempered one; with top_p < 1, top_k or min_p they are renormalised over the tokens
+ * those keep.
  */
 import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { withEvaluate } from "./sequenceView";

@@ -1,6 +1,6 @@
 /**
  * OpenAI sampling semantics in node-llama-cpp terms, shared by chat and text completion:
- * no top-k, no classic repeat penalty, a random seed when none is given, and generation that
+ * no top-k or min-p unless the request asks (llama.cpp's extras), no classic repeat penalty, a random seed when none is given, and generation that
  * ends at the context's end instead of shifting the context.
  */
 import { randomInt } from "node:crypto";
@@ -13,7 +13,8 @@ export function samplingOptions(p: SamplingParams, seedOffset: number, tokenBias
   return {
     temperature: p.temperature,
     topP: p.topP,
-    topK: 0, // OpenAI has no top-k; node-llama-cpp defaults to 40
+    topK: p.topK, // 0 unless asked: OpenAI has no top-k, and node-llama-cpp's default is 40
+    ...(p.minP > 0 ? { minP: p.minP } : {}),
     // Without a seed llama.cpp samples with a fixed default one; OpenAI varies per request.
     seed: p.seed === null ? randomInt(2 ** 31) : uint32(p.seed + seedOffset),
     customStopTriggers: p.stop.length ? p.stop : undefined,

@@ -18,6 +18,10 @@ export type OutputFormat = { type: "text" } | { type: "json_object" } | { type: 
 export interface SamplingParams {
   temperature: number;
   topP: number;
+  /** Sample among the K most likely tokens (llama.cpp's top_k); 0: all of them, as OpenAI does. */
+  topK: number;
+  /** Drop tokens less likely than min_p times the likeliest one (llama.cpp's min_p); 0: none. */
+  minP: number;
   /** null: up to the end of the context. */
   maxTokens: number | null;
   /** The request field maxTokens came from, which a refusal names (a legacy completion's default counts as max_tokens). */

@@ -284,6 +284,41 @@ describe("other parameters", () => {
     );
   });
 
+  test("top_k and min_p (llama.cpp's extras) are applied: top_k 1 or min_p 1 sample the greedy answer at any temperature", async () => {
+    type Extras = { top_k?: number; min_p?: number };
+    const chat = async (extra: Extras, temperature: number, seed: number) =>
+      (await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 8, temperature, seed, ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming)).choices[0]!.message.content;
+    const text = async (extra: Extras, temperature: number, seed: number) =>
+      (await client.completions.create({ model: MODEL, prompt: "hello", max_tokens: 8, temperature, seed, ...extra } as OpenAI.CompletionCreateParamsNonStreaming)).choices[0]!.text;
+    for (const extra of [{ top_k: 1 }, { min_p: 1 }]) {
+      const greedy = [await chat({}, 0, 1), await text({}, 0, 1)];
+      for (const seed of [1, 2, 3]) assert.deepEqual([await chat(extra, 2, seed), await text(extra, 2, seed)], greedy, `${JSON.stringify(extra)}, seed ${seed}`);
+    }
+    // Without them a temperature of 2 does wander off the greedy answer.
+    assert.notEqual(await chat({}, 2, 1), await chat({}, 0, 1));
+  });
+
+  test("with top_k, logprobs list only the alternatives top_k keeps", async () => {
+    const r = await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 6, temperature: 1.5, seed: 3, logprobs: true, top_logprobs: 5, top_k: 2 } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const entries = r.choices[0]!.logprobs!.content!;
+    assert.ok(entries.length > 0);
+    for (const e of entries) {
+      assert.ok(e.top_logprobs.length <= 2, JSON.stringify(e.top_logprobs));
+      assert.ok(e.top_logprobs.some((t) => t.token === e.token));
+    }
+  });
+
+  test("top_k and min_p out of range are 400s naming them", async () => {
+    for (const [param, value] of [["top_k", -1], ["top_k", 1.5], ["top_k", "40"], ["min_p", 1.5], ["min_p", -0.1]] as const) {
+      for (const create of [
+        () => client.chat.completions.create({ model: MODEL, messages: user("Hi"), [param]: value } as OpenAI.ChatCompletionCreateParamsNonStreaming),
+        () => client.completions.create({ model: MODEL, prompt: "Hi", [param]: value } as OpenAI.CompletionCreateParamsNonStreaming),
+      ]) {
+        await assert.rejects(create(), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === param && e.message.includes(`'${param}'`), `${param} ${value}`);
+      }
+    }
+  });
+
   test("keep_alive 0 unloads the model after the request; a bad duration is a 400", async () => {
     await client.chat.completions.create({ model: MODEL, messages: user("Hi"), max_tokens: 2, keep_alive: 0 } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     const deadline = Date.now() + 5000;

@@ -11,13 +11,15 @@ import { toChatHistory } from "./messages";
 
 const unsupported = (param: string, what: string) => badRequest(`${what} is not supported by local models.`, param, "unsupported_parameter");
 
-type SamplingFields = Pick<ChatCompletionRequest, "temperature" | "top_p" | "max_tokens" | "stop" | "seed" | "presence_penalty" | "frequency_penalty" | "logit_bias">;
+type SamplingFields = Pick<ChatCompletionRequest, "temperature" | "top_p" | "top_k" | "min_p" | "max_tokens" | "stop" | "seed" | "presence_penalty" | "frequency_penalty" | "logit_bias">;
 
 function sampling(req: SamplingFields, maxTokens: number | null, logprobs: number | null, maxTokensParam: SamplingParams["maxTokensParam"] = "max_tokens"): SamplingParams {
   const stop = req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop;
   return {
     temperature: req.temperature ?? 1,
     topP: req.top_p ?? 1,
+    topK: req.top_k ?? 0,
+    minP: req.min_p ?? 0,
     maxTokens,
     maxTokensParam,
     stop: stop.filter((s) => s.length > 0),
