@@ -43,7 +43,7 @@ export class Engine implements SchedulerHost<EngineJob> {
     private readonly logger: Logger,
   ) {
     this.loader = new ModelLoader(opts, logger);
-    this.pool = new ModelPool((e, p) => this.loader.load(e, p), { slots: opts.slots, maxLoaded: opts.maxLoadedModels, keepAliveMs: opts.keepAliveMs }, logger, () =>
+    this.pool = new ModelPool((e, p, room) => this.loader.load(e, p, room), { slots: opts.slots, maxLoaded: opts.maxLoadedModels, keepAliveMs: opts.keepAliveMs }, logger, () =>
       this.changed(),
     );
     this.scheduler = new Scheduler(this, { maxQueue: opts.maxQueue, agingMs: opts.agingMs });

@@ -1,6 +1,7 @@
 /**
  * Loads a GGUF with node-llama-cpp where the planner says it fits (GPU, partial offload or CPU),
- * with the thread count chosen for the model, and reports load progress.
+ * first unloading idle models when that places it better, with the thread count chosen for the
+ * model, and reports load progress.
  */
 import { readFile, stat } from "node:fs/promises";
 import { freemem } from "node:os";
@@ -11,7 +12,8 @@ import type { CatalogEntry } from "./catalog";
 import { countingStrategy, DecodeGate, DEFAULT_MAX_WAIT_MS, gateDecodes, gatherTarget, type BatchCounts } from "./batchGather";
 import { describeShortfall, ggufShortfall } from "./gguf/extent";
 import { LoadedModel } from "./loadedModel";
-import { planPlacement, type MemoryPlan } from "./planner";
+import type { Room } from "./modelPool";
+import { idleToUnload, planPlacement, type FreeMemory, type MemoryPlan } from "./planner";
 import { chooseThreads } from "./threads";
 import type { EngineOptions } from "./types";
 
@@ -25,11 +27,15 @@ export class ModelLoader {
     private readonly logger: Logger,
   ) {}
 
-  async load(entry: CatalogEntry, onProgress: (fraction: number) => void): Promise<LoadedModel> {
+  /** Free VRAM and RAM now; a field so that tests can stage memory pressure. */
+  freeMemory = async (llama: Llama): Promise<FreeMemory> => ({ vram: llama.gpu !== false ? (await llama.getVramState()).free : 0, ram: await availableRam() });
+
+  /** `room`: idle models the load may unload when the planner says the model is better placed without them. */
+  async load(entry: CatalogEntry, onProgress: (fraction: number) => void, room?: Room): Promise<LoadedModel> {
     const started = performance.now();
     const llama = await this.llama();
     const contextSize = Math.min(this.opts.maxContextSize, entry.contextLength ?? this.opts.maxContextSize);
-    const plan = await this.plan(llama, entry, contextSize);
+    const plan = await this.plan(llama, entry, contextSize, room);
     const threads = chooseThreads({ override: this.opts.threads, embeddingLength: entry.embeddingLength, sizeBytes: entry.sizeBytes });
     const { resolveChatWrapper } = await import("node-llama-cpp");
     try {
@@ -71,7 +77,7 @@ export class ModelLoader {
     }
   }
 
-  private async plan(llama: Llama, entry: CatalogEntry, contextSize: number): Promise<MemoryPlan> {
+  private async plan(llama: Llama, entry: CatalogEntry, contextSize: number, room: Room | undefined): Promise<MemoryPlan> {
     const { readGgufFileInfo, GgufInsights } = await import("node-llama-cpp");
     let insights;
     try {
@@ -96,8 +102,15 @@ export class ModelLoader {
         insights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: gpuLayers, sequences, batchSize: this.opts.batchSize || undefined }),
     };
     const hasGpu = llama.gpu !== false;
-    const vram = hasGpu ? (await llama.getVramState()).free : 0;
-    return planPlacement(entry.id, estimator, { vram, ram: await availableRam() }, hasGpu);
+    let free = await this.freeMemory(llama);
+    // An idle model (kept by its keep-alive) must not push this one, which a request waits for,
+    // off the GPU or out of memory.
+    const unload = room ? idleToUnload(estimator, free, hasGpu, room.idle()) : [];
+    if (room && unload.length) {
+      await room.free(unload, `to make room in memory for ${entry.id}`);
+      free = await this.freeMemory(llama);
+    }
+    return planPlacement(entry.id, estimator, free, hasGpu);
   }
 
   async llama(): Promise<Llama> {

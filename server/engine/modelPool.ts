@@ -1,12 +1,14 @@
 /**
  * Resident models: at most `maxLoaded` at once, each with `slots` sequences. Reserving a slot
- * loads the model if needed (evicting the least recently used idle model first); a model with no
- * reserved slot unloads after its keep-alive. Answers the scheduler's "can this start now?".
+ * loads the model if needed (evicting the least recently used idle model first, and idle models
+ * whose memory the new one needs: see Room); a model with no reserved slot unloads after its
+ * keep-alive. Answers the scheduler's "can this start now?".
  */
 import { messageOf } from "../errors";
 import type { Logger } from "../logger";
 import type { CatalogEntry } from "./catalog";
 import type { LoadedModel } from "./loadedModel";
+import type { IdleModel } from "./planner";
 
 export interface ResidentView {
   id: string;
@@ -33,7 +35,16 @@ interface Resident {
   idleTimer: NodeJS.Timeout | null;
 }
 
-export type Loader = (entry: CatalogEntry, onProgress: (fraction: number) => void) => Promise<LoadedModel>;
+/**
+ * What a load may do for memory: see the loaded models no request is using (least recently used
+ * first, with what their plans take) and unload some of them, waiting until they are freed.
+ */
+export interface Room {
+  idle(): IdleModel[];
+  free(ids: readonly string[], why: string): Promise<void>;
+}
+
+export type Loader = (entry: CatalogEntry, onProgress: (fraction: number) => void, room: Room) => Promise<LoadedModel>;
 
 export interface PoolOptions {
   slots: number;
@@ -161,7 +172,18 @@ export class ModelPool {
       r.progress = f;
       this.onChange();
     };
-    r.ready = this.unloading.then(() => this.loader(entry, onProgress));
+    const room: Room = {
+      idle: () =>
+        [...this.residents.values()]
+          .filter((o) => o !== r && o.loaded && o.reserved === 0)
+          .sort((a, b) => a.lastUsed - b.lastUsed)
+          .map((o) => ({ id: o.entry.id, needs: o.loaded!.plan.needs })),
+      free: async (ids, why) => {
+        for (const id of ids) this.unload(id, why);
+        await this.unloading;
+      },
+    };
+    r.ready = this.unloading.then(() => this.loader(entry, onProgress, room));
     r.ready.then(
       (m) => {
         r.loaded = m;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ModelPool, type Loader } from "../../../server/engine/modelPool";
+import { ModelPool, type Loader, type Room } from "../../../server/engine/modelPool";
 import type { CatalogEntry } from "../../../server/engine/catalog";
 import type { LoadedModel } from "../../../server/engine/loadedModel";
 import { createLogger } from "../../../server/logger";
@@ -140,5 +140,34 @@ test("a model whose file changed on disk is loaded again once its running reques
   pool.reserve(v2, null);
   assert.deepEqual(f.events, ["load a", "dispose a", "load a"], "unchanged file: no reload");
   pool.release("a");
+  await pool.dispose();
+});
+
+test("a load may unload idle models to make room, never one that serves a request or is still loading", async () => {
+  const f = fakeLoader();
+  const rooms = new Map<string, Room>();
+  const loader: Loader = (e, onProgress, room) => {
+    rooms.set(e.id, room);
+    return f.loader(e, onProgress, room);
+  };
+  const pool = new ModelPool(loader, { slots: 1, maxLoaded: 4, keepAliveMs: Infinity }, logger);
+  pool.reserve(entry("a"), null);
+  await f.finish("a");
+  pool.reserve(entry("b"), null);
+  await f.finish("b");
+  pool.release("b");
+  pool.release("a"); // a is now the more recently used
+  pool.reserve(entry("c"), null);
+  pool.reserve(entry("d"), null); // still loading when c asks
+  await f.started("c");
+  pool.reserve(entry("a"), null); // a serves a request again
+  const room = rooms.get("c")!;
+  assert.deepEqual(room.idle().map((m) => m.id), ["b"], "only b: a is busy, c and d are loading");
+  pool.release("a");
+  assert.deepEqual(room.idle().map((m) => m.id), ["b", "a"], "least recently used first");
+  await room.free(["b"], "to make room in memory for c");
+  assert.deepEqual(f.events, ["load a", "load b", "load c", "load d", "dispose b"], "b was freed before free() returned");
+  await f.finish("c");
+  await f.finish("d");
   await pool.dispose();
 });

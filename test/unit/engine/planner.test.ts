@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planPlacement, type ModelEstimator } from "../../../server/engine/planner";
+import { idleToUnload, planPlacement, type ModelEstimator } from "../../../server/engine/planner";
 import { FaroError } from "../../../server/errors";
 
 const GiB = 2 ** 30;
@@ -45,4 +45,19 @@ test("fitting nowhere is a 503 naming the model, what it needs and what is free"
       /9\.10 GiB of RAM \(4\.00 GiB free\)/.test(e.message) &&
       /no GPU/.test(e.message),
   );
+});
+
+test("idle models are unloaded only when that places the model better: fewest, least recently used first", () => {
+  const m = (id: string, gpuVram: number, cpuRam = 0) => ({ id, needs: { gpuVram: gpuVram * GiB, cpuRam: cpuRam * GiB } });
+  // Fully on a 24 GiB GPU needs 9 GiB; with a and b (idle) there, 5 GiB are free: partial.
+  const free = { vram: 5 * GiB, ram: 16 * GiB };
+  assert.deepEqual(idleToUnload(est, free, true, [m("a", 3), m("b", 16)]), ["a", "b"], "a alone leaves 8 GiB: still partial");
+  assert.deepEqual(idleToUnload(est, free, true, [m("a", 8), m("b", 16)]), ["a"], "a alone is enough for the full GPU");
+  assert.deepEqual(idleToUnload(est, { vram: 24 * GiB, ram: 16 * GiB }, true, [m("a", 8)]), [], "it fits already");
+  // A GPU too small for all 32 layers either way: a 1 GiB idle model still buys 3 more layers.
+  assert.deepEqual(idleToUnload(est, { vram: 4 * GiB, ram: 16 * GiB }, true, [m("a", 1)]), ["a"]);
+  // CPU only: unloading helps when the model does not fit otherwise, and not when it cannot fit anyway.
+  assert.deepEqual(idleToUnload(est, { vram: 0, ram: 4 * GiB }, false, [m("a", 0, 8)]), ["a"]);
+  assert.deepEqual(idleToUnload(est, { vram: 0, ram: 4 * GiB }, false, [m("a", 0, 1)]), [], "9.1 GiB does not fit in 5");
+  assert.deepEqual(idleToUnload(est, { vram: 0, ram: 16 * GiB }, false, [m("a", 0, 8)]), []);
 });
