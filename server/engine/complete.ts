@@ -1,12 +1,12 @@
 /**
- * Text completion (POST /v1/completions) on one context sequence with LlamaCompletion, with the
- * log probabilities of its tokens when asked for (logprobs.ts), and exactly max_tokens at most
- * (tokenLimit.ts).
+ * Text completion (POST /v1/completions) of a text or token-id prompt on one context sequence
+ * with LlamaCompletion, with the log probabilities of its tokens when asked for (logprobs.ts),
+ * and exactly max_tokens at most (tokenLimit.ts).
  */
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
 import { CONTEXT_TOKENS, LogprobRecorder } from "./logprobs";
-import { samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
+import { checkedPromptTokens, samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import { TokenLimit } from "./tokenLimit";
 import type { CompleteRequest, GenerateEvent } from "./types";
 
@@ -19,7 +19,8 @@ export async function complete(
 ): Promise<void> {
   const { LlamaCompletion } = await import("node-llama-cpp");
   const recorder = req.logprobs === null ? null : new LogprobRecorder(loaded.model, req.logprobs, req.temperature);
-  const promptTokens = loaded.model.tokenize(req.prompt);
+  // Token ids go to the model as they are (they are its own vocabulary's).
+  const promptTokens = typeof req.prompt === "string" ? loaded.model.tokenize(req.prompt) : checkedPromptTokens(loaded.model, req.prompt);
   const promptTokenCount = promptTokens.length;
   const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req, "prompt");
   const end = loaded.model.tokens.eos;
@@ -28,7 +29,7 @@ export async function complete(
   const viewed = recorder ? recorder.wrap(sequence) : sequence;
   const completion = new LlamaCompletion({ contextSequence: limit ? limit.wrap(viewed) : viewed, autoDisposeSequence: false });
   // OpenAI's text_offset counts from the start of the prompt, in characters.
-  const promptChars = [...req.prompt].length;
+  const promptChars = [...(typeof req.prompt === "string" ? req.prompt : loaded.model.detokenize(promptTokens))].length;
   try {
     const tokenBias = await tokenBiasFor(loaded.model, req.logitBias);
     const outputBefore = sequence.tokenMeter.usedOutputTokens;
@@ -56,7 +57,7 @@ export async function complete(
         });
         emit({ type: "text", index, text, logprobs });
       };
-      const { metadata } = await completion.generateCompletionWithMeta(req.prompt, {
+      const { metadata } = await completion.generateCompletionWithMeta(typeof req.prompt === "string" ? req.prompt : promptTokens, {
         signal,
         stopOnAbortSignal: true,
         maxTokens,

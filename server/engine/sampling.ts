@@ -42,7 +42,7 @@ function uint32(seed: number): number {
 export async function tokenBiasFor(model: LlamaModel, bias: Record<number, number> | null): Promise<TokenBias | undefined> {
   if (!bias) return undefined;
   const { TokenBias } = await import("node-llama-cpp");
-  const tokens = (model.fileInfo.metadata.tokenizer as { ggml?: { tokens?: readonly string[] } } | undefined)?.ggml?.tokens?.length ?? 0;
+  const tokens = vocabularySize(model);
   const result = new TokenBias(model.tokenizer);
   for (const [key, value] of Object.entries(bias)) {
     const id = Number(key);
@@ -52,6 +52,25 @@ export async function tokenBiasFor(model: LlamaModel, bias: Record<number, numbe
     result.set(id as Token, value <= -100 ? "never" : { logit: value });
   }
   return result;
+}
+
+/** A prompt given as token ids, checked against this model's vocabulary (an unknown id is a 400). */
+export function checkedPromptTokens(model: LlamaModel, ids: readonly number[]): Token[] {
+  const size = vocabularySize(model);
+  const bad = ids.findIndex((id) => id >= size);
+  if (bad >= 0) {
+    throw new FaroError(`Token id ${ids[bad]} at 'prompt[${bad}]' is not in this model's vocabulary, which has ${size} tokens.`, {
+      status: 400,
+      type: "invalid_request_error",
+      code: "invalid_value",
+      param: "prompt",
+    });
+  }
+  return ids as Token[];
+}
+
+function vocabularySize(model: LlamaModel): number {
+  return (model.fileInfo.metadata.tokenizer as { ggml?: { tokens?: readonly string[] } } | undefined)?.ggml?.tokens?.length ?? 0;
 }
 
 /**

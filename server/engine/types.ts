@@ -46,7 +46,8 @@ export interface GenerateRequest extends SamplingParams {
 }
 
 export interface CompleteRequest extends SamplingParams {
-  prompt: string;
+  /** Text, or token ids of the model's own vocabulary. */
+  prompt: string | number[];
   n: number;
 }
 

@@ -86,9 +86,12 @@ export const chatCompletionRequestSchema = z.looseObject({
 
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
+const tokenIds = z.array(z.number().int().min(0)).min(1);
+
 export const completionRequestSchema = z.looseObject({
   ...samplingFields,
-  prompt: z.union([z.string(), z.array(z.string()).min(1)]),
+  // Text, or token ids (one list or a list of lists), as OpenAI takes them.
+  prompt: z.union([z.string(), z.array(z.string()).min(1), tokenIds, z.array(tokenIds).min(1)]),
   echo: z.boolean().nullish(),
   logprobs: z.number().int().min(0).max(5).nullish(),
   suffix: z.string().nullish(),
@@ -108,7 +111,6 @@ export const embeddingRequestSchema = z.looseObject({
 });
 export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;
 
-const tokenIds = z.array(z.number().int().min(0)).min(1);
 /**
  * The body as clients send it: text, or token ids (one list or a list of lists), which
  * LangChain's OpenAIEmbeddings sends by default. gateway/tokenInput.ts turns ids into text.

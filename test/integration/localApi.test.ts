@@ -5,6 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
+import { llamaVocabulary } from "../../server/engine/gguf/llamaModel";
 import { encodeTokens } from "../../server/gateway/pricing/tokenizer";
 import type { Served } from "../fixtures/serve";
 import { serveWithClient } from "../fixtures/serveFixture";
@@ -62,6 +63,25 @@ describe("legacy completions", () => {
   test("echo and several prompts at once are refused, naming the parameter", async () => {
     await assert.rejects(client.completions.create({ model: MODEL, prompt: "x", echo: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "echo");
     await assert.rejects(client.completions.create({ model: MODEL, prompt: ["a", "b"] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt");
+  });
+
+  test("a prompt of token ids (the model's own vocabulary), alone or as an array of one, is the text they spell", async () => {
+    const { tokens } = llamaVocabulary(true);
+    // How LlamaCompletion tokenizes "hello world" after BOS: the first word without its "▁".
+    const ids = ["h", "e", "l", "l", "o", "▁world"].map((piece) => tokens.indexOf(piece));
+    const body = { model: MODEL, temperature: 0, max_tokens: 6 };
+    const text = await client.completions.create({ ...body, prompt: "hello world" });
+    const one = await client.completions.create({ ...body, prompt: ids });
+    const nested = await client.completions.create({ ...body, prompt: [ids] });
+    assert.equal(one.choices[0]!.text, text.choices[0]!.text);
+    assert.equal(nested.choices[0]!.text, text.choices[0]!.text);
+    assert.equal(one.usage!.prompt_tokens, 6);
+    let streamed = "";
+    for await (const c of await client.completions.create({ ...body, prompt: ids, stream: true })) streamed += c.choices[0]?.text ?? "";
+    assert.equal(streamed, text.choices[0]!.text);
+    await assert.rejects(client.completions.create({ ...body, prompt: [ids, ids] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt" && /one prompt per request/.test(e.message));
+    await assert.rejects(client.completions.create({ ...body, prompt: [ids[0]!, 99_999] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt" && /Token id 99999 at 'prompt\[1\]'/.test(e.message));
+    await assert.rejects(client.completions.create({ ...body, prompt: [1, -1] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt[1]");
   });
 
   test("a prompt longer than the context is a 400 naming 'prompt', not 'messages'", async () => {

@@ -10,7 +10,7 @@ import type { GuardrailVerdict, RequestRecord } from "../requestRecord";
 import { answerTexts, checkOutput } from "./outputChecks";
 import { NO_GUARDRAIL_HINTS, resolvePolicy, type GuardrailHints, type GuardrailSettings, type LeafPolicy, type TargetGuardrails } from "./policy";
 import { Redactor, type PiiCounts } from "./redactor";
-import { mapBodyText } from "./requestBodies";
+import { hasTokenPrompt, mapBodyText } from "./requestBodies";
 import { restoreEvents } from "./restoreStream";
 
 interface GuardedLeaf {
@@ -43,9 +43,15 @@ export class RequestGuard {
    */
   input<B extends object>(leaf: GuardedLeaf, policy: LeafPolicy, body: B): B {
     if (policy.pii === "off") return body;
+    const provider = leaf.target.provider;
+    if (hasTokenPrompt(body)) {
+      throw new FaroError(
+        `A prompt of token ids cannot be checked for personal data, and the PII guardrail is on for provider '${provider}'. Send the prompt as text, or turn the guardrail off for this target.`,
+        { status: 400, type: "invalid_request_error", code: "unsupported_parameter", param: "prompt" },
+      );
+    }
     const redactor = this.redactor(policy);
     const counts: PiiCounts = {};
-    const provider = leaf.target.provider;
     if (policy.pii === "block") {
       mapBodyText(body, (t) => (redactor.scan(t, counts), t));
       const found = Object.keys(counts).length > 0;

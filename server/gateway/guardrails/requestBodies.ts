@@ -30,6 +30,12 @@ export function mapBodyText<B extends object>(body: B, map: TextMap): B {
   return (out ?? body) as B;
 }
 
+/** Whether a legacy completion's prompt is token ids, which no text check can read. */
+export function hasTokenPrompt(body: object): boolean {
+  const prompt = (body as { prompt?: unknown }).prompt;
+  return Array.isArray(prompt) && prompt.some((p) => typeof p === "number" || Array.isArray(p));
+}
+
 function mapMessage(message: unknown, map: TextMap): unknown {
   if (message === null || typeof message !== "object") return message;
   const m = message as Record<string, unknown>;

@@ -34,11 +34,7 @@ export class LocalProvider {
   }
 
   complete(model: ModelInfo | string, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
-    if (Array.isArray(req.prompt) && req.prompt.length > 1) {
-      throw badRequest("Local models take one prompt per request; send an array of one or a string.", "prompt", "unsupported_parameter");
-    }
-    const prompt = Array.isArray(req.prompt) ? req.prompt[0]! : req.prompt;
-    return this.engine.complete(idOf(model), toCompleteRequest(req, prompt), ctx.signal, meta(req, ctx));
+    return this.engine.complete(idOf(model), toCompleteRequest(req, onePrompt(req.prompt)), ctx.signal, meta(req, ctx));
   }
 
   embed(model: ModelInfo | string, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
@@ -65,6 +61,15 @@ export class LocalProvider {
       },
     };
   }
+}
+
+/** The one prompt local models take: text, or token ids of the model's own vocabulary. */
+function onePrompt(prompt: CompletionRequest["prompt"]): string | number[] {
+  if (typeof prompt === "string" || typeof prompt[0] === "number") return prompt as string | number[];
+  if (prompt.length > 1) {
+    throw badRequest("Local models take one prompt per request: a string, or one list of token ids (alone or in an array of one).", "prompt", "unsupported_parameter");
+  }
+  return prompt[0] as string | number[];
 }
 
 const idOf = (model: ModelInfo | string) => (typeof model === "string" ? model : model.id);

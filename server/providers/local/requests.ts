@@ -44,7 +44,7 @@ export function toGenerateRequest(req: ChatCompletionRequest): GenerateRequest {
 
 const CHAT_ONLY = ["response_format", "tools", "tool_choice", "functions", "function_call"] as const;
 
-export function toCompleteRequest(req: CompletionRequest, prompt: string): CompleteRequest {
+export function toCompleteRequest(req: CompletionRequest, prompt: string | number[]): CompleteRequest {
   if (req.echo) throw unsupported("echo", "echo");
   if (req.suffix) throw unsupported("suffix", "suffix (fill-in-the-middle)");
   if ((req.best_of ?? 1) > 1) throw unsupported("best_of", "best_of > 1");

@@ -9,7 +9,7 @@ import { KeyStore } from "../../../../server/gateway/keys";
 import { openRecord, type RequestRecord } from "../../../../server/gateway/requestRecord";
 import { parseConfig, type TargetConfig } from "../../../../server/gateway/routing/config";
 import { NO_HINTS, type RoutingHints } from "../../../../server/gateway/routing/headers";
-import { chatCompletionRequestSchema, parseBody, type ChatCompletionRequest } from "../../../../server/gateway/schema";
+import { chatCompletionRequestSchema, completionRequestSchema, parseBody, type ChatCompletionRequest, type CompletionRequest } from "../../../../server/gateway/schema";
 import { EMPTY_SETTINGS, type GatewaySettings } from "../../../../server/gateway/targets";
 import type { GuardrailSettings } from "../../../../server/gateway/guardrails/policy";
 import { FaroError } from "../../../../server/errors";
@@ -31,6 +31,11 @@ class Scripted implements Upstream {
     const step = this.script.shift() ?? echo;
     if (typeof step === "number") throw new UpstreamError({ provider: this.family, status: step });
     yield* step(req as Record<string, unknown>);
+  }
+  async *complete(_t: unknown, req: CompletionRequest): AsyncIterable<ChatEvent> {
+    this.sent.push(req as Record<string, unknown>);
+    yield { type: "choice_end", index: 0, finishReason: "stop" };
+    yield { type: "usage", usage: { prompt_tokens: 1, completion_tokens: 0, total_tokens: 1 } };
   }
   async embed(_t: unknown, req: { input: string | string[] }) {
     this.sent.push(req as Record<string, unknown>);
@@ -180,6 +185,19 @@ describe("PII per target", () => {
     const record = openRecord("r1", "/v1/embeddings");
     await gateway.embed({ model: "m", input: [`mail ${EMAIL}`, "plain"] }, record, ctx(), hints(openai()));
     assert.deepEqual(cloud.sent[0]!.input, ["mail [EMAIL_1]", "plain"]);
+  });
+
+  test("a prompt of token ids, which no PII check can read, is refused for a guarded cloud target and goes as is to local", async () => {
+    const { gateway, cloud, local } = setup();
+    const req = parseBody(completionRequestSchema, { model: "m", prompt: [[40, 1093, 264]] });
+    const err = await fails(gateway.complete(req, openRecord("r1", "/v1/completions"), ctx(), hints(openai())));
+    assert.equal(err.status, 400);
+    assert.equal(err.param, "prompt");
+    assert.match(err.message, /token ids cannot be checked for personal data.*'openai'/);
+    assert.equal(cloud.sent.length, 0);
+    const gen = await gateway.complete(req, openRecord("r2", "/v1/completions"), ctx(), hints({ provider: "local", override_params: { model: "tiny" } }));
+    for await (const _ of gen.events) void _;
+    assert.deepEqual(local.sent[0]!.prompt, [[40, 1093, 264]]);
   });
 });
 
