@@ -56,8 +56,8 @@ export function configForModel(name: string, settings: GatewaySettings, hints: R
   let config: TargetConfig;
   const alias = settings.aliases[name];
   if (hints.provider) {
-    const { name: provider, customHost, azure } = hints.provider;
-    config = { provider, override_params: { model: name }, ...(customHost ? { custom_host: customHost } : {}), ...azure };
+    const { name: provider, azure } = hints.provider;
+    config = { provider, override_params: { model: name }, ...azure };
   } else if (alias !== undefined && !seen.has(name)) {
     seen.add(name);
     config = typeof alias === "string" ? configForModel(alias, settings, hints, seen) : alias;
@@ -98,7 +98,8 @@ export function leafResolver(requestModel: string, keys: KeyStore, hints: Routin
     } else if (model.startsWith(`${provider}/`)) model = model.slice(provider.length + 1);
     const family = familyOf(provider);
     if (!family) throw badRequest(`Unknown provider '${provider}'. Known: ${known()}.`, "provider", "unknown_provider");
-    const host = node.custom_host ?? inh.custom_host;
+    // The local engine has no host to point elsewhere; a fallback to it stays on this machine.
+    const host = (family === "local" ? null : hints.customHost) ?? node.custom_host ?? inh.custom_host;
     const baseUrl = host ? checkHost(host, provider, settings) : null;
     const apiKey = node.api_key ?? (hints.provider && providerId(hints.provider.name) === provider ? hints.provider.apiKey : null) ?? keys.get(provider);
     return {

@@ -91,6 +91,30 @@ describe("routing to a provider", () => {
       (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === "host_not_allowed",
     );
   });
+
+  test("x-portkey-custom-host holds with a full config too, over every target's custom_host, as in Portkey", async () => {
+    mock.reset();
+    const dead = "http://127.0.0.1:1/v1";
+    const config = { strategy: { mode: "fallback" }, targets: [{ provider: "openai", api_key: KEY, override_params: { model: "gpt-4o" } }, { provider: "openai", custom_host: dead, api_key: KEY }] };
+    for (const header of ["x-portkey-config", "x-faro-config"]) {
+      const { data, response } = await client.chat.completions
+        .create({ model: "gpt-4o-mini", messages: hello }, { headers: { [header]: JSON.stringify(config), "x-portkey-custom-host": mock.url } })
+        .withResponse();
+      assert.equal(data.choices[0]!.message.content, "hello from the app");
+      assert.equal(response.headers.get("x-portkey-last-used-option-index"), "config.targets[0]");
+    }
+    // A target's own custom_host (a dead port) gives way to the header's.
+    const single = { provider: "openai", custom_host: dead, api_key: KEY, override_params: { model: "gpt-4o" } };
+    const res = await client.chat.completions.create({ model: "x", messages: hello }, { headers: { "x-portkey-config": JSON.stringify(single), "x-portkey-custom-host": mock.url } });
+    assert.equal(res.choices[0]!.message.content, "hello from the app");
+    assert.equal(mock.requests.length, 3);
+    // And it is checked like any custom host: no arbitrary host, config or not.
+    await assert.rejects(
+      client.chat.completions.create({ model: "x", messages: hello }, { headers: { "x-portkey-config": JSON.stringify(single), "x-portkey-custom-host": "https://exfil.example/v1" } }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === "host_not_allowed",
+    );
+    assert.equal(mock.requests.length, 3);
+  });
 });
 
 describe("reliability", () => {

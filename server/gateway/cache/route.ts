@@ -22,9 +22,11 @@ export interface Route {
 const NOT_OUTPUT = new Set(["api_key", "virtual_key", "retry", "request_timeout", "cache"]);
 
 export async function resolveRoute(gateway: Pick<Gateway, "defaultModelId" | "routing">, model: string, hints: RoutingHints): Promise<Route> {
+  // x-portkey-custom-host points every cloud target elsewhere: another server, maybe another answer.
+  const host = hints.customHost ? { custom_host: hints.customHost } : {};
   if (hints.config) {
     const tree = strip(hints.config);
-    const id = canonical({ config: tree, model, ...(usesConditions(tree) ? { metadata: hints.metadata } : {}) });
+    const id = canonical({ config: tree, model, ...host, ...(usesConditions(tree) ? { metadata: hints.metadata } : {}) });
     return { id, label: "config", name: null };
   }
   let name = model;
@@ -37,7 +39,7 @@ export async function resolveRoute(gateway: Pick<Gateway, "defaultModelId" | "ro
   const label = config.provider && !config.targets ? `${config.provider}/${target}` : "config";
   // With the model fixed by the target, the name the client used (an alias) does not matter.
   const named = typeof config.override_params?.model === "string" ? {} : { model: name };
-  const id = canonical({ config, ...named, ...(usesConditions(config) ? { metadata: hints.metadata } : {}) });
+  const id = canonical({ config, ...named, ...host, ...(usesConditions(config) ? { metadata: hints.metadata } : {}) });
   return { id, label, name };
 }
 

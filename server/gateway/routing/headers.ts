@@ -13,10 +13,15 @@ export interface RoutingHints {
   /** A full routing config, when the request brought one. */
   config: TargetConfig | null;
   /**
-   * x-portkey-provider (+ custom host, + the Authorization bearer as the provider's key, + Azure's
+   * x-portkey-provider (+ the Authorization bearer as the provider's key, + Azure's
    * x-portkey-azure-resource-name / -deployment-id / -api-version, as the Portkey SDK sends them).
    */
-  provider: { name: string; customHost: string | null; apiKey: string | null; azure?: AzureHeaders } | null;
+  provider: { name: string; apiKey: string | null; azure?: AzureHeaders } | null;
+  /**
+   * x-portkey-custom-host. As in Portkey it holds for every cloud target the request tries, over
+   * a config's custom_host, whether the route came from x-portkey-provider or a config.
+   */
+  customHost: string | null;
   retryAttempts: number | null;
   timeoutMs: number | null;
   metadata: Record<string, unknown>;
@@ -31,7 +36,7 @@ export interface AzureHeaders {
   api_version?: string;
 }
 
-export const NO_HINTS: RoutingHints = { config: null, provider: null, retryAttempts: null, timeoutMs: null, metadata: {}, traceId: null };
+export const NO_HINTS: RoutingHints = { config: null, provider: null, customHost: null, retryAttempts: null, timeoutMs: null, metadata: {}, traceId: null };
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
@@ -49,9 +54,8 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
   const bearer = one(headers.authorization)?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? null;
   return {
     config,
-    provider: providerName
-      ? { name: providerName, customHost: customHost(one(headers["x-portkey-custom-host"])), apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null, ...azure(headers) }
-      : null,
+    provider: providerName ? { name: providerName, apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null, ...azure(headers) } : null,
+    customHost: customHost(one(headers["x-portkey-custom-host"])),
     retryAttempts: integer(headers, "x-portkey-retry-count", 0, 10),
     timeoutMs: integer(headers, "x-portkey-request-timeout", 1, 3_600_000),
     metadata: metadata(one(headers["x-portkey-metadata"])),

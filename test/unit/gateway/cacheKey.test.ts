@@ -89,6 +89,14 @@ describe("cache routes", () => {
     assert.ok(!a.id.includes("sk-1"));
     assert.notEqual((await resolveRoute(g, "x", config({ override_params: { model: "gpt-4o", temperature: 0 } }))).id, a.id);
   });
+
+  test("x-portkey-custom-host is part of the route, with a config or a model name: another server may answer otherwise", async () => {
+    const g = gateway();
+    const host = { customHost: "http://127.0.0.1:8000/v1" };
+    const hints = { ...NO_HINTS, config: parseConfig({ provider: "openai" }, "c") };
+    assert.notEqual((await resolveRoute(g, "gpt-4o", { ...hints, ...host })).id, (await resolveRoute(g, "gpt-4o", hints)).id);
+    assert.notEqual((await resolveRoute(g, "openai/gpt-4o", { ...NO_HINTS, ...host })).id, (await resolveRoute(g, "openai/gpt-4o", NO_HINTS)).id);
+  });
 });
 
 describe("cache policy", () => {
