@@ -208,6 +208,25 @@ test("over rpm: 429 with Retry-After and retry-after-ms", async () => {
   assert.equal(mock.requests.length, 2);
 });
 
+test("cache hits count toward rpm (a request the key made) but spend no tokens or money", async () => {
+  const secret = secretOf(keys("create", "--name", "hits", "--rpm", "3", "--tpm", "100000").stdout);
+  mock.reset();
+  const c = client(secret);
+  const cached = { headers: { "x-portkey-cache": "simple", "x-portkey-cache-namespace": "rpm-hits" } };
+  mock.replyNext({ text: "kept", usage: { promptTokens: 1000, completionTokens: 500 } });
+  await c.chat.completions.create(ask("mock-mini"), cached);
+  for (let i = 0; i < 2; i++) {
+    const { response } = await c.chat.completions.create(ask("mock-mini"), cached).withResponse();
+    assert.equal(response.headers.get("x-faro-cache"), "hit");
+  }
+  const err = await refused(c.chat.completions.create(ask("mock-mini"), cached));
+  assert.equal(err.status, 429);
+  assert.match(err.message, /3 requests per minute/);
+  assert.equal(mock.requests.length, 1);
+  // Three requests in the key's usage, the tokens and cost of the one that reached the provider.
+  assert.match(keys("usage", "hits").stdout, /total\s+3\s+1000\s+500\s+\$0\.000450/);
+});
+
 test("budget exhausted: 429 naming the budget, and the provider receives nothing", async () => {
   const secret = secretOf(keys("create", "--name", "tight", "--budget", "0.0001", "--period", "day").stdout);
   mock.reset();

@@ -29,6 +29,8 @@ interface Ticket {
   outputTokens: number;
   reservedUsd: number;
   entry: WindowEntry | null;
+  /** Answered from the response cache: a request of the key's, with no tokens or cost of its own. */
+  cached: boolean;
 }
 
 export interface Addressed {
@@ -51,7 +53,7 @@ export class KeyAdmission {
   authenticate(secret: string, record: RequestRecord): void {
     const key = this.keys.authenticate(secret);
     record.virtualKeyId = key.id;
-    this.tickets.set(record.id, { key, requested: null, promptTokens: 0, outputTokens: 0, reservedUsd: 0, entry: null });
+    this.tickets.set(record.id, { key, requested: null, promptTokens: 0, outputTokens: 0, reservedUsd: 0, entry: null, cached: false });
   }
 
   /**
@@ -73,11 +75,7 @@ export class KeyAdmission {
     const tokens = t.promptTokens + t.outputTokens;
     const now = this.now();
     const window = this.window(key.id);
-    const load = window.load(now);
-    if (key.rpm !== null && load.requests >= key.rpm) {
-      const wait = window.waitForRequests(load.requests - key.rpm + 1, now);
-      throw rateLimited(`Rate limit reached for virtual key '${key.name}': ${key.rpm} requests per minute.`, wait);
-    }
+    const load = this.checkRequests(key, window, now);
     if (key.tpm !== null) {
       if (tokens > key.tpm) {
         throw rateLimited(
@@ -113,13 +111,20 @@ export class KeyAdmission {
 
   /**
    * A cache hit sends nothing and spends nothing, but the key must still be allowed the model
-   * whose stored answer it gets: an allow-list is about which models' answers a key may read.
+   * whose stored answer it gets (an allow-list is about which models' answers a key may read),
+   * and it is still one of the key's requests per minute: it takes a window entry of no tokens.
    */
   atCachedAnswer(requestId: string, requested: string | null, answered: Addressed): void {
     const t = this.tickets.get(requestId);
     if (!t) return;
     t.requested = requested;
     this.checkModel(t, answered);
+    if (t.entry) return;
+    const now = this.now();
+    const window = this.window(t.key.id);
+    this.checkRequests(t.key, window, now);
+    t.entry = window.add(now, 0);
+    t.cached = true;
   }
 
   /** The response is over: actual tokens replace the estimate, the spend is recorded, the reservation freed. */
@@ -129,6 +134,8 @@ export class KeyAdmission {
     this.tickets.delete(record.id);
     if (!t.entry) return;
     this.hold(t.key.id, -t.reservedUsd);
+    // Its entry stays in the window at no tokens; the usage counts the request, not the replayed tokens.
+    if (t.cached) return this.keys.store.addUsage(t.key.id, dayOf(this.now()), 0, 0, 0);
     const window = this.window(t.key.id);
     // Refused before anything was sent (a model not allowed, bad parameters): it used nothing.
     if (record.upstreamStartedAt === null) return window.remove(t.entry);
@@ -152,6 +159,16 @@ export class KeyAdmission {
       );
     }
     return maxCostOf(price, t.promptTokens, t.outputTokens);
+  }
+
+  /** The window's load, after refusing the request (429) when it holds `rpm` requests already. */
+  private checkRequests(key: VirtualKeyRow, window: RateWindow, now: number): { requests: number; tokens: number } {
+    const load = window.load(now);
+    if (key.rpm !== null && load.requests >= key.rpm) {
+      const wait = window.waitForRequests(load.requests - key.rpm + 1, now);
+      throw rateLimited(`Rate limit reached for virtual key '${key.name}': ${key.rpm} requests per minute.`, wait);
+    }
+    return load;
   }
 
   /** `own`: what this request already holds of the reservations (it asks for `cost` instead). */
