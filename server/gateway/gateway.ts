@@ -15,7 +15,7 @@ import type { KeyStore } from "./keys";
 import { costOf } from "./pricing/cost";
 import { AnswerText, countUsage } from "./pricing/usageCount";
 import { PriceTable } from "./pricing/priceTable";
-import type { KeyAdmission } from "./virtualKeys/admission";
+import type { Addressed, KeyAdmission } from "./virtualKeys/admission";
 import type { TargetConfig } from "./routing/config";
 import type { RequestRecord } from "./requestRecord";
 import { CircuitBreaker } from "./routing/breaker";
@@ -203,13 +203,14 @@ export class Gateway {
   private async execute<T>(req: Body, record: RequestRecord, hints: RoutingHints, ctx: RequestContext, call: (leaf: Leaf, body: Body) => Promise<T>) {
     const model = req.model === DEFAULT_MODEL_ALIAS && !hints.config ? await this.defaultId() : req.model;
     const config = requestConfig(model, this.routing, hints);
-    // Virtual keys: budget and rate limits before anything leaves, the allowed models per target tried.
-    // A config sent with the request decides the models: the name in the body then allows nothing.
-    this.admission?.admit(ctx.requestId, hints.config ? null : model, hints.config ? null : addressed(config, model), req);
-    const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
-    const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown>, url: { pathname: record.route.slice(record.route.indexOf(" ") + 1) } };
+    const target = addressed(config, model);
     const trail = newTrail();
     try {
+      // Virtual keys: budget and rate limits before anything leaves, the allowed models per target tried.
+      // A config sent with the request decides the models: the name in the body then allows nothing.
+      this.admission?.admit(ctx.requestId, hints.config ? null : model, hints.config ? null : target, req);
+      const executor = new Executor(leafResolver(model, this.keys, hints, this.routing), this.breaker);
+      const cond = { metadata: hints.metadata, params: req as unknown as Record<string, unknown>, url: { pathname: record.route.slice(record.route.indexOf(" ") + 1) } };
       return await executor.run(
         config,
         cond,
@@ -222,7 +223,7 @@ export class Gateway {
       );
     } finally {
       // A request every target failed is logged with what was tried, like one that succeeded.
-      this.note(record, trail, hints);
+      this.note(record, trail, hints, target);
     }
   }
 
@@ -249,12 +250,22 @@ export class Gateway {
     return id;
   }
 
-  /** The target that answered, or the last one tried, with the whole trail. */
-  private note(record: RequestRecord, trail: Trail, hints: RoutingHints): void {
+  /**
+   * The target that answered, or the last one tried, with the whole trail. Refused before any
+   * was tried (a virtual key's limits, a host not allowed): `addressed`, the one target the
+   * route names, when it names one.
+   */
+  private note(record: RequestRecord, trail: Trail, hints: RoutingHints, addressed: Addressed | null): void {
     record.traceId = hints.traceId;
     if (Object.keys(hints.metadata).length > 0) record.metadata = hints.metadata;
     const last = trail.attempts.at(-1);
-    if (!last) return;
+    if (!last) {
+      if (addressed) {
+        record.provider = providerId(addressed.provider);
+        record.model = addressed.model;
+      }
+      return;
+    }
     record.model = last.model;
     record.provider = last.provider;
     record.retries = trail.retries;
@@ -292,8 +303,8 @@ async function peek(events: AsyncIterable<ChatEvent>): Promise<AsyncIterable<Cha
   };
 }
 
-/** Where a plain (single-target) config points, for admission before the executor runs. */
-function addressed(config: TargetConfig, model: string): { provider: string; model: string } | null {
+/** Where a plain (single-target) config points, for admission before the executor runs (and the log of a refusal). */
+function addressed(config: TargetConfig, model: string): Addressed | null {
   if (config.targets || !config.provider) return null;
   const m = config.override_params?.model;
   return { provider: config.provider, model: typeof m === "string" ? m : model };

@@ -85,11 +85,14 @@ describe("routing to a provider", () => {
     assert.equal(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, "hello from the app");
   });
 
-  test("a custom host that is not loopback or allowed is refused before anything is sent", async () => {
+  test("a custom host that is not loopback or allowed is refused before anything is sent; the log names the target", async () => {
+    let id = "";
     await assert.rejects(
       client.chat.completions.create({ model: "gpt-4o", messages: hello }, withConfig({ provider: "openai", custom_host: "https://exfil.example/v1" })),
-      (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === "host_not_allowed",
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === "host_not_allowed" && Boolean((id = e.requestID!)),
     );
+    const row = await logged(id);
+    assert.deepEqual([row.status, row.provider, row.model], [400, "openai", "gpt-4o"]);
   });
 
   test("x-portkey-custom-host holds with a full config too, over every target's custom_host, as in Portkey", async () => {

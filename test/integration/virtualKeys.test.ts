@@ -243,6 +243,27 @@ test("budget exhausted: 429 naming the budget, and the provider receives nothing
   assert.match(keys("list").stdout, /tight\s+fk-\S+\s+\$0\.000450 this day/);
 });
 
+test("a request refused before any target was tried logs where it was going: budget spent under a config, rpm under a model name", async () => {
+  const spent = secretOf(keys("create", "--name", "spent", "--budget", "0.0001", "--period", "day").stdout);
+  const config = { "x-portkey-config": JSON.stringify({ provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY, override_params: { model: "gpt-4o-mini" } }) };
+  mock.reset();
+  mock.replyNext({ text: "expensive", usage: { promptTokens: 1000, completionTokens: 500 } });
+  await client(spent).chat.completions.create(ask("x"), { headers: config });
+  const overBudget = await refused(client(spent).chat.completions.create(ask("x"), { headers: config }));
+  assert.equal(overBudget.code, "budget_exceeded");
+  const slow = secretOf(keys("create", "--name", "one-rpm", "--rpm", "1").stdout);
+  await client(slow).chat.completions.create(ask("mock-mini"));
+  const overRpm = await refused(client(slow).chat.completions.create(ask("mock-mini")));
+  assert.equal(overRpm.code, "rate_limit_exceeded");
+  for (const err of [overBudget, overRpm]) {
+    const row = await logged(err.requestID!);
+    assert.equal(row.status, 429);
+    assert.deepEqual([row.provider, row.model], ["openai", "gpt-4o-mini"]);
+    assert.equal(row.attempts, null, "nothing was tried");
+  }
+  assert.equal(mock.requests.length, 2);
+});
+
 test("revoked and unknown virtual keys are 401 in OpenAI's shape; an fk- key is never forwarded to a provider", async () => {
   const secret = secretOf(keys("create", "--name", "gone").stdout);
   await client(secret).chat.completions.create(ask("mock-mini"));
