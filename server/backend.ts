@@ -104,7 +104,7 @@ export class Backend {
       const logBodies = config.logBodies ?? routing.log?.bodies ?? false;
       const router = new Router([
         ...healthRoutes(engine, version),
-        ...modelRoutes(gateway),
+        ...modelRoutes(gateway, config.apiKey),
         ...(logBodies ? withBodyLogging(apiRoutes) : apiRoutes),
         ...queueRoutes(engine),
         ...logRoutes(db, requestLog, metrics, engine, version),

@@ -8,10 +8,10 @@ import { FaroError, badRequest } from "../errors";
 import type { ModelInfo, ProvidersListResult } from "../protocol";
 import type { LocalProvider } from "../providers/local/localProvider";
 import type { ChatEvent, Embeddings, RequestContext, Usage } from "../providers/types";
-import type { RawResponse, Target, Upstream } from "../providers/upstream";
+import type { ProviderModel, RawResponse, Target, Upstream } from "../providers/upstream";
 import type { Settings } from "../store/settings";
 import { RequestGuard } from "./guardrails/guard";
-import type { KeyStore } from "./keys";
+import { envFor, type KeyStore } from "./keys";
 import { costOf } from "./pricing/cost";
 import { AnswerText, countUsage } from "./pricing/usageCount";
 import { PriceTable } from "./pricing/priceTable";
@@ -130,6 +130,22 @@ export class Gateway {
     if (!familyOf(provider) || provider === "local") throw badRequest(`Unknown provider '${provider}'. Known: ${PROVIDER_IDS.join(", ")}.`, "provider", "unknown_provider");
     this.keys.set(providerId(provider), key);
     return this.providers();
+  }
+
+  /**
+   * GET /v1/models with x-portkey-provider: that provider's own list, as Portkey proxies it
+   * (`local`: Faro's). Its key and custom host come as for a request to it.
+   */
+  async providerModels(hints: RoutingHints, ctx: RequestContext): Promise<Array<ModelInfo | ProviderModel>> {
+    const name = hints.provider?.name ?? "local";
+    if (providerId(name) === "local") return this.listModels();
+    const leaf = leafResolver("", this.keys, hints, this.routing)({ provider: name }, { override_params: {} });
+    const up = this.upstream(leaf);
+    const { provider, apiKey, baseUrl } = leaf.target;
+    if (!up.listModels) throw badRequest(`Faro cannot list the models of provider '${provider}'.`, "x-portkey-provider", "unsupported_provider");
+    // A server at a custom host may need no key: it answers for itself.
+    if (!apiKey && !baseUrl && !this.canAsk(provider)) throw missingKey(provider);
+    return up.listModels(leaf.target, ctx);
   }
 
   chat(req: ChatCompletionRequest, record: RequestRecord, ctx: RequestContext, hints: RoutingHints = NO_HINTS): Promise<Generation> {
@@ -274,7 +290,14 @@ export class Gateway {
   }
 }
 
-/** Starts the stream and waits for its first event, so errors before it surface here. */
+function missingKey(provider: string): FaroError {
+  const env = envFor(provider);
+  return new FaroError(
+    `Faro has no API key for provider '${provider}': send it as the Authorization bearer with x-portkey-provider${env.length ? `, or set ${env.join(" or ")}` : ""}.`,
+    { status: 401, type: "authentication_error", code: "missing_provider_key", param: "x-portkey-provider" },
+  );
+}
+
 /** `provider/model` naming a cloud provider Faro knows (local model ids never contain a slash). */
 function cloudRef(id: string): boolean {
   const slash = id.indexOf("/");
@@ -282,6 +305,7 @@ function cloudRef(id: string): boolean {
   return slash < id.length - 1 && provider !== "local" && familyOf(provider) !== null;
 }
 
+/** Starts the stream and waits for its first event, so errors before it surface here. */
 async function peek(events: AsyncIterable<ChatEvent>): Promise<AsyncIterable<ChatEvent>> {
   const it = events[Symbol.asyncIterator]();
   const first = await it.next();

@@ -42,7 +42,8 @@ export class KeyStore {
   }
 }
 
-function envFor(provider: string): readonly string[] {
+/** The environment variables a provider's key is read from (GROQ_API_KEY...), for messages. */
+export function envFor(provider: string): readonly string[] {
   const preset = PRESETS[provider];
   if (preset?.keyEnv) return [preset.keyEnv];
   return NATIVE_ENV[provider] ?? [];

@@ -36,6 +36,17 @@ export interface Upstream {
    * provider's base URL and returns its answer as is; absent when the family has no such API.
    */
   passthrough?(target: Target, path: string, body: Buffer, contentType: string, ctx: RequestContext): Promise<RawResponse>;
+  /** The provider's own model list in OpenAI's shape (GET /v1/models with x-portkey-provider). */
+  listModels?(target: Target, ctx: RequestContext): Promise<ProviderModel[]>;
+}
+
+/** One entry of GET /v1/models as OpenAI lists it; an OpenAI-compatible provider's own fields pass through. */
+export interface ProviderModel {
+  id: string;
+  object: "model";
+  /** Unix seconds; 0 when the provider does not say. */
+  created: number;
+  owned_by: string;
 }
 
 export interface RawResponse {

@@ -322,6 +322,51 @@ describe("audio and images pass through", () => {
   });
 });
 
+describe("GET /v1/models with x-portkey-provider", () => {
+  const models = (headers: Record<string, string>) => fetch(`${faro.baseURL}/models`, { headers });
+  const ids = async (res: Response) => ((await res.json()) as { data: Array<{ id: string; object: string }> }).data.map((m) => `${m.object}:${m.id}`);
+
+  test("lists that provider's models in OpenAI's shape, as Portkey proxies them (OpenAI SDK, Anthropic and Gemini mocks)", async () => {
+    const { startAnthropicMock } = await import("../fixtures/mocks/anthropic");
+    const { startGeminiMock } = await import("../fixtures/mocks/gemini");
+    const anthropic = await startAnthropicMock({ apiKey: KEY });
+    const gemini = await startGeminiMock({ apiKey: KEY });
+    try {
+      const portkey = { "x-portkey-provider": "openai", "x-portkey-custom-host": mock.url, authorization: `Bearer ${KEY}` };
+      const listed = await client.models.list({ headers: portkey });
+      assert.deepEqual(listed.data.map((m) => m.id), ["gpt-4o-mini", "text-embedding-3-small"]);
+      const res = await models({ "x-portkey-provider": "anthropic", "x-portkey-custom-host": anthropic.url, authorization: `Bearer ${KEY}` });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await ids(res), ["model:claude-sonnet-4-20250514", "model:claude-3-5-haiku-20241022"]);
+      const google = await models({ "x-portkey-provider": "google", "x-portkey-custom-host": gemini.url, authorization: `Bearer ${KEY}` });
+      assert.deepEqual(await ids(google), ["model:gemini-2.0-flash"]);
+      // `local` is Faro's own list.
+      assert.deepEqual(await ids(await models({ "x-portkey-provider": "local" })), ["model:tiny"]);
+    } finally {
+      await anthropic.close();
+      await gemini.close();
+    }
+  });
+
+  test("a provider with no key, one that cannot be reached, or one that refuses the key: OpenAI-shaped errors naming it", async () => {
+    const error = async (res: Response) => ({ status: res.status, ...((await res.json()) as { error: { message: string; type: string; code: string | null } }).error });
+    const noKey = await error(await models({ "x-portkey-provider": "groq" }));
+    assert.equal(noKey.status, 401);
+    assert.equal(noKey.type, "authentication_error");
+    assert.equal(noKey.code, "missing_provider_key");
+    assert.match(noKey.message, /groq.*GROQ_API_KEY/);
+    const down = await error(await models({ "x-portkey-provider": "openai", "x-portkey-custom-host": "http://127.0.0.1:1/v1", authorization: `Bearer ${KEY}` }));
+    assert.equal(down.status, 502);
+    assert.equal(down.code, "upstream_unreachable");
+    assert.match(down.message, /Provider 'openai'.*could not reach/);
+    const refused = await error(await models({ "x-portkey-provider": "openai", "x-portkey-custom-host": mock.url, authorization: "Bearer wrong" }));
+    assert.equal(refused.status, 401);
+    assert.match(refused.message, /Provider 'openai' answered 401: Incorrect API key/);
+    const unknown = await error(await models({ "x-portkey-provider": "nope" }));
+    assert.deepEqual([unknown.status, unknown.code], [400, "unknown_provider"]);
+  });
+});
+
 describe("native providers through Faro", () => {
   test("the OpenAI SDK reaches Anthropic and Gemini (mocks) by config: JSON, streams and tool calls", async () => {
     const { startAnthropicMock } = await import("../fixtures/mocks/anthropic");

@@ -1,19 +1,24 @@
 /**
  * GET /v1/models and GET /v1/models/{id}: OpenAI's list/retrieve shapes plus Faro details;
- * `default` retrieves the model it stands for.
+ * `default` retrieves the model it stands for. With x-portkey-provider the list is that provider's.
  */
 import { FaroError, modelNotFound } from "../../errors";
 import { DEFAULT_MODEL_ALIAS, type Gateway } from "../../gateway/gateway";
+import { routingHints } from "../../gateway/routing/headers";
+import { providerId } from "../../gateway/targets";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
 
-export function modelRoutes(gateway: Gateway): Route[] {
+export function modelRoutes(gateway: Gateway, faroApiKey: string | null): Route[] {
   return [
     {
       method: "GET",
       path: "/v1/models",
-      handler: async ({ res, record, baseHeaders }) => {
-        const data = await gateway.listModels();
+      handler: async ({ req, res, record, signal, baseHeaders }) => {
+        // x-portkey-provider: that provider's list, as Portkey proxies it.
+        const hints = routingHints(req.headers, gateway.routing.configs, faroApiKey);
+        if (hints.provider) record.provider = providerId(hints.provider.name);
+        const data = hints.provider ? await gateway.providerModels(hints, { signal, requestId: record.id, priority: null }) : await gateway.listModels();
         sendJson(res, 200, { object: "list", data }, { ...baseHeaders, "x-faro-overhead-ms": msSince(record.startedAt) });
       },
     },

@@ -7,7 +7,7 @@ import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/sche
 import { send } from "../httpClient";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { endedEarly, exchange, parseJson, readText, sseJson, type Exchange } from "../upstreamBody";
-import type { Target, Upstream } from "../upstream";
+import type { ProviderModel, Target, Upstream } from "../upstream";
 import { toGenerateContentBody } from "./request";
 import { GenerateStream, errorOf, responseEvents, type CallIds, type WireResponse } from "./response";
 
@@ -41,16 +41,31 @@ export class GeminiUpstream implements Upstream {
     // Gemini reports no token count for embeddings.
     return { vectors: (body.embeddings ?? []).map((e) => e.values ?? []), promptTokens: 0 };
   }
+
+  async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {
+    const x = exchange(target, ctx);
+    const url = `${(target.baseUrl ?? GEMINI_BASE_URL).replace(/\/$/, "")}/models?pageSize=1000`;
+    const res = await send({ provider: target.provider, url, method: "GET", headers: keyHeaders(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
+    const text = await readText(res.body, x);
+    if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, text);
+    const models = parseJson<{ models?: Array<{ name?: unknown }> }>(text, x).models ?? [];
+    return models.flatMap((m) => (typeof m.name === "string" ? [{ id: m.name.replace(/^models\//, ""), object: "model" as const, created: 0, owned_by: "google" }] : []));
+  }
 }
 
 const modelName = (target: Target) => target.model.replace(/^models\//, "");
+
+function keyHeaders(target: Target, stream: boolean): Record<string, string> {
+  const headers: Record<string, string> = { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...target.headers };
+  if (target.apiKey) headers["x-goog-api-key"] = target.apiKey;
+  return headers;
+}
 
 /** Sends to models/{model}:{method}; an HTTP error is thrown as the provider's UpstreamError. */
 async function post(target: Target, ctx: RequestContext, method: string, body: string, stream: boolean) {
   const x: Exchange = exchange(target, ctx);
   const base = (target.baseUrl ?? GEMINI_BASE_URL).replace(/\/$/, "");
-  const headers: Record<string, string> = { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...target.headers };
-  if (target.apiKey) headers["x-goog-api-key"] = target.apiKey;
+  const headers = keyHeaders(target, stream);
   const url = `${base}/models/${encodeURIComponent(modelName(target))}:${method}`;
   const res = await send({ provider: target.provider, url, headers, body, signal: ctx.signal, timeoutMs: target.timeoutMs });
   if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, await readText(res.body, x));

@@ -8,7 +8,7 @@ import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/sche
 import { readBody, send } from "../httpClient";
 import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
-import { UpstreamError, retryAfterMs, type RawResponse, type Target, type Upstream } from "../upstream";
+import { UpstreamError, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
 import { chunkEvents, completionEvents, requestBody, usageOf, type WireCompletion } from "./wire";
 
@@ -44,6 +44,17 @@ export class OpenAIUpstream implements Upstream {
   }
 
   readonly passthrough = passthrough;
+
+  async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {
+    // Azure lists models per resource, not under a deployment, in a shape of its own.
+    if (target.provider === "azure-openai") throw badRequest("Faro does not list Azure OpenAI's models: a request names the deployment (deployment_id).", "x-portkey-provider", "unsupported_provider");
+    const x = exchange(target, ctx);
+    const res = await send({ provider: target.provider, url: endpoint(target, "/models"), method: "GET", headers: headers(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
+    const text = await readText(res.body, x);
+    if (res.status >= 400) throw errorOf(target, res.status, res.headers, text);
+    const data = parseJson<{ data?: Array<Partial<ProviderModel>> }>(text, x).data ?? [];
+    return data.flatMap((m) => (typeof m.id === "string" ? [{ created: 0, owned_by: target.provider, ...m, id: m.id, object: "model" as const }] : []));
+  }
 
   async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
     const { priority: _p, keep_alive: _k, ...body } = req;
