@@ -28,6 +28,12 @@ export interface RequestRecord {
   promptVersion?: number | null;
   /** Filled by the #5 pipeline stages (cost, cache, virtual keys, guardrails, body logging). */
   costUsd: number | null;
+  /**
+   * What Faro spent on the request's behalf besides its answer: the semantic cache's embedding
+   * with a priced (cloud) model, hit or miss. Kept apart because the answer's usage sets costUsd
+   * after it; requestCost() is the request's cost for the log, headers and a virtual key's spend.
+   */
+  extraCostUsd: number;
   cachedTokens: number | null;
   cacheStatus: CacheStatus | null;
   metadata: Record<string, unknown> | null;
@@ -42,6 +48,12 @@ export interface RequestRecord {
    * the tokens of an answer cut short. A failure there is the writer of the row's to report.
    */
   pending: Promise<void> | null;
+}
+
+/** The request's whole cost: its answer's (null when unknown) and what was spent on its behalf. */
+export function requestCost(record: Pick<RequestRecord, "costUsd" | "extraCostUsd">): number | null {
+  if (record.extraCostUsd === 0) return record.costUsd;
+  return (record.costUsd ?? 0) + record.extraCostUsd;
 }
 
 export type CacheStatus = "hit" | "miss" | "refresh";
@@ -76,6 +88,7 @@ export function openRecord(id: string, route: string): RequestRecord {
     traceId: null,
     upstreamStartedAt: null,
     costUsd: null,
+    extraCostUsd: 0,
     cachedTokens: null,
     cacheStatus: null,
     metadata: null,

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { FaroError, messageOf } from "../errors";
 import type { Logger } from "../logger";
-import { openRecord, type RequestRecord } from "../gateway/requestRecord";
+import { openRecord, requestCost, type RequestRecord } from "../gateway/requestRecord";
 import type { EndpointStatus } from "../protocol";
 import type { RequestLog } from "../store/requestLog";
 import type { KeyAdmission } from "../gateway/virtualKeys/admission";
@@ -227,7 +227,7 @@ export class HttpEndpoint {
       retries: record.retries,
       fallbackIndex: record.fallbackIndex,
       traceId: record.traceId,
-      costUsd: record.costUsd,
+      costUsd: requestCost(record),
       cachedTokens: record.cachedTokens,
       cacheStatus: record.cacheStatus,
       metadata: record.metadata,

@@ -7,8 +7,9 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import OpenAI from "openai";
-import type { Served } from "../fixtures/serve";
+import { CLI, type Served } from "../fixtures/serve";
 import { serveWithClient } from "../fixtures/serveFixture";
 import { loggedRow } from "../fixtures/logRows";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
@@ -229,5 +230,47 @@ describe("semantic cache", () => {
     assert.equal(mock.requests.length, 1);
     assert.equal((await asked(unrelated)).response.headers.get("x-faro-cache"), "miss");
     assert.equal(mock.requests.length, 2);
+  });
+});
+
+describe("semantic cache embedding with a cloud model", () => {
+  let priced: Served;
+  let pricedClient: OpenAI;
+  const EMBED_PRICE = 1000; // $ per million tokens: the mock counts one token per word
+  before(async () => {
+    const target = { provider: "openai", custom_host: mock.url, api_key: KEY };
+    const config = {
+      aliases: { "cloud-embed": { ...target, override_params: { model: "text-embedding-3-small" } } },
+      // The answer costs nothing, so a row's cost is the embedding's alone.
+      prices: { "openai/text-embedding-3-small": { input: EMBED_PRICE, output: 0 }, "openai/gpt-4o-mini": { input: 0, output: 0 } },
+      cache: { embedding_model: "cloud-embed" },
+    };
+    ({ server: priced, client: pricedClient } = await serveWithClient({ config }));
+  });
+  after(async () => assert.equal(await priced.stop(), 0));
+
+  test("its cost is in the request's log row, its cost header and a virtual key's spend, hit or miss", async () => {
+    const made = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [CLI, "keys", "create", "--name", "embedder", "--budget", "1", "--home", priced.home], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    const secret = made.match(/fk-[A-Za-z0-9_-]{43}/)![0];
+    const keyClient = new OpenAI({ baseURL: priced.baseURL, apiKey: secret, maxRetries: 0 });
+    const semantic = { "x-portkey-config": JSON.stringify({ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o-mini" }, cache: { mode: "semantic" } }) };
+    // Spacing changes the exact key but not the text embedded (collapsed): each variant embeds, the later ones hit by meaning.
+    const variants = ["What is the capital of France?", "What  is the capital of France?", "What is the  capital of France?"];
+    const embedCost = (6 * EMBED_PRICE) / 1e6; // six words, six tokens embedded
+    const near = (actual: unknown, what: string) => assert.ok(Math.abs(Number(actual) - embedCost) < 1e-12, `${what}: ${String(actual)}, expected ${embedCost}`);
+    mock.reset();
+    for (const [i, [expected, c]] of ([["miss", pricedClient], ["hit", pricedClient], ["hit", keyClient]] as const).entries()) {
+      const { response } = await c.chat.completions.create({ model: "gpt-4o-mini", messages: ask(variants[i]!) }, { headers: semantic }).withResponse();
+      assert.equal(response.headers.get("x-faro-cache"), expected);
+      near(response.headers.get("x-faro-cost-usd"), `${expected} ${i}: the cost header`);
+      near((await loggedRow(priced.home, response.headers.get("x-request-id")!)).cost_usd, `${expected} ${i}: the log row`);
+    }
+    assert.equal(mock.requests.filter((r) => r.path.endsWith("/embeddings")).length, 3);
+    const usage = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [CLI, "keys", "usage", "embedder", "--home", priced.home], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    assert.match(usage, /total\s+1\s+0\s+0\s+\$0\.006/);
   });
 });

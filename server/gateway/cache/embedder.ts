@@ -14,6 +14,7 @@ export function gatewayEmbedder(gateway: Pick<Gateway, "embed">): Embedder {
     const { result } = await gateway.embed({ model, input: text }, scratch, { signal, requestId: scratch.id, priority: 0 }, NO_HINTS);
     const vector = result.vectors[0];
     if (!vector || vector.length === 0) throw new Error(`'${model}' returned no embedding`);
-    return Float32Array.from(vector);
+    // Priced as POST /v1/embeddings would be: a cloud embedding model bills the request it serves.
+    return { vector: Float32Array.from(vector), costUsd: scratch.costUsd };
   };
 }

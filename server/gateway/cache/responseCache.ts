@@ -27,8 +27,8 @@ export interface CachedGeneration extends Generation {
   similarity: number | null;
 }
 
-/** Embeds one text with `model` (the gateway's embed path in production). */
-export type Embedder = (model: string, text: string, signal: AbortSignal) => Promise<Float32Array>;
+/** Embeds one text with `model` (the gateway's embed path in production), and what that cost (null: unpriced). */
+export type Embedder = (model: string, text: string, signal: AbortSignal) => Promise<{ vector: Float32Array; costUsd: number | null }>;
 
 interface Stored {
   model: string;
@@ -76,21 +76,22 @@ export class ResponseCache {
       // Exact first: a repeat needs no embedding.
       let found = this.exact(parts, policy);
       if (!found && semantic) {
-        embedding = await this.embed(parts.text!, signal);
+        embedding = await this.embed(parts.text!, signal, record);
         if (embedding) found = this.nearest(parts, route.label, policy, embedding);
       }
       if (found) {
         // Virtual keys: a hit bypasses the gateway, whose admission checks the model allow-list.
         this.gateway.admission?.atCachedAnswer(record.id, route.name, { provider: found.stored.provider, model: found.stored.model });
         record.cacheStatus = "hit";
-        // Nothing was spent: no provider was called (the usage replayed is the original's).
+        // The answer cost nothing: no provider was called (the usage replayed is the original's).
+        // A cloud embedding for the lookup did cost, and stays on the record (extraCostUsd).
         record.costUsd = 0;
         record.model = found.stored.model;
         record.provider = found.stored.provider;
         return { model: found.stored.model, provider: found.stored.provider, events: replay(found.stored.events, record), trail: NO_TRAIL, cache: "hit", similarity: found.similarity };
       }
     }
-    if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal);
+    if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal, record);
     const outcome = policy.forceRefresh ? "refresh" : "miss";
     record.cacheStatus = outcome;
     const gen = await run();
@@ -152,10 +153,13 @@ export class ResponseCache {
     }
   }
 
-  private async embed(text: string, signal: AbortSignal): Promise<Float32Array | null> {
+  /** The text's unit embedding, its cost added to the request's; null when it could not be had. */
+  private async embed(text: string, signal: AbortSignal, record: RequestRecord): Promise<Float32Array | null> {
     if (!this.embedder) return null;
     try {
-      return unit(await this.embedder(this.settings.embeddingModel, text, signal));
+      const { vector, costUsd } = await this.embedder(this.settings.embeddingModel, text, signal);
+      record.extraCostUsd += costUsd ?? 0;
+      return unit(vector);
     } catch (err) {
       if (signal.aborted) throw err;
       // Semantic lookups are an optimisation: without an embedding the request still runs (exact only).

@@ -8,7 +8,7 @@
  * by the actual tokens and cost, and the spend is written to virtual_key_usage.
  */
 import { FaroError } from "../../errors";
-import type { RequestRecord } from "../requestRecord";
+import { requestCost, type RequestRecord } from "../requestRecord";
 import type { VirtualKeyRow } from "../../store/virtualKeys";
 import { estimateTokens, formatUsd, maxCostOf, requestChars } from "../pricing/cost";
 import type { PriceTable } from "../pricing/priceTable";
@@ -132,17 +132,23 @@ export class KeyAdmission {
     const t = this.tickets.get(record.id);
     if (!t) return;
     this.tickets.delete(record.id);
-    if (!t.entry) return;
-    this.hold(t.key.id, -t.reservedUsd);
-    // Its entry stays in the window at no tokens; the usage counts the request, not the replayed tokens.
-    if (t.cached) return this.keys.store.addUsage(t.key.id, dayOf(this.now()), 0, 0, 0);
+    if (t.entry) this.hold(t.key.id, -t.reservedUsd);
+    const day = dayOf(this.now());
+    // A cache hit: its entry stays in the window at no tokens; the usage counts the request, not
+    // the replayed tokens, and what a cloud embedding for the lookup cost.
+    if (t.cached) return this.keys.store.addUsage(t.key.id, day, 0, 0, record.extraCostUsd);
     const window = this.window(t.key.id);
-    // Refused before anything was sent (a model not allowed, bad parameters): it used nothing.
-    if (record.upstreamStartedAt === null) return window.remove(t.entry);
+    if (!t.entry || record.upstreamStartedAt === null) {
+      // Refused before anything was sent (a limit, a model not allowed, bad parameters): it used
+      // nothing of the window, but a semantic cache lookup may have paid for an embedding first.
+      if (t.entry) window.remove(t.entry);
+      if (record.extraCostUsd > 0) this.keys.store.addUsage(t.key.id, day, 0, 0, record.extraCostUsd);
+      return;
+    }
     const prompt = record.promptTokens ?? 0;
     const completion = record.completionTokens ?? 0;
     if (record.promptTokens !== null || record.completionTokens !== null) window.correct(t.entry, prompt + completion);
-    this.keys.store.addUsage(t.key.id, dayOf(this.now()), prompt, completion, record.costUsd ?? 0);
+    this.keys.store.addUsage(t.key.id, day, prompt, completion, requestCost(record) ?? 0);
   }
 
   /**

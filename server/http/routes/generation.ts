@@ -12,6 +12,7 @@ import { sendJson } from "../respond";
 import type { HttpContext } from "../router";
 import { SSE_DONE, startSse } from "../sse";
 import { formatCost } from "../../gateway/pricing/cost";
+import { requestCost } from "../../gateway/requestRecord";
 
 type Piece = Extract<ChatEvent, { type: "text" | "reasoning" | "refusal" | "tool_calls" | "tool_call_delta" }>;
 
@@ -67,7 +68,8 @@ export async function answer({ ctx, meta, events, stream, includeUsage, shape, h
   }
   // Headers left long ago: the cost rides in an SSE comment, which OpenAI clients skip. It goes
   // through the writer, after the events it still holds, so that it comes just before [DONE].
-  const cost = ctx.record.costUsd === null ? "" : `: x-faro-cost-usd ${formatCost(ctx.record.costUsd)}\n\n`;
+  const usd = requestCost(ctx.record);
+  const cost = usd === null ? "" : `: x-faro-cost-usd ${formatCost(usd)}\n\n`;
   sse.end(cost + SSE_DONE);
 }
 
@@ -91,7 +93,8 @@ async function whole(
   if (!usage) throw new Error("provider stream ended without usage");
   const providerMs = performance.now() - providerStart;
   const overhead = (performance.now() - ctx.record.startedAt - providerMs).toFixed(2);
-  const cost: Record<string, string> = ctx.record.costUsd === null ? {} : { "x-faro-cost-usd": formatCost(ctx.record.costUsd) };
+  const usd = requestCost(ctx.record);
+  const cost: Record<string, string> = usd === null ? {} : { "x-faro-cost-usd": formatCost(usd) };
   sendJson(ctx.res, 200, shape.whole(collector, meta, usage), { ...ctx.baseHeaders, ...headers, ...cost, "x-faro-overhead-ms": overhead });
 }
 

@@ -12,7 +12,7 @@ import { openDatabase, type Db } from "../../../server/store/db";
 import { CacheStore } from "../../../server/store/cache";
 import { ResponseCache, type Embedder } from "../../../server/gateway/cache/responseCache";
 import { cacheSettings, type CacheSettings } from "../../../server/gateway/cache/policy";
-import { openRecord } from "../../../server/gateway/requestRecord";
+import { openRecord, requestCost } from "../../../server/gateway/requestRecord";
 import { NO_HINTS } from "../../../server/gateway/routing/headers";
 import { EMPTY_SETTINGS } from "../../../server/gateway/targets";
 import type { Generation } from "../../../server/gateway/gateway";
@@ -183,7 +183,7 @@ describe("response cache", () => {
     const embedded: string[] = [];
     const embedder: Embedder = async (_model, text) => {
       embedded.push(text);
-      return Float32Array.from(axes[text.split(" ")[0]!] ?? [0, 0, 1]);
+      return { vector: Float32Array.from(axes[text.split(" ")[0]!] ?? [0, 0, 1]), costUsd: null };
     };
     const h = harness({ mode: "semantic", similarity: 0.95 }, embedder);
     await h.ask("capital of France?");
@@ -197,6 +197,16 @@ describe("response cache", () => {
     assert.equal((await h.ask("capital of France?")).outcome, "hit");
     assert.equal(embedded.length, exact, "an exact repeat needs no embedding");
     assert.equal((await h.ask("Capital of France", { "x-portkey-cache": "simple" })).outcome, "miss", "simple mode ignores meaning");
+  });
+
+  test("semantic: what each embedding cost is on the request's record, hit or miss, apart from the answer's cost", async () => {
+    const h = harness({ mode: "semantic" }, async () => ({ vector: Float32Array.from([1, 0]), costUsd: 0.25 }));
+    const miss = await h.ask("first wording");
+    assert.deepEqual([miss.outcome, miss.record.extraCostUsd, requestCost(miss.record)], ["miss", 0.25, 0.25]);
+    const hit = await h.ask("second wording");
+    assert.deepEqual([hit.outcome, hit.record.costUsd, hit.record.extraCostUsd, requestCost(hit.record)], ["hit", 0, 0.25, 0.25]);
+    const exact = await h.ask("first wording");
+    assert.deepEqual([exact.outcome, requestCost(exact.record)], ["hit", 0], "an exact hit embeds nothing");
   });
 
   test("semantic: an embedder failure leaves exact caching working", async () => {

@@ -109,6 +109,27 @@ test("requests refused before anything was sent do not count against rpm", () =>
   s.request(secret);
 });
 
+test("what was spent on a request's behalf (a cloud embedding for the semantic cache) is spent, sent, refused or hit", () => {
+  const s = setup();
+  const { secret } = create(s.keys, { budgetUsd: 1, rpm: 2 });
+  const sent = s.request(secret);
+  sent.extraCostUsd = 0.01;
+  s.finish(sent, 10, 10, 0.02);
+  const hit = openRecord("hit", "POST /v1/chat/completions");
+  s.admission.authenticate(secret, hit);
+  s.admission.atCachedAnswer(hit.id, "openai/gpt-4o-mini", { provider: "openai", model: "gpt-4o-mini" });
+  Object.assign(hit, { promptTokens: 10, completionTokens: 10, costUsd: 0, extraCostUsd: 0.004 });
+  s.admission.settle(hit);
+  // Over rpm after the lookup paid for its embedding: refused, the embedding still spent.
+  const refused = openRecord("refused", "POST /v1/chat/completions");
+  s.admission.authenticate(secret, refused);
+  refused.extraCostUsd = 0.002;
+  assert.equal(refusal(() => s.admission.admit(refused.id, null, null, {})).code, "rate_limit_exceeded");
+  s.admission.settle(refused);
+  const [key] = s.keys.list();
+  assert.ok(Math.abs(key!.spentUsd - 0.036) < 1e-12, String(key!.spentUsd));
+});
+
 test("tpm counts estimated prompt + max_tokens, corrected by actual usage", () => {
   const s = setup();
   const { secret } = create(s.keys, { tpm: 1000 });
