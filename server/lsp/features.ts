@@ -53,6 +53,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     aliases: models.aliases,
     cloud: backend()?.gateway.prices ?? null,
     partial: ws.partials(uri),
+    partialFile: isPartialUri(uri),
   }));
   const ws: LspWorkspace = new LspWorkspace(documents);
   // Tokenizers load on the engine's Llama instance, so they exist once the backend does.

@@ -3,7 +3,7 @@
  * not declared (and declared but unused), unknown helpers, misused role markers, partials that
  * do not resolve.
  */
-import { analyzeTemplate, type HelperUse, type TemplateInfo, type VariableRef } from "./template";
+import { analyzeTemplate, PARTIAL_BLOCK, type HelperUse, type PartialUse, type TemplateInfo, type VariableRef } from "./template";
 import { KNOWN_HELPERS } from "./handlebars";
 import { arityProblem } from "./helperArity";
 import { ROLES, nearest } from "./keys";
@@ -23,7 +23,8 @@ export interface TemplateFacts {
   partials: Map<string, string>;
 }
 
-export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] | null, hasDefaults: Set<string>, schemaDeclared: boolean, partial: PartialSource, out: Problem[]): TemplateFacts {
+/** `partialFile`: the document is itself a partial (`_name.prompt`), included by other prompts. */
+export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] | null, hasDefaults: Set<string>, schemaDeclared: boolean, partial: PartialSource, partialFile: boolean, out: Problem[]): TemplateFacts {
   const t = doc.template;
   const facts: TemplateFacts = { used: new Set(t.variables.map((v) => v.name)), partials: new Map() };
   if (!t.parsed) return facts;
@@ -35,8 +36,16 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
   }
 
   // A partial the template defines itself ({{#*inline "name"}}) is no file to look for.
-  const inline = inlinePartials(doc.text.slice(doc.body.start));
-  collectPartials(inline.size ? t.partials.filter((p) => !inline.has(p.name)) : t.partials, partial, facts, out, new Set(), 0);
+  const inline = new Set(t.inlines.map((i) => i.name));
+  const files: PartialUse[] = [];
+  for (const p of t.partials) {
+    if (p.name === PARTIAL_BLOCK) {
+      if (!p.inInline && !partialFile) out.push({ ...span(p), severity: "error", code: "partial-block-outside", message: PARTIAL_BLOCK_OUTSIDE });
+    } else if (!inline.has(p.name)) {
+      files.push(p);
+    }
+  }
+  collectPartials(files, partial, facts, partialFile ? null : out, out, new Set(), 0);
 
   if (declared) {
     const names = new Set(declared.map((d) => d.name));
@@ -99,15 +108,8 @@ function checkHelper(h: HelperUse, lines: LineIndex, out: Problem[]): void {
   }
 }
 
-const INLINE = /\{\{~?\s*#\*\s*inline\s+(?:"([^"]*)"|'([^']*)'|([^\s}~]+))/g;
-
-/** Names of the partials `body` defines with `{{#*inline "name"}}`. */
-function inlinePartials(body: string): Set<string> {
-  const names = new Set<string>();
-  if (!body.includes("*inline")) return names;
-  for (const m of body.matchAll(INLINE)) names.add(m[1] ?? m[2] ?? m[3]!);
-  return names;
-}
+const PARTIAL_BLOCK_OUTSIDE =
+  "'{{> @partial-block}}' inserts the content a partial is called with as a block ({{#> name}}…{{/name}}): it works only inside a partial (a _name.prompt file or an {{#*inline}} one), not in the prompt itself, where rendering fails.";
 
 // The partials of the open prompts, analyzed once per text rather than on every keystroke.
 const partialInfo = new TextMemo<TemplateInfo>(64);
@@ -117,19 +119,32 @@ export function clearPartialCache(): void {
   partialInfo.clear();
 }
 
-/** Resolves partials (recursively, cycle-safe) and counts the root variables they use. */
-function collectPartials(uses: PromptDocument["template"]["partials"], partial: PartialSource, facts: TemplateFacts, out: Problem[] | null, seen: Set<string>, depth: number): void {
+/**
+ * Resolves partials (recursively, cycle-safe) and counts the root variables they use. `out`
+ * takes whether each resolves; `blockOut` whether one that inserts its block is called with one
+ * (not checked inside a partial file: its own callers may give it the block).
+ */
+function collectPartials(uses: readonly PartialUse[], partial: PartialSource, facts: TemplateFacts, blockOut: Problem[] | null, out: Problem[] | null, seen: Set<string>, depth: number): void {
   for (const use of uses) {
-    if (seen.has(use.name) || depth > 8) continue;
+    if (use.name === PARTIAL_BLOCK || seen.has(use.name) || depth > 8) continue;
     const source = facts.partials.get(use.name) ?? partial(use.name);
     if (source === null) {
-      out?.push({ ...span(use), severity: "error", code: "partial-unresolved", message: `Partial '${use.name}' not found: Faro looks for _${use.name.split("/").pop()}.prompt next to this file and in its parent folders.` });
+      // Called as a block, a missing partial renders the block's own content instead: no error.
+      if (!use.block) out?.push({ ...span(use), severity: "error", code: "partial-unresolved", message: `Partial '${use.name}' not found: Faro looks for _${use.name.split("/").pop()}.prompt next to this file and in its parent folders.` });
       continue;
     }
     facts.partials.set(use.name, source);
     const info = partialInfo.get(source, (s) => analyzeTemplate(s, 0, new LineIndex(s)));
     if (use.atRoot) for (const v of info.variables) facts.used.add(v.name);
+    if (!use.block && !use.inInline && info.partials.some((p) => p.name === PARTIAL_BLOCK && !p.inInline)) {
+      blockOut?.push({
+        ...span(use),
+        severity: "error",
+        code: "partial-block-missing",
+        message: `Partial '${use.name}' inserts the block it is called with ({{> @partial-block}}), so rendering fails without one: call it as {{#> ${use.name}}}…{{/${use.name}}}.`,
+      });
+    }
     // Problems inside the partial belong to its own file; here only whether it resolves.
-    collectPartials(info.partials, partial, facts, null, new Set([...seen, use.name]), depth + 1);
+    collectPartials(info.partials, partial, facts, null, null, new Set([...seen, use.name]), depth + 1);
   }
 }

@@ -83,6 +83,18 @@ export function clearTemplateCache(): void {
 }
 
 /**
+ * Handlebars' Visitor, but a partial called as a block (`{{#> name}}…{{/name}}`) is also visited
+ * as a partial. Dotprompt finds the partials to resolve by overriding PartialStatement alone, so
+ * it never loaded `_name.prompt` for a block call and always rendered the block's fallback.
+ */
+class PartialBlockVisitor extends Handlebars.Visitor {
+  override PartialBlockStatement(partial: hbs.AST.PartialBlockStatement): void {
+    this.PartialStatement(partial as unknown as hbs.AST.PartialStatement);
+    this.acceptKey(partial, "program");
+  }
+}
+
+/**
  * A fresh Handlebars environment with the dotprompt helpers. Dotprompt instances share the
  * module's global environment, so a partial defined for one render stays for the next (a
  * stale `_header.prompt` after an edit); every Faro render gets its own environment instead.
@@ -90,7 +102,7 @@ export function clearTemplateCache(): void {
 export function isolatedHandlebars(): HandlebarsEnv {
   const env = Handlebars.create();
   // create() leaves out Visitor, which dotprompt uses to find the partials a template names.
-  env.Visitor = Handlebars.Visitor;
+  env.Visitor = PartialBlockVisitor;
   for (const [name, fn] of Object.entries(dotpromptHelpers)) env.registerHelper(name, fn);
   return env;
 }

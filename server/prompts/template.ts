@@ -26,10 +26,25 @@ export interface HelperUse extends Span {
 }
 
 export interface PartialUse extends Span {
+  /** `@partial-block` for `{{> @partial-block}}`, the block a partial was called with. */
   name: string;
   /** True when the partial gets the root context (not inside each/with, no context argument). */
   atRoot: boolean;
+  /** Called as a block, `{{#> name}}fallback{{/name}}`: the fallback renders when the partial is missing. */
+  block: boolean;
+  /** Inside an `{{#*inline}}` definition, a partial of its own. */
+  inInline: boolean;
 }
+
+/** `{{#*inline "name"}}…{{/inline}}`: a partial the template defines itself. The span is the name's. */
+export interface InlinePartial extends Span {
+  name: string;
+  /** The definition's body, between its tags. */
+  body: Span;
+}
+
+/** The name `{{> @partial-block}}` is recorded under. */
+export const PARTIAL_BLOCK = "@partial-block";
 
 export interface BlockRange extends Span {
   name: string;
@@ -43,6 +58,7 @@ export interface TemplateInfo {
   variables: VariableRef[];
   helpers: HelperUse[];
   partials: PartialUse[];
+  inlines: InlinePartial[];
   blocks: BlockRange[];
   problems: Problem[];
 }
@@ -55,6 +71,8 @@ interface Scope {
   depth: number;
   /** Names from `as |x|` of enclosing blocks. */
   blockParams: string[];
+  /** Inside an `{{#*inline}}` definition. */
+  inInline: boolean;
 }
 
 /**
@@ -107,7 +125,7 @@ export function setTemplateSegmenting(on: boolean): void {
  */
 type PieceInfo = ParsedPiece | { ok: false; error: unknown; local: boolean; first: boolean; located: boolean };
 
-type PieceLists = Pick<TemplateInfo, "variables" | "helpers" | "partials" | "blocks">;
+type PieceLists = Pick<TemplateInfo, "variables" | "helpers" | "partials" | "inlines" | "blocks">;
 
 interface ParsedPiece extends PieceLists {
   ok: true;
@@ -155,14 +173,14 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
       const failed = from === k ? part : analyzePiece(source);
       if (failed.ok || !(failed.local || last) || !failed.located || (failed.first && from > 0)) return null;
       const problem = syntaxProblem(failed.error, source, bodyOffset + starts[from]!, lines, { text: body, offset: bodyOffset });
-      return { parsed: false, variables: [], helpers: [], partials: [], blocks: [], problems: [problem] };
+      return { parsed: false, variables: [], helpers: [], partials: [], inlines: [], blocks: [], problems: [problem] };
     }
     parts.push(part);
   }
-  const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
+  const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], inlines: [], blocks: [], problems: [] };
   for (let k = 0; k < parts.length; k++) {
     const part = parts[k]!;
-    if (part.variables.length + part.helpers.length + part.partials.length + part.blocks.length === 0) continue;
+    if (part.variables.length + part.helpers.length + part.partials.length + part.inlines.length + part.blocks.length === 0) continue;
     const at = bodyOffset + starts[k]!;
     // Lines before the edit keep their place: their lists from the previous analysis serve as they are.
     let placed = part.placed.get(at);
@@ -174,6 +192,7 @@ function analyzeInPieces(body: string, bodyOffset: number, lines: LineIndex): Te
     for (const v of placed.variables) info.variables.push(v);
     for (const h of placed.helpers) info.helpers.push(h);
     for (const p of placed.partials) info.partials.push(p);
+    for (const d of placed.inlines) info.inlines.push(d);
     for (const b of placed.blocks) info.blocks.push(b);
   }
   return info;
@@ -230,10 +249,11 @@ function pieceAt(prev: Analyzed, start: number, end: number): PieceInfo | undefi
 
 /** The piece's lists `d` characters further on. Object literals: a spread here was most of a keystroke's analysis. */
 function place(part: PieceLists, d: number): PieceLists {
-  const placed: PieceLists = { variables: [], helpers: [], partials: [], blocks: [] };
+  const placed: PieceLists = { variables: [], helpers: [], partials: [], inlines: [], blocks: [] };
   for (const v of part.variables) placed.variables.push({ name: v.name, path: v.path, start: v.start + d, end: v.end + d });
   for (const h of part.helpers) placed.helpers.push({ name: h.name, block: h.block, known: h.known, node: h.node, start: h.start + d, end: h.end + d });
-  for (const p of part.partials) placed.partials.push({ name: p.name, atRoot: p.atRoot, start: p.start + d, end: p.end + d });
+  for (const p of part.partials) placed.partials.push({ name: p.name, atRoot: p.atRoot, block: p.block, inInline: p.inInline, start: p.start + d, end: p.end + d });
+  for (const i of part.inlines) placed.inlines.push({ name: i.name, body: { start: i.body.start + d, end: i.body.end + d }, start: i.start + d, end: i.end + d });
   for (const b of part.blocks) placed.blocks.push({ name: b.name, open: { start: b.open.start + d, end: b.open.end + d }, start: b.start + d, end: b.end + d });
   return placed;
 }
@@ -255,14 +275,14 @@ function analyzePiece(piece: string): PieceInfo {
     const end = t && error.tokenName !== null && error.tokenName !== "EOF" ? lines.starts[t.last_line - 1]! + t.last_column : piece.length;
     return { ok: false, error, local: end < piece.length, first: !t || (t.first_line === 1 && t.first_column === 0), located: t !== null };
   }
-  const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
-  new Walker(info, spanMapper(0, lines)).program(ast, { depth: 0, blockParams: [] });
-  const { variables, helpers, partials, blocks } = info;
-  return { ok: true, variables, helpers, partials, blocks, placed: new Map() };
+  const info: TemplateInfo = { parsed: true, variables: [], helpers: [], partials: [], inlines: [], blocks: [], problems: [] };
+  new Walker(info, spanMapper(0, lines)).program(ast, { depth: 0, blockParams: [], inInline: false });
+  const { variables, helpers, partials, inlines, blocks } = info;
+  return { ok: true, variables, helpers, partials, inlines, blocks, placed: new Map() };
 }
 
 function analyzeWhole(body: string, bodyOffset: number, lines: LineIndex): TemplateInfo {
-  const info: TemplateInfo = { parsed: false, variables: [], helpers: [], partials: [], blocks: [], problems: [] };
+  const info: TemplateInfo = { parsed: false, variables: [], helpers: [], partials: [], inlines: [], blocks: [], problems: [] };
   let ast: hbs.AST.Program;
   try {
     ast = parseTemplate(body);
@@ -271,7 +291,7 @@ function analyzeWhole(body: string, bodyOffset: number, lines: LineIndex): Templ
     return info;
   }
   info.parsed = true;
-  new Walker(info, spanMapper(bodyOffset, lines)).program(ast, { depth: 0, blockParams: [] });
+  new Walker(info, spanMapper(bodyOffset, lines)).program(ast, { depth: 0, blockParams: [], inInline: false });
   return info;
 }
 
@@ -307,11 +327,20 @@ class Walker {
       case "PartialBlockStatement":
         return this.partial(s as hbs.AST.PartialStatement, scope);
       case "DecoratorBlock":
-        // `{{#*inline "name"}}…{{/inline}}`: a partial defined in place; its variables are the prompt's.
-        return this.program((s as hbs.AST.DecoratorBlock).program, scope);
+        return this.decoratorBlock(s as hbs.AST.DecoratorBlock, scope);
       default:
         return; // ContentStatement, CommentStatement, other decorators
     }
+  }
+
+  /** `{{#*inline "name"}}…{{/inline}}`: a partial defined in place; its variables are the prompt's. */
+  private decoratorBlock(d: hbs.AST.DecoratorBlock, scope: Scope): void {
+    const name = d.params[0] as { type: string; value?: unknown; original?: unknown; loc: hbs.AST.SourceLocation } | undefined;
+    if (d.path.type === "PathExpression" && (d.path as hbs.AST.PathExpression).original === "inline" && name) {
+      const text = name.type === "StringLiteral" ? name.value : name.original;
+      if (typeof text === "string") this.info.inlines.push({ ...this.spanOf(name.loc), name: text, body: this.spanOf(d.program.loc) });
+    }
+    this.program(d.program, { ...scope, inInline: true });
   }
 
   private block(b: hbs.AST.BlockStatement, scope: Scope): void {
@@ -322,7 +351,7 @@ class Walker {
     const params = b.program?.blockParams ?? [];
     // A known helper like `if` keeps the context; each/with and sections over a value push one.
     const pushes = !helper || CONTEXT_HELPERS.has(name);
-    const inner: Scope = { depth: scope.depth + (pushes ? 1 : 0), blockParams: [...scope.blockParams, ...params] };
+    const inner: Scope = { depth: scope.depth + (pushes ? 1 : 0), blockParams: [...scope.blockParams, ...params], inInline: scope.inInline };
     this.program(b.program, inner);
     this.program(b.inverse, scope);
   }
@@ -356,17 +385,19 @@ class Walker {
   }
 
   private partial(p: hbs.AST.PartialStatement, scope: Scope): void {
+    const block = p.type === ("PartialBlockStatement" as string);
     // `{{> "name"}}` gives a StringLiteral, which the types do not list.
     if (p.name.type === "PathExpression" || (p.name.type as string) === "StringLiteral") {
       const name = (p.name as hbs.AST.PathExpression).original;
       const atRoot = scope.depth === 0 && p.params.length === 0;
-      this.info.partials.push({ ...this.spanOf(p.name.loc), name, atRoot });
+      this.info.partials.push({ ...this.spanOf(p.name.loc), name, atRoot, block, inInline: scope.inInline });
     } else {
       this.expression(p.name, scope);
     }
     for (const param of p.params) this.expression(param, scope);
     for (const pair of p.hash?.pairs ?? []) this.expression(pair.value, scope);
-    if (p.type === ("PartialBlockStatement" as string)) this.program((p as unknown as hbs.AST.PartialBlockStatement).program, scope);
+    // The fallback renders in place when the partial is missing: it is template text like any other.
+    if (block) this.program((p as unknown as hbs.AST.PartialBlockStatement).program, scope);
   }
 
   private expression(e: hbs.AST.Expression, scope: Scope): void {

@@ -175,6 +175,16 @@ test("a partial the template defines itself ({{#*inline}}) is found, and its var
   ]);
 });
 
+test("partials called as a block: a missing one renders its fallback; {{> @partial-block}} belongs in a partial file and needs a block call", async () => {
+  const frame = join(ws, "_frame.prompt");
+  await writeFile(frame, "[{{> @partial-block}}]\n");
+  assert.deepEqual(await lsp.diagnostics(await lsp.open(frame, "[{{> @partial-block}}]\n")), []);
+  await check("---\nmodel: lsp-model\ninput:\n  schema:\n    name: string\n---\n{{#> missing}}Hi {{name}}{{/missing}}\n{{#> frame}}{{name}}{{/frame}}\n{{> frame}}\n{{> @partial-block}}\n", [
+    ["partial-block-outside", E, [9, 4, 9, 18], /only inside a partial/],
+    ["partial-block-missing", E, [8, 4, 8, 9], /^Partial 'frame' inserts the block it is called with/],
+  ]);
+});
+
 test("tools: names without a definition, repeated or unused ones, bad names, descriptions and parameters", async () => {
   const text = [
     "---",
