@@ -16,7 +16,7 @@ import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
 import { picoschema } from "dotprompt";
 import { badRequest } from "../errors";
 import type { ChatCompletionRequest } from "../gateway/schema";
-import { nodeSpan, topPair, type Frontmatter } from "./document";
+import { nodeSpan, resolved, topPair, type Frontmatter } from "./document";
 import { nearest } from "./keys";
 import type { Problem, Severity } from "./problems";
 import { checkSchema } from "./schemaCheck";
@@ -33,8 +33,8 @@ export function checkTools(fm: Frontmatter, out: Problem[]): void {
     const span = nodeSpan(fm, n);
     if (span) out.push({ ...span, severity, code, message, ...extra });
   };
-  const defsPair = topPair(fm, "faro.tools");
-  const defs = defsPair?.value;
+  // A YAML alias stands for its anchor's value, as Dotprompt reads it (`tools: [*t]`).
+  const defs = resolved(fm, topPair(fm, "faro.tools")?.value);
   const defined = new Map<string, Pair<YamlNode, YamlNode | null>>();
   if (isMap(defs)) {
     for (const pair of defs.items as Pair<YamlNode, YamlNode | null>[]) {
@@ -44,12 +44,13 @@ export function checkTools(fm: Frontmatter, out: Problem[]): void {
     }
   }
   // wrong types of `tools` and `faro.tools` themselves are checkFrontmatter's wrong-type errors.
-  const listed = topPair(fm, "tools")?.value;
+  const listed = resolved(fm, topPair(fm, "tools")?.value);
   const names = new Set<string>();
   if (isSeq(listed)) {
     for (const item of listed.items as YamlNode[]) {
-      if (!isScalar(item) || typeof item.value !== "string") continue;
-      const name = item.value;
+      const value = resolved(fm, item);
+      if (!isScalar(value) || typeof value.value !== "string") continue;
+      const name = value.value;
       if (names.has(name)) push(item, "warning", "tool-repeated", `The tool '${name}' is listed twice.`);
       names.add(name);
       if (defined.has(name)) continue;
@@ -65,18 +66,19 @@ export function checkTools(fm: Frontmatter, out: Problem[]): void {
 
 function checkDefinition(fm: Frontmatter, name: string, pair: Pair<YamlNode, YamlNode | null>, push: (n: YamlNode | null | undefined, s: Severity, code: string, m: string) => void, out: Problem[]): void {
   if (!TOOL_NAME.test(name)) push(pair.key, "error", "tool-name", `'${name}' is not a valid tool name: use 1 to 64 letters, digits, '_' or '-'.`);
-  const def = pair.value;
+  const def = resolved(fm, pair.value);
   if (!isMap(def)) {
-    push(def ?? pair.key, "error", "tool-invalid", `The tool '${name}' must be a mapping with 'description' and 'parameters'.`);
+    push(pair.value ?? pair.key, "error", "tool-invalid", `The tool '${name}' must be a mapping with 'description' and 'parameters'.`);
     return;
   }
   for (const p of def.items as Pair<YamlNode, YamlNode | null>[]) {
     const key = isScalar(p.key) ? String(p.key.value) : "";
     if (!DEFINITION_KEYS.includes(key)) push(p.key, "warning", "unknown-key", `Unknown key '${key}' in the tool '${name}'. Known: ${DEFINITION_KEYS.join(", ")}.`);
   }
-  const description = findValue(def, "description");
-  if (description !== undefined && !(isScalar(description) && typeof description.value === "string")) push(description, "error", "wrong-type", `The description of the tool '${name}' must be a string.`);
-  const params = findValue(def, "parameters");
+  const written = findValue(def, "description");
+  const description = resolved(fm, written);
+  if (written !== undefined && !(isScalar(description) && typeof description.value === "string")) push(written, "error", "wrong-type", `The description of the tool '${name}' must be a string.`);
+  const params = resolved(fm, findValue(def, "parameters"));
   if (params === undefined || params === null) return;
   const report = checkSchema(fm, params);
   out.push(...report.problems);

@@ -103,6 +103,16 @@ test("a YAML alias is checked as the value it stands for, and reported where it 
   ]);
 });
 
+test("tools through YAML aliases are checked as the values they stand for: listed, defined, described", async () => {
+  const defs = "faro.tools:\n  get_weather: *def\n  lookup:\n    description: *d\n    parameters:\n      q: string\n---\nHi\n";
+  const head = "---\nmodel: lsp-model\nx.d: &d Look a word up\nx.def: &def\n  description: The weather\n  parameters:\n    city: string\n";
+  await check(`${head}x.t: &t get_weather\ntools: [*t, lookup]\n${defs}`, []);
+  await check(`${head}x.t: &t get_wether\ntools: [*t, lookup]\n${defs}`, [
+    ["tool-unknown", E, [8, 8, 8, 10], /^The tool 'get_wether' has no definition in faro\.tools.* Did you mean 'get_weather'\?/],
+    ["tool-unused", W, [10, 2, 10, 13], /^The tool 'get_weather' is defined but not listed/],
+  ]);
+});
+
 test("Picoschema errors", async () => {
   await check("---\nmodel: lsp-model\ninput:\n  schema:\n    name: strin\n    tags(list): string\n---\nHi {{name}} {{tags}}\n", [
     ["schema-unknown-type", E, [4, 10, 4, 15], /Unknown Picoschema type 'strin'/],
