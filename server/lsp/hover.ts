@@ -1,14 +1,15 @@
 /**
  * Hover in `.prompt` files: a model's provider, context window, size, price and whether it is
- * loaded; what a frontmatter key means; a variable's declared type and description; a helper's
- * usage; where a partial comes from.
+ * loaded; a tool's definition; what a frontmatter key means; what a YAML alias stands for; a
+ * variable's declared type and description; a helper's usage; where a partial comes from.
  */
-import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, stringify, type Node as YamlNode, type Pair } from "yaml";
 import { MarkupKind, type Hover } from "vscode-languageserver/node";
 import type { PromptAnalysis } from "../prompts/check";
-import { nodeSpan, type Frontmatter } from "../prompts/document";
+import { nodeSpan, resolved, topPair, type Frontmatter } from "../prompts/document";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
 import { cloudProvider } from "../prompts/checkFrontmatter";
+import { PARTIAL_BLOCK, type InlinePartial, type PartialUse } from "../prompts/template";
 import type { ModelLimits, Price } from "../gateway/pricing/priceTable";
 import type { ModelInfo } from "../protocol";
 import { rangeOf } from "./convert";
@@ -35,10 +36,9 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
     const { path, pair, onKey } = hit;
     const span = nodeSpan(fm, (onKey ? pair.key : pair.value) as YamlNode)!;
     const key = path.join(".");
-    if (!onKey && key === "model" && isScalar(pair.value)) return md(modelHover(String(pair.value.value), ctx), span);
-    if (!onKey && key === "faro.fallbacks" && isSeq(pair.value)) {
-      const item = pair.value.items.find((i) => isScalar(i) && inside(nodeSpan(fm, i as YamlNode) ?? { start: -1, end: -1 }, offset));
-      if (isScalar(item)) return md(modelHover(String(item.value), ctx), nodeSpan(fm, item as YamlNode)!);
+    if (!onKey) {
+      const value = valueHover(fm, key, pair.value, offset, ctx);
+      if (value) return md(value.text, value.span);
     }
     // A variable's field: `input.schema.<name>` in Picoschema, `input.schema.properties.<name>` in JSON Schema.
     if (path[0] === "input" && path[1] === "schema" && (path.length === 3 || (path.length === 4 && path[2] === "properties"))) {
@@ -49,11 +49,8 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
     return spec && onKey ? md(`**${key}** (${spec.kind})\n\n${spec.description}${spec.ignoredByFaro ? `\n\n_${spec.ignoredByFaro}_` : ""}`, span) : null;
   }
   for (const h of doc.template.helpers) if (inside(h, offset)) return md(HELPER_DOCS[h.name] ?? `Unknown helper '${h.name}'.`, h);
-  for (const p of doc.template.partials) {
-    if (!inside(p, offset)) continue;
-    const source = a.template.partials.get(p.name);
-    return md(source === undefined ? `Partial **${p.name}**: not found.` : `Partial **${p.name}** (_${p.name.split("/").pop()}.prompt)\n\n\`\`\`handlebars\n${source.slice(0, 600)}\n\`\`\``, p);
-  }
+  for (const p of doc.template.partials) if (inside(p, offset)) return md(partialHover(a, p), p);
+  for (const d of doc.template.inlines) if (inside(d, offset)) return md(inlineHover(a, d, true), d);
   for (const v of doc.template.variables) {
     if (!inside(v, offset)) continue;
     const d = a.declared?.find((x) => x.name === v.name);
@@ -62,6 +59,69 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
     return md(`**${v.name}**: not declared in input.schema${def === undefined ? "" : `\n\nDefault: \`${JSON.stringify(def)}\``}`, v);
   }
   return null;
+}
+
+function partialHover(a: PromptAnalysis, p: PartialUse): string {
+  if (p.name === PARTIAL_BLOCK) {
+    return `**${PARTIAL_BLOCK}**: the content this partial is called with as a block, \`{{#> name}}…{{/name}}\`, goes here. Called as \`{{> name}}\`, the partial fails to render.`;
+  }
+  // An inline partial wins over a file of the same name, as Handlebars looks it up first.
+  const inline = a.doc.template.inlines.find((d) => d.name === p.name);
+  if (inline) return inlineHover(a, inline, false);
+  const source = a.template.partials.get(p.name);
+  const file = `_${p.name.split("/").pop()}.prompt`;
+  if (source !== undefined) return `Partial **${p.name}** (${file})\n\n${handlebarsBlock(source)}`;
+  return p.block
+    ? `Partial **${p.name}**: not found (no ${file} next to this file or in its parent folders), so the block's own content renders instead.`
+    : `Partial **${p.name}**: not found.`;
+}
+
+function inlineHover(a: PromptAnalysis, d: InlinePartial, atDefinition: boolean): string {
+  const { doc } = a;
+  const uses = doc.template.partials.filter((p) => p.name === d.name).length;
+  const where = atDefinition ? `defined here, used ${uses === 1 ? "once" : `${uses} times`}` : `defined on line ${doc.lines.positionAt(d.start).line + 1}`;
+  return `Inline partial **${d.name}** (${where})\n\n${handlebarsBlock(doc.text.slice(d.body.start, d.body.end))}`;
+}
+
+const handlebarsBlock = (source: string) => `\`\`\`handlebars\n${source.slice(0, 600)}\n\`\`\``;
+
+/**
+ * The hover of a value under the cursor: a model id, a fallback, a tool name, an item of a
+ * list. A YAML alias gets the hover of the value it stands for, after saying what that is.
+ */
+function valueHover(fm: Frontmatter, key: string, value: YamlNode | null, offset: number, ctx: HoverContext): { text: string; span: { start: number; end: number } } | null {
+  let node = value;
+  let target = resolved(fm, node);
+  if (isSeq(target)) {
+    // The item under the cursor, in the list as written (not when an alias names the whole list).
+    const item = isSeq(node) ? (node.items as YamlNode[]).find((i) => inside(nodeSpan(fm, i) ?? { start: -1, end: -1 }, offset)) : undefined;
+    if (item) {
+      node = item;
+      target = resolved(fm, item);
+    }
+  }
+  const span = nodeSpan(fm, node);
+  if (!span || !node) return null;
+  const listed = node !== value;
+  const name = isScalar(target) ? String(target.value) : null;
+  let text: string | null = null;
+  if (name !== null && ((key === "model" && !listed) || (key === "faro.fallbacks" && listed))) text = modelHover(name, ctx);
+  else if (name !== null && key === "tools" && listed) text = toolHover(fm, name);
+  if (!isAlias(node)) return text === null ? null : { text, span };
+  const shown = isScalar(target) ? ` \`${String(target.value)}\`` : `:\n\n\`\`\`yaml\n${stringify(target?.toJSON() ?? null).trimEnd()}\n\`\`\``;
+  return { text: `\`*${node.source}\` stands for${shown}${text === null ? "" : `\n\n${text}`}`, span };
+}
+
+/** A tool listed in `tools:`: its definition in `faro.tools`. */
+function toolHover(fm: Frontmatter, name: string): string {
+  const defs = resolved(fm, topPair(fm, "faro.tools")?.value);
+  const pair = isMap(defs) ? (defs.items as Pair<YamlNode, YamlNode | null>[]).find((p) => isScalar(p.key) && String(p.key.value) === name) : undefined;
+  const def = pair ? resolved(fm, pair.value) : null;
+  if (!isMap(def)) return `Tool **${name}**: no definition in faro.tools, so Faro cannot send it to the model.`;
+  const { description, parameters } = def.toJSON() as { description?: unknown; parameters?: unknown };
+  const about = typeof description === "string" ? `\n\n${description}` : "";
+  const params = parameters == null ? "" : `\n\nParameters:\n\n\`\`\`yaml\n${stringify(parameters).trimEnd()}\n\`\`\``;
+  return `Tool **${name}** (faro.tools)${about}${params}`;
 }
 
 function variableText(name: string, type: string, optional: boolean, description: string | null): string {

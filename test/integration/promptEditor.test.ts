@@ -113,6 +113,14 @@ test("hover: model details, key docs, variable type and description, helper usag
   assert.equal(await hoverText(`${head}Plain te§xt {{name}}`), null);
 });
 
+test("hover: a YAML alias gets the hover of what it stands for (a model, in a flow list too); an inline partial's name shows its body", async () => {
+  const model = /\*\*lsp-model\*\* — local model \(llama.*\n\nContext window: 2048 tokens/;
+  const alias = new RegExp(`^\`\\*m\` stands for \`lsp-model\`\n\n${model.source}`);
+  assert.match((await hoverText("---\nx.m: &m lsp-model\nmodel: *§m\n---\nHi\n"))!, alias);
+  assert.match((await hoverText("---\nx.m: &m lsp-model\nmodel: default\nfaro.fallbacks: [*m§]\n---\nHi\n"))!, alias);
+  assert.equal(await hoverText('{{#*inline "x"}}Hi{{/inline}}{{> §x}}\n'), "Inline partial **x** (defined on line 1)\n\n```handlebars\nHi\n```");
+});
+
 test("hover on an input.schema field: its type and description, in Picoschema and in JSON Schema alike", async () => {
   assert.equal(await hoverText("---\ninput:\n  schema:\n    na§me: string, who to greet\n---\nHi {{name}}\n"), "**name**: `string`\n\nwho to greet");
   const json = "---\ninput:\n  schema:\n    type: object\n    properties:\n      na§me: {type: string, description: who to greet}\n      age: {type: integer}\n    required: [name]\n---\nHi {{name}} {{age}}\n";
