@@ -136,9 +136,7 @@ function templateItems(a: PromptAnalysis, offset: number, range: (start: number)
     const name = openBlockAt(text.slice(a.doc.body.start, open));
     return name ? [{ label: name, kind: CompletionItemKind.Keyword, textEdit: { range: range(offset - m[1]!.length), newText: `${name}}}` } }] : [];
   }
-  if ((m = /^~?\s*>\s*([\w/.-]*)$/.exec(inner))) {
-    return ctx.partials().map((p) => ({ label: p, kind: CompletionItemKind.File, detail: `_${p.split("/").pop()}.prompt`, textEdit: { range: range(offset - m![1]!.length), newText: p } }));
-  }
+  if ((m = /^~?\s*#?>\s*([\w/.-]*)$/.exec(inner))) return partialItems(a, range(offset - m[1]!.length), ctx);
   if ((m = /^~?\s*role\s+(["'])([a-z]*)$/.exec(inner))) {
     return plain([...ROLES], range(offset - m[2]!.length), CompletionItemKind.EnumMember);
   }
@@ -148,6 +146,22 @@ function templateItems(a: PromptAnalysis, offset: number, range: (start: number)
   }
   if ((m = /^~?\s*#?\s*[\w]+\s+(?:.*\s)?([\w.]*)$/.exec(inner))) return variableItems(a, range(offset - m[1]!.length));
   return [];
+}
+
+const INLINE = /\{\{~?\s*#\*\s*inline\s+(?:"([^"]*)"|'([^']*)'|([^\s}~]+))/g;
+
+/**
+ * For `{{> ` and `{{#> `: the partials the template defines itself, then the `_name.prompt`
+ * files. The definitions are read from the text: the tag being typed leaves the body unparsed.
+ */
+function partialItems(a: PromptAnalysis, r: Range, ctx: CompletionContext): CompletionItem[] {
+  const body = a.doc.text.slice(a.doc.body.start);
+  const inline = [...new Set([...body.matchAll(INLINE)].map((m) => m[1] ?? m[2] ?? m[3]!))];
+  const items: CompletionItem[] = inline.map((name) => ({ label: name, kind: CompletionItemKind.Snippet, detail: "inline partial, defined in this prompt", textEdit: { range: r, newText: name } }));
+  for (const p of ctx.partials()) {
+    if (!inline.includes(p)) items.push({ label: p, kind: CompletionItemKind.File, detail: `_${p.split("/").pop()}.prompt`, textEdit: { range: r, newText: p } });
+  }
+  return items;
 }
 
 function variableItems(a: PromptAnalysis, r: Range): CompletionItem[] {

@@ -103,6 +103,16 @@ test("completes variables and helpers in the body, block helpers after {{#, the 
   assert.deepEqual(labels(await completions(`${head}{{role "§`)), ["system", "user", "model", "tool"]);
 });
 
+test("completes partials after {{#> as after {{>, and the partials the template defines itself first, while the tag is half typed", async () => {
+  const head = "---\nmodel: lsp-model\n---\n";
+  assert.deepEqual(labels(await completions(`${head}{{#> §`)), ["rules"]);
+  const inline = `${head}{{#*inline "box"}}[{{> @partial-block}}]{{/inline}}{{#*inline 'rules'}}mine{{/inline}}\n`;
+  const items = await completions(`${inline}{{> §`);
+  assert.deepEqual(labels(items), ["box", "rules"]);
+  assert.equal(items[1]!.detail, "inline partial, defined in this prompt");
+  assert.deepEqual(labels(await completions(`${inline}{{#> b§`)), ["box", "rules"]);
+});
+
 test("hover: model details, key docs, variable type and description, helper usage", async () => {
   assert.match((await hoverText("---\nmodel: lsp-mo§del\n---\nHi\n"))!, /\*\*lsp-model\*\* — local model \(llama.*\n\nContext window: 2048 tokens · Size: .* · Loaded: no.*\n\nPrice: free/);
   assert.match((await hoverText("---\nmodel: defa§ult\n---\nHi\n"))!, /`default` is now \*\*(lsp|other)-model\*\*/);
