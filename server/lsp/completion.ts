@@ -125,8 +125,9 @@ function plain(values: string[], r: Range, kind: CompletionItemKind): Completion
 
 function templateItems(a: PromptAnalysis, offset: number, range: (start: number) => Range, ctx: CompletionContext): CompletionItem[] {
   const { text } = a.doc;
-  const open = text.lastIndexOf("{{", offset);
-  if (open < a.doc.body.start || text.lastIndexOf("}}", offset) > open) return [];
+  // Tags that end by the cursor: the editor closes braces as they are typed (`{{§}}`).
+  const open = offset < 2 ? -1 : text.lastIndexOf("{{", offset - 2);
+  if (open < a.doc.body.start || text.lastIndexOf("}}", offset - 2) > open) return [];
   const inner = text.slice(open + 2, offset);
   let m: RegExpExecArray | null;
   if ((m = /^~?\s*#\s*([\w.-]*)$/.exec(inner))) {
@@ -134,7 +135,8 @@ function templateItems(a: PromptAnalysis, offset: number, range: (start: number)
   }
   if ((m = /^~?\s*\/\s*([\w.-]*)$/.exec(inner))) {
     const name = openBlockAt(text.slice(a.doc.body.start, open));
-    return name ? [{ label: name, kind: CompletionItemKind.Keyword, textEdit: { range: range(offset - m[1]!.length), newText: `${name}}}` } }] : [];
+    const close = text.startsWith("}}", offset) ? "" : "}}";
+    return name ? [{ label: name, kind: CompletionItemKind.Keyword, textEdit: { range: range(offset - m[1]!.length), newText: `${name}${close}` } }] : [];
   }
   if ((m = /^~?\s*#?>\s*([\w/.-]*)$/.exec(inner))) return partialItems(a, range(offset - m[1]!.length), ctx);
   if ((m = /^~?\s*role\s+(["'])([a-z]*)$/.exec(inner))) {

@@ -103,6 +103,20 @@ test("completes variables and helpers in the body, block helpers after {{#, the 
   assert.deepEqual(labels(await completions(`${head}{{role "§`)), ["system", "user", "model", "tool"]);
 });
 
+test("completes in the body where the editor has closed the braces already ({{§}}), and not in the text just before a tag", async () => {
+  const head = "---\nmodel: lsp-model\ninput:\n  schema:\n    name: string, who\n---\n";
+  assert.deepEqual(labels(await completions(`${head}Hello {{§}}`)).slice(0, 2), ["name", "json"]);
+  assert.deepEqual(labels(await completions(`${head}Hello {{na§}} and more`)).slice(0, 1), ["name"]);
+  assert.ok(labels(await completions(`${head}{{#§}}`)).includes("each"));
+  assert.deepEqual(labels(await completions(`${head}{{> §}}`)), ["rules"]);
+  assert.deepEqual(labels(await completions(`${head}{{#> ru§}}x{{/rules}}`)), ["rules"]);
+  assert.deepEqual(labels(await completions(`${head}{{role "§"}}`)), ["system", "user", "model", "tool"]);
+  const close = await completions(`${head}{{#if name}}x{{/§}}`);
+  assert.deepEqual(close.map((i) => [i.label, (i.textEdit as { newText: string }).newText]), [["if", "if"]], "the braces are there already");
+  assert.deepEqual(await completions(`${head}Hello §{{name}}`), []);
+  assert.deepEqual(await completions(`${head}{{name}}§`), []);
+});
+
 test("completes partials after {{#> as after {{>, and the partials the template defines itself first, while the tag is half typed", async () => {
   const head = "---\nmodel: lsp-model\n---\n";
   assert.deepEqual(labels(await completions(`${head}{{#> §`)), ["rules"]);
