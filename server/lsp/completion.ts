@@ -1,9 +1,11 @@
 /**
- * Completion in `.prompt` files: frontmatter keys, model ids (with their details), config keys
- * and enum values; in the template, variables, helpers, partial names, closing tags and roles.
+ * Completion in `.prompt` files: frontmatter keys, model ids (with their details), tool names,
+ * config keys and enum values, in block and flow lists and inside quotes; in the template, variables, helpers, partial names, closing tags and roles.
  */
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Range } from "vscode-languageserver/node";
+import { isMap, isScalar } from "yaml";
 import type { PromptAnalysis } from "../prompts/check";
+import { resolved, topPair, type Frontmatter } from "../prompts/document";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, ROLES, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
 import type { ModelInfo } from "../protocol";
 import { modelDetail, modelMarkdown } from "./modelText";
@@ -33,7 +35,7 @@ export function complete(a: PromptAnalysis, offset: number, ctx: CompletionConte
     if (!c) return [];
     const r = range(c.prefixStart);
     if (c.kind === "key") return keyItems(c.path, r, c.path.length === 0 ? presentKeys(a, offset) : []);
-    return valueItems([...c.path, c.key ?? ""], c.kind === "item", r, ctx);
+    return valueItems([...c.path, c.key ?? ""], c.kind === "item", r, ctx, () => toolNames(fm));
   }
   if (offset < doc.body.start) return [];
   return templateItems(a, offset, range, ctx);
@@ -71,14 +73,21 @@ function keyItems(path: string[], r: Range, present: string[]): CompletionItem[]
     });
 }
 
-function valueItems(path: string[], item: boolean, r: Range, ctx: CompletionContext): CompletionItem[] {
+function valueItems(path: string[], item: boolean, r: Range, ctx: CompletionContext, tools: () => string[]): CompletionItem[] {
   const key = path.join(".");
   if (key === "model" || (item && key === "faro.fallbacks")) return modelItems(r, ctx);
+  if (item && key === "tools") return tools().map((name) => ({ label: name, kind: CompletionItemKind.Function, detail: "defined in faro.tools", textEdit: { range: r, newText: name } }));
   if ((path[0] === "input" || path[0] === "output") && path[1] === "schema" && path.length >= 3) return schemaTypeItems(path.at(-1)!, r);
   const spec = path.length === 2 ? { config: CONFIG_KEYS, input: INPUT_KEYS, output: OUTPUT_KEYS }[path[0]!]?.[path[1]!] : (TOP_LEVEL_KEYS[key] ?? FARO_KEYS[key]);
   if (spec?.values) return plain(spec.values.map(String), r, CompletionItemKind.EnumMember);
   if (spec?.kind === "boolean") return plain(["true", "false"], r, CompletionItemKind.Value);
   return [];
+}
+
+/** The tools `faro.tools` defines, for `tools:`. */
+function toolNames(fm: Frontmatter): string[] {
+  const defs = resolved(fm, topPair(fm, "faro.tools")?.value);
+  return isMap(defs) ? defs.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : [];
 }
 
 function modelItems(r: Range, ctx: CompletionContext): CompletionItem[] {

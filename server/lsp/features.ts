@@ -133,7 +133,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      completionProvider: { triggerCharacters: ["{", "#", "/", ">", " ", ":", "\"", "'", "-"] },
+      completionProvider: { triggerCharacters: ["{", "#", "/", ">", " ", ":", "\"", "'", "-", "["] },
       hoverProvider: true,
       documentSymbolProvider: true,
       foldingRangeProvider: true,

@@ -25,9 +25,16 @@ export function yamlCursor(lines: LineIndex, offset: number, firstLine: number):
   let key: string | null = null;
   let prefix: string;
   let m: RegExpExecArray | null;
+  let flow = false;
   if ((m = /^(\s*)([\w.?()-]*)$/.exec(before))) {
     kind = "key";
     prefix = m[2]!;
+  } else if ((m = /^(\s*)([^\s:#][^:#]*?)\s*:\s+\[([^\][{}#]*)$/.exec(before))) {
+    // An item of a flow list on the key's line: `tools: [a, b§`.
+    kind = "item";
+    flow = true;
+    key = m[2]!;
+    prefix = m[3]!.slice(m[3]!.lastIndexOf(",") + 1).trimStart();
   } else if ((m = /^(\s*)([^\s:#][^:#]*?)\s*:\s+([^\s#]*)$/.exec(before)) || (m = /^(\s*)([^\s:#][^:#]*?)\s*:()$/.exec(before))) {
     kind = "value";
     key = m[2]!;
@@ -39,11 +46,13 @@ export function yamlCursor(lines: LineIndex, offset: number, firstLine: number):
     return null;
   }
   // YAML lets a list's items sit at the same indentation as its key.
-  const path = parentKeys(lines, pos.line, kind === "item" ? indent + 1 : indent, firstLine);
-  if (kind === "item") {
+  const path = parentKeys(lines, pos.line, kind === "item" && !flow ? indent + 1 : indent, firstLine);
+  if (kind === "item" && !flow) {
     // A list item belongs to the nearest key above with less or equal indentation.
     key = path.pop() ?? null;
   }
+  // Inside quotes (`model: "§"`, the editor closes them), the value starts after the quote.
+  if (kind !== "key" && /^["']/.test(prefix)) prefix = prefix.slice(1);
   return { path, kind, key, prefix, prefixStart: offset - prefix.length };
 }
 

@@ -74,6 +74,18 @@ test("completes model ids with their details, and 'default', then aliases and pr
   assert.match((items[1]!.documentation as MarkupContent).value, /Context window: 2048 tokens/);
 });
 
+test("completes models and tools in flow lists ([a, b]) as in block lists, and a quoted value inside its quotes", async () => {
+  const at = async (text: string) => (await completions(text)).map((i) => [i.label, (i.textEdit as { range: { start: { character: number } } }).range.start.character]);
+  const fallbacks = await at("---\nmodel: lsp-model\nfaro.fallbacks: [default, ls§]\n---\nHi\n");
+  assert.deepEqual(fallbacks.slice(0, 2), [["default", 26], ["lsp-model", 26]]);
+  assert.deepEqual((await at("---\nmodel: lsp-model\nfaro.fallbacks: [§]\n---\nHi\n"))[1], ["lsp-model", 17]);
+  const tools = "faro.tools:\n  get_weather:\n    description: The weather\n  lookup:\n    description: A word\n---\nHi\n";
+  assert.deepEqual(await at(`---\ntools: [§]\n${tools}`), [["get_weather", 8], ["lookup", 8]]);
+  assert.deepEqual(await at(`---\ntools:\n  - lo§\n${tools}`), [["get_weather", 4], ["lookup", 4]]);
+  assert.deepEqual((await at('---\nmodel: "§"\n---\nHi\n'))[1], ["lsp-model", 8], "the quote stays");
+  assert.deepEqual((await at("---\nmodel: 'ls§'\n---\nHi\n"))[1], ["lsp-model", 8]);
+});
+
 test("completes config keys under config and enum values", async () => {
   const l = labels(await completions("---\nmodel: lsp-model\nconfig:\n  temperature: 0.5\n  max§\n---\nHi\n"));
   assert.ok(l.includes("maxOutputTokens") && l.includes("topP") && l.includes("stopSequences"), String(l));
