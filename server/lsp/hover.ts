@@ -9,6 +9,7 @@ import type { PromptAnalysis } from "../prompts/check";
 import { nodeSpan, resolved, topPair, type Frontmatter } from "../prompts/document";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
 import { cloudProvider } from "../prompts/checkFrontmatter";
+import type { DeclaredVariable } from "../prompts/schemaCheck";
 import { PARTIAL_BLOCK, type InlinePartial, type PartialUse } from "../prompts/template";
 import type { ModelLimits, Price } from "../gateway/pricing/priceTable";
 import type { ModelInfo } from "../protocol";
@@ -43,7 +44,12 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
     // A variable's field: `input.schema.<name>` in Picoschema, `input.schema.properties.<name>` in JSON Schema.
     if (path[0] === "input" && path[1] === "schema" && (path.length === 3 || (path.length === 4 && path[2] === "properties"))) {
       const d = a.declared?.find((v) => nodeSpan(fm, pair.key as YamlNode)?.start === v.span.start);
-      if (d) return md(variableText(d.name, d.type, d.optional, d.description), span);
+      if (d) return md(variableText(d), span);
+    }
+    // A variable's default, `input.default.<name>`: the variable it is for.
+    if (onKey && path[0] === "input" && path[1] === "default" && path.length === 3) {
+      const d = a.declared?.find((v) => v.name === path[2]);
+      return md(d ? variableText(d) : `**${path[2]}**: not declared in input.schema`, span);
     }
     const spec = specFor(path);
     return spec && onKey ? md(`**${key}** (${spec.kind})\n\n${spec.description}${spec.ignoredByFaro ? `\n\n_${spec.ignoredByFaro}_` : ""}`, span) : null;
@@ -54,7 +60,7 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
   for (const v of doc.template.variables) {
     if (!inside(v, offset)) continue;
     const d = a.declared?.find((x) => x.name === v.name);
-    if (d) return md(variableText(d.name, d.type, d.optional, d.description), v);
+    if (d) return md(variableText(d), v);
     const def = a.defaults[v.name];
     return md(`**${v.name}**: not declared in input.schema${def === undefined ? "" : `\n\nDefault: \`${JSON.stringify(def)}\``}`, v);
   }
@@ -124,8 +130,9 @@ function toolHover(fm: Frontmatter, name: string): string {
   return `Tool **${name}** (faro.tools)${about}${params}`;
 }
 
-function variableText(name: string, type: string, optional: boolean, description: string | null): string {
-  return `**${name}**: \`${type}\`${optional ? " (optional)" : ""}${description ? `\n\n${description}` : ""}`;
+function variableText({ name, type, optional, description, enumValues }: DeclaredVariable): string {
+  const values = enumValues ? `, one of ${enumValues.map((e) => `\`${typeof e === "string" ? e : JSON.stringify(e)}\``).join(", ")}` : "";
+  return `**${name}**: \`${type}\`${values}${optional ? " (optional)" : ""}${description ? `\n\n${description}` : ""}`;
 }
 
 function modelHover(id: string, ctx: HoverContext): string {

@@ -2,7 +2,8 @@
  * Hover where it used to give nothing or the wrong thing: an inline partial's name (where it is
  * defined and where it is used), `{{> @partial-block}}`, a missing partial called with a
  * fallback, a YAML alias (what it stands for, then that value's own hover) as a value or inside
- * a list, and a tool listed in `tools:` (its definition).
+ * a list, a tool listed in `tools:` (its definition), an enum variable (its values) and a
+ * variable's default under input.default (the variable).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -51,4 +52,14 @@ test("a tool in tools: shows its definition, through an alias too", () => {
   assert.deepEqual(hoverAt(`---\ntools: [get_§weather]\n${defs}`), { text: tool, over: "get_weather" });
   assert.deepEqual(hoverAt(`---\nx.t: &t get_weather\ntools: [*§t]\n${defs}`), { text: `\`*t\` stands for \`get_weather\`\n\n${tool}`, over: "*t" });
   assert.equal(hoverAt("---\ntools: [look§up]\n---\nHi\n")!.text, "Tool **lookup**: no definition in faro.tools, so Faro cannot send it to the model.");
+});
+
+test("an enum variable's hover lists its values; a key under input.default gets its variable's hover", () => {
+  const head = "---\ninput:\n  schema:\n    text: string, the text\n    to(enum, the language): [Spanish, English]\n  default:\n";
+  const to = "**to**: `enum`, one of `Spanish`, `English`\n\nthe language";
+  assert.deepEqual(hoverAt(`${head}    to: Spanish\n---\n{{text}} {{t§o}}\n`), { text: to, over: "to" });
+  assert.deepEqual(hoverAt(`${head}    t§o: Spanish\n---\n{{text}} {{to}}\n`), { text: to, over: "to" });
+  assert.deepEqual(hoverAt(`${head}    te§xt: Hi\n---\n{{text}} {{to}}\n`), { text: "**text**: `string`\n\nthe text", over: "text" });
+  assert.deepEqual(hoverAt(`${head}    oth§er: 1\n---\n{{text}} {{to}}\n`), { text: "**other**: not declared in input.schema", over: "other" });
+  assert.equal(hoverAt("---\ninput:\n  schema:\n    n(enum): [1, 2]\n---\n{{§n}}\n")!.text, "**n**: `enum`, one of `1`, `2`");
 });
