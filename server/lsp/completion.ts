@@ -3,13 +3,14 @@
  * config keys and enum values, in block and flow lists and inside quotes; in the template, variables, helpers, partial names, closing tags and roles.
  */
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Range } from "vscode-languageserver/node";
-import { isMap, isScalar } from "yaml";
+import { isMap, isScalar, type Node as YamlNode } from "yaml";
 import type { PromptAnalysis } from "../prompts/check";
-import { resolved, topPair, type Frontmatter } from "../prompts/document";
+import { findPair, nodeSpan, resolved, topPair, type Frontmatter } from "../prompts/document";
+import { checkSchema } from "../prompts/schemaCheck";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, ROLES, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
 import type { ModelInfo } from "../protocol";
 import { modelDetail, modelMarkdown } from "./modelText";
-import { yamlCursor } from "./yamlContext";
+import { yamlCursor, type YamlCursor } from "./yamlContext";
 
 export interface CompletionContext {
   models: readonly ModelInfo[] | null;
@@ -34,6 +35,7 @@ export function complete(a: PromptAnalysis, offset: number, ctx: CompletionConte
     const c = yamlCursor(doc.lines, offset, doc.lines.positionAt(fm.span.start).line);
     if (!c) return [];
     const r = range(c.prefixStart);
+    if (c.path.join(".") === "input.default") return defaultItems(fm, c, offset, r);
     if (c.kind === "key") return keyItems(c.path, r, c.path.length === 0 ? presentKeys(a, offset) : []);
     return valueItems([...c.path, c.key ?? ""], c.kind === "item", r, ctx, () => toolNames(fm));
   }
@@ -82,6 +84,39 @@ function valueItems(path: string[], item: boolean, r: Range, ctx: CompletionCont
   if (spec?.values) return plain(spec.values.map(String), r, CompletionItemKind.EnumMember);
   if (spec?.kind === "boolean") return plain(["true", "false"], r, CompletionItemKind.Value);
   return [];
+}
+
+/**
+ * Under input.default: the declared variables without a default yet, and an enum's values or a
+ * boolean's for a variable's default. Read from the YAML as it parses mid-typing (with errors).
+ */
+function defaultItems(fm: Frontmatter, c: YamlCursor, offset: number, r: Range): CompletionItem[] {
+  const input = resolved(fm, topPair(fm, "input")?.value);
+  const declared = checkSchema(fm, findPair(input, "schema")?.value).variables ?? [];
+  if (c.kind === "value") {
+    const v = declared.find((d) => d.name === c.key);
+    if (v?.enumValues) return plain(v.enumValues.map((e) => (typeof e === "string" ? e : JSON.stringify(e))), r, CompletionItemKind.EnumMember);
+    return v?.type === "boolean" ? plain(["true", "false"], r, CompletionItemKind.Value) : [];
+  }
+  if (c.kind !== "key") return [];
+  const defaults = resolved(fm, findPair(input, "default")?.value);
+  const given = isMap(defaults) ? defaults.items.flatMap((p) => (isScalar(p.key) && !isTyped(fm, p.key, offset) ? [String(p.key.value)] : [])) : [];
+  return declared
+    .filter((d) => !given.includes(d.name))
+    .map((d) => ({
+      label: d.name,
+      kind: CompletionItemKind.Variable,
+      detail: `${d.type}${d.optional ? " (optional)" : ""}`,
+      ...(d.description ? { documentation: d.description } : {}),
+      insertTextFormat: InsertTextFormat.Snippet,
+      textEdit: { range: r, newText: `${d.name}: $0` },
+    }));
+}
+
+/** The key being typed (the cursor is in it or at its end): not yet one that is given. */
+function isTyped(fm: Frontmatter, key: YamlNode, offset: number): boolean {
+  const s = nodeSpan(fm, key);
+  return s !== null && offset >= s.start && offset <= s.end;
 }
 
 /** The tools `faro.tools` defines, for `tools:`. */

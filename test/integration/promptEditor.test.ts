@@ -86,6 +86,15 @@ test("completes models and tools in flow lists ([a, b]) as in block lists, and a
   assert.deepEqual((await at("---\nmodel: 'ls§'\n---\nHi\n"))[1], ["lsp-model", 8]);
 });
 
+test("completes under input.default the declared variables without a default yet, and an enum's or a boolean's values", async () => {
+  const head = "---\ninput:\n  schema:\n    text: string, the text\n    to(enum, the language): [Spanish, English]\n    short?: boolean\n  default:\n";
+  const items = await completions(`${head}    to: Spanish\n    §\n---\n{{text}} {{to}} {{short}}\n`);
+  assert.deepEqual(items.map((i) => [i.label, i.detail, (i.textEdit as { newText: string }).newText]), [["text", "string", "text: $0"], ["short", "boolean (optional)", "short: $0"]]);
+  assert.deepEqual(labels(await completions(`${head}    to: §\n---\nHi\n`)), ["Spanish", "English"]);
+  assert.deepEqual(labels(await completions(`${head}    to: "§"\n---\nHi\n`)), ["Spanish", "English"]);
+  assert.deepEqual(labels(await completions(`${head}    short: §\n---\nHi\n`)), ["true", "false"]);
+});
+
 test("completes config keys under config and enum values", async () => {
   const l = labels(await completions("---\nmodel: lsp-model\nconfig:\n  temperature: 0.5\n  max§\n---\nHi\n"));
   assert.ok(l.includes("maxOutputTokens") && l.includes("topP") && l.includes("stopSequences"), String(l));
