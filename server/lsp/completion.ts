@@ -183,6 +183,11 @@ function templateItems(a: PromptAnalysis, offset: number, range: (start: number)
     return name ? [{ label: name, kind: CompletionItemKind.Keyword, textEdit: { range: range(offset - m[1]!.length), newText: `${name}${close}` } }] : [];
   }
   if ((m = /^~?\s*#?>\s*([\w/.-]*)$/.exec(inner))) return partialItems(a, range(offset - m[1]!.length), ctx);
+  // `{{#ifEquals to "§`: the values of an enum variable it is compared with.
+  if ((m = /^~?\s*#?\s*(?:ifEquals|unlessEquals)\s+([\w]+)\s+(["'])([^"']*)$/.exec(inner))) {
+    const values = a.declared?.find((d) => d.name === m![1])?.enumValues ?? [];
+    return plain(values.filter((v): v is string => typeof v === "string"), range(offset - m[3]!.length), CompletionItemKind.EnumMember);
+  }
   if ((m = /^~?\s*role\s+(["'])([a-z]*)$/.exec(inner))) {
     return plain([...ROLES], range(offset - m[2]!.length), CompletionItemKind.EnumMember);
   }

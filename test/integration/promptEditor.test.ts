@@ -138,6 +138,13 @@ test("completes in the body where the editor has closed the braces already ({{§
   assert.deepEqual(await completions(`${head}{{name}}§`), []);
 });
 
+test("completes an enum variable's values in the string {{#ifEquals}} compares it with", async () => {
+  const head = "---\ninput:\n  schema:\n    to(enum, the language): [Spanish, English]\n    text: string\n---\n";
+  assert.deepEqual(labels(await completions(`${head}{{#ifEquals to "§"}}x{{/ifEquals}}`)), ["Spanish", "English"]);
+  assert.deepEqual(labels(await completions(`${head}{{#unlessEquals to 'Sp§`)), ["Spanish", "English"]);
+  assert.deepEqual(await completions(`${head}{{#ifEquals text "§`), []);
+});
+
 test("completes partials after {{#> as after {{>, and the partials the template defines itself first, while the tag is half typed", async () => {
   const head = "---\nmodel: lsp-model\n---\n";
   assert.deepEqual(labels(await completions(`${head}{{#> §`)), ["rules"]);
