@@ -50,7 +50,10 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
   if (declared) {
     const names = new Set(declared.map((d) => d.name));
     for (const v of t.variables) {
-      if (!names.has(v.name)) out.push(undeclared(doc.text, v, "warning", `'${v.name}' is not declared in input.schema.`));
+      if (names.has(v.name)) continue;
+      // A misspelt name is the likelier mistake than a variable missing from the schema.
+      const suggestions = nearest(v.name, names, 2);
+      out.push(undeclared(doc.text, v, "warning", `'${v.name}' is not declared in input.schema.${suggestions[0] ? ` Did you mean '${suggestions[0]}'?` : ""}`, suggestions));
     }
     for (const d of declared) {
       if (!facts.used.has(d.name)) {
@@ -66,9 +69,9 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
 }
 
 /** Covers the name itself (`user` in `{{../user.name}}`), which the quick fix declares. */
-function undeclared(text: string, v: VariableRef, severity: "warning" | "info", message: string): Problem {
+function undeclared(text: string, v: VariableRef, severity: "warning" | "info", message: string, suggestions: string[] = []): Problem {
   const at = Math.max(0, text.slice(v.start, v.end).indexOf(v.name));
-  return { start: v.start + at, end: v.start + at + v.name.length, severity, code: "variable-undeclared", message, data: { name: v.name } };
+  return { start: v.start + at, end: v.start + at + v.name.length, severity, code: "variable-undeclared", message, data: { name: v.name, suggestions } };
 }
 
 const span = (s: { start: number; end: number }) => ({ start: s.start, end: s.end });

@@ -173,6 +173,14 @@ test("variables used but not declared (quick fix declares) and declared but unus
   assert.deepEqual(declare?.edit?.changes?.[uri], [{ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 0 } }, newText: "    city: string\n" }]);
 });
 
+test("a misspelt variable says which declared one it likely means, and the preferred quick fix changes it", async () => {
+  const text = "---\nmodel: lsp-model\ninput:\n  schema:\n    language: string\n---\nReview this {{langauge}} code, in {{language}}.\n";
+  const { uri, diagnostics } = await check(text, [["variable-undeclared", W, [6, 14, 6, 22], /^'langauge' is not declared in input\.schema\. Did you mean 'language'\?$/]]);
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostics[0]!.range, context: { diagnostics } })) as CodeAction[];
+  assert.deepEqual(actions.map((a) => [a.title, a.isPreferred]), [["Change to 'language'", true], ["Declare 'langauge' in input.schema", false]]);
+  assert.deepEqual(actions[0]!.edit?.changes?.[uri], [{ range: diagnostics[0]!.range, newText: "language" }]);
+});
+
 test("partials resolve from _name.prompt files; a missing one is an error; their variables count as used", async () => {
   await check("---\nmodel: lsp-model\ninput:\n  schema:\n    topic: string\n---\n{{> header}}\n{{> missing}}\n", [
     ["partial-unresolved", E, [7, 4, 7, 11], /Partial 'missing' not found: .*_missing\.prompt/],
