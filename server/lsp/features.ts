@@ -53,6 +53,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     aliases: models.aliases,
     cloud: backend()?.gateway.prices ?? null,
     partial: ws.partials(uri),
+    partialNames: () => ws.partialNames(uri),
     partialFile: isPartialUri(uri),
   }));
   const ws: LspWorkspace = new LspWorkspace(documents);

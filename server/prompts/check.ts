@@ -22,6 +22,8 @@ export interface CheckContext {
   /** Cloud models' context windows (the gateway's price table); absent: cloud models get no window checks. */
   cloud?: CloudLimits | null;
   partial: PartialSource;
+  /** The partial names it could refer to, for a name that does not resolve (asked only then). */
+  partialNames?: () => string[];
   /** The document is a partial (`_name.prompt`), included by other prompts. */
   partialFile?: boolean;
 }
@@ -85,6 +87,6 @@ export function analyzePrompt(text: string, ctx: CheckContext): PromptAnalysis {
   // A frontmatter that does not parse may well declare the variables: no verdict on them until
   // it parses (else every variable of the body would flash 'not declared' while a key is typed).
   const schemaDeclared = report?.schemaDeclared ?? Boolean(fm?.hasErrors);
-  const template = checkTemplate(doc, declared, new Set(Object.keys(defaults)), schemaDeclared, ctx.partial, ctx.partialFile ?? false, problems);
+  const template = checkTemplate(doc, declared, new Set(Object.keys(defaults)), schemaDeclared, { source: ctx.partial, names: ctx.partialNames ?? (() => []), inFile: ctx.partialFile ?? false }, problems);
   return { doc, problems, declared, frontmatter: facts, template, defaults };
 }

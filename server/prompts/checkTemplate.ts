@@ -16,6 +16,14 @@ import type { Problem } from "./problems";
 /** Source of the partial `{{> name}}` refers to, or null when no file provides it. */
 export type PartialSource = (name: string) => string | null;
 
+/** The partials around a document, and whether it is a partial itself (`_name.prompt`, included by other prompts). */
+export interface Partials {
+  source: PartialSource;
+  /** The names of those it can include, for a name that does not resolve. */
+  names: () => string[];
+  inFile: boolean;
+}
+
 export interface TemplateFacts {
   /** Root variables the template uses, partials included. */
   used: Set<string>;
@@ -23,8 +31,7 @@ export interface TemplateFacts {
   partials: Map<string, string>;
 }
 
-/** `partialFile`: the document is itself a partial (`_name.prompt`), included by other prompts. */
-export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] | null, hasDefaults: Set<string>, schemaDeclared: boolean, partial: PartialSource, partialFile: boolean, out: Problem[]): TemplateFacts {
+export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] | null, hasDefaults: Set<string>, schemaDeclared: boolean, partials: Partials, out: Problem[]): TemplateFacts {
   const t = doc.template;
   const facts: TemplateFacts = { used: new Set(t.variables.map((v) => v.name)), partials: new Map() };
   if (!t.parsed) return facts;
@@ -40,12 +47,25 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
   const files: PartialUse[] = [];
   for (const p of t.partials) {
     if (p.name === PARTIAL_BLOCK) {
-      if (!p.inInline && !partialFile) out.push({ ...span(p), severity: "error", code: "partial-block-outside", message: PARTIAL_BLOCK_OUTSIDE });
+      if (!p.inInline && !partials.inFile) out.push({ ...span(p), severity: "error", code: "partial-block-outside", message: PARTIAL_BLOCK_OUTSIDE });
     } else if (!inline.has(p.name)) {
       files.push(p);
     }
   }
-  collectPartials(files, partial, facts, partialFile ? null : out, out, new Set(), 0);
+  const unresolved = collectPartials(files, partials.source, facts, partials.inFile ? null : out, new Set(), 0);
+  if (unresolved.length > 0) {
+    const names = [...new Set([...partials.names(), ...inline])];
+    for (const use of unresolved) {
+      const suggestions = nearest(use.name, names, 2);
+      out.push({
+        ...span(use),
+        severity: "error",
+        code: "partial-unresolved",
+        message: `Partial '${use.name}' not found: Faro looks for _${use.name.split("/").pop()}.prompt next to this file and in its parent folders.${suggestions[0] ? ` Did you mean '${suggestions[0]}'?` : ""}`,
+        data: { suggestions },
+      });
+    }
+  }
 
   if (declared) {
     const names = new Set(declared.map((d) => d.name));
@@ -123,17 +143,20 @@ export function clearPartialCache(): void {
 }
 
 /**
- * Resolves partials (recursively, cycle-safe) and counts the root variables they use. `out`
- * takes whether each resolves; `blockOut` whether one that inserts its block is called with one
- * (not checked inside a partial file: its own callers may give it the block).
+ * Resolves partials (recursively, cycle-safe) and counts the root variables they use. Returns
+ * the document's own uses (depth 0) that resolve to nothing and have no fallback. `blockOut`
+ * takes whether one that inserts its block is called with one (not checked inside a partial
+ * file: its own callers may give it the block).
  */
-function collectPartials(uses: readonly PartialUse[], partial: PartialSource, facts: TemplateFacts, blockOut: Problem[] | null, out: Problem[] | null, seen: Set<string>, depth: number): void {
+function collectPartials(uses: readonly PartialUse[], partial: PartialSource, facts: TemplateFacts, blockOut: Problem[] | null, seen: Set<string>, depth: number): PartialUse[] {
+  const unresolved: PartialUse[] = [];
   for (const use of uses) {
     if (use.name === PARTIAL_BLOCK || seen.has(use.name) || depth > 8) continue;
     const source = facts.partials.get(use.name) ?? partial(use.name);
     if (source === null) {
       // Called as a block, a missing partial renders the block's own content instead: no error.
-      if (!use.block) out?.push({ ...span(use), severity: "error", code: "partial-unresolved", message: `Partial '${use.name}' not found: Faro looks for _${use.name.split("/").pop()}.prompt next to this file and in its parent folders.` });
+      // Problems inside a partial belong to its own file.
+      if (!use.block && depth === 0) unresolved.push(use);
       continue;
     }
     facts.partials.set(use.name, source);
@@ -148,6 +171,7 @@ function collectPartials(uses: readonly PartialUse[], partial: PartialSource, fa
       });
     }
     // Problems inside the partial belong to its own file; here only whether it resolves.
-    collectPartials(info.partials, partial, facts, null, null, new Set([...seen, use.name]), depth + 1);
+    collectPartials(info.partials, partial, facts, null, new Set([...seen, use.name]), depth + 1);
   }
+  return unresolved;
 }

@@ -187,6 +187,17 @@ test("partials resolve from _name.prompt files; a missing one is an error; their
   ]);
 });
 
+test("a misspelt partial says which one it likely means, a file's or an inline one, and the quick fix changes it", async () => {
+  const text = "---\nmodel: lsp-model\ninput:\n  schema:\n    topic: string\n---\n{{#*inline \"footer\"}}Bye{{/inline}}\n{{> heder}}\n{{> foter}}\n{{topic}}\n";
+  const { uri, diagnostics } = await check(text, [
+    ["partial-unresolved", E, [7, 4, 7, 9], /^Partial 'heder' not found: .* Did you mean 'header'\?$/],
+    ["partial-unresolved", E, [8, 4, 8, 9], /^Partial 'foter' not found: .* Did you mean 'footer'\?$/],
+  ]);
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostics[0]!.range, context: { diagnostics } })) as CodeAction[];
+  assert.deepEqual(actions.map((a) => [a.title, a.isPreferred]), [["Change to 'header'", true]]);
+  assert.deepEqual(actions[0]!.edit?.changes?.[uri], [{ range: diagnostics[0]!.range, newText: "header" }]);
+});
+
 test("a partial the template defines itself ({{#*inline}}) is found, and its variables count as used", async () => {
   await check("---\nmodel: lsp-model\ninput:\n  schema:\n    name: string\n---\n{{#*inline \"greet\"}}Hello {{name}}{{/inline}}\n{{> greet}}\n{{> missing}}\n", [
     ["partial-unresolved", E, [8, 4, 8, 11], /Partial 'missing' not found/],
