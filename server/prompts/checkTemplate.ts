@@ -6,7 +6,7 @@
 import { analyzeTemplate, PARTIAL_BLOCK, type HelperUse, type PartialUse, type TemplateInfo, type VariableRef } from "./template";
 import { KNOWN_HELPERS } from "./handlebars";
 import { arityProblem } from "./helperArity";
-import { ROLES, nearest } from "./keys";
+import { CLOSE_NAME, ROLES, nearest } from "./keys";
 import { LineIndex } from "./lineIndex";
 import { TextMemo } from "./memo";
 import type { DeclaredVariable } from "./schemaCheck";
@@ -56,7 +56,7 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
   if (unresolved.length > 0) {
     const names = [...new Set([...partials.names(), ...inline])];
     for (const use of unresolved) {
-      const suggestions = nearest(use.name, names, 2);
+      const suggestions = nearest(use.name, names, 2, CLOSE_NAME);
       out.push({
         ...span(use),
         severity: "error",
@@ -72,9 +72,10 @@ export function checkTemplate(doc: PromptDocument, declared: DeclaredVariable[] 
     for (const v of t.variables) {
       if (names.has(v.name)) continue;
       // A misspelt name is the likelier mistake than a variable missing from the schema.
-      const suggestions = nearest(v.name, names, 2);
+      const suggestions = nearest(v.name, names, 2, CLOSE_NAME);
       out.push(undeclared(doc.text, v, "warning", `'${v.name}' is not declared in input.schema.${suggestions[0] ? ` Did you mean '${suggestions[0]}'?` : ""}`, suggestions));
     }
+    for (const h of t.helpers) if (h.name === "ifEquals" || h.name === "unlessEquals") checkEnumComparison(doc.text, h, t.variables, declared, out);
     for (const d of declared) {
       if (!facts.used.has(d.name)) {
         out.push({ ...d.span, severity: "warning", code: "variable-unused", message: `'${d.name}' is declared in input.schema but the template never uses it.`, unnecessary: true });
@@ -129,6 +130,30 @@ function checkHelper(h: HelperUse, lines: LineIndex, out: Problem[]): void {
       out.push({ ...span(h), severity: "error", code: "helper-misused", message: "'media' needs a url: {{media url=imageUrl}}." });
     }
   }
+}
+
+/**
+ * `{{#ifEquals to "French"}}` where `to` is an enum without that value: the block can never
+ * render (or, with unlessEquals, always does). A value the schema allows is the likelier intent.
+ */
+function checkEnumComparison(text: string, h: HelperUse, variables: VariableRef[], declared: DeclaredVariable[], out: Problem[]): void {
+  const [a, b] = h.node.params as Array<{ type: string; value?: unknown; parts?: string[]; depth?: number; data?: boolean }>;
+  if (!a || !b) return;
+  const [path, literal] = a.type === "PathExpression" ? [a, b] : [b, a];
+  if (path.type !== "PathExpression" || path.data || path.depth !== 0 || path.parts?.length !== 1 || literal.type !== "StringLiteral") return;
+  const v = declared.find((d) => d.name === path.parts![0]);
+  const value = String(literal.value);
+  if (!v?.enumValues || v.enumValues.includes(value)) return;
+  // The tag after the helper's name (its span). Inside {{#each}} the name is the item's field,
+  // not the input variable: only a use the analysis counts as the input variable is compared.
+  const end = text.indexOf("}}", h.end);
+  if (!variables.some((r) => r.name === v.name && r.start >= h.end && (end < 0 || r.end <= end))) return;
+  const tag = text.slice(h.end, end < 0 ? text.length : end);
+  const m = new RegExp(`(["'])${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\1`).exec(tag);
+  const at = m ? { start: h.end + m.index, end: h.end + m.index + m[0].length } : span(h);
+  const values = v.enumValues.map((e) => (typeof e === "string" ? e : JSON.stringify(e))).join(", ");
+  const effect = h.name === "ifEquals" ? "this block never renders" : "this block always renders";
+  out.push({ ...at, severity: "warning", code: "enum-value-unknown", message: `'${value}' is not one of the values input.schema allows for '${v.name}' (${values}): ${effect}.` });
 }
 
 const PARTIAL_BLOCK_OUTSIDE =

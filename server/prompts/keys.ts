@@ -90,12 +90,19 @@ export const HELPER_DOCS: Record<string, string> = {
 /** Roles Dotprompt's role marker understands. */
 export const ROLES = ["system", "user", "model", "tool"] as const;
 
-/** The closest candidates by edit distance (for "did you mean" and quick fixes). */
-export function nearest(word: string, candidates: Iterable<string>, limit = 3): string[] {
+/** For names the user chose (variables, partials): a third of the name's length, at least one edit. */
+export const CLOSE_NAME = (length: number) => Math.max(1, Math.floor(length / 3));
+
+/**
+ * The closest candidates by edit distance (for "did you mean" and quick fixes). `within`: the
+ * most edits for a candidate of that length; by default up to half of it, for short names the
+ * user's own (variables, partials) a third, where 'xs' for 'to' would be a guess.
+ */
+export function nearest(word: string, candidates: Iterable<string>, limit = 3, within = (length: number) => Math.max(2, Math.floor(length / 2))): string[] {
   const w = word.toLowerCase();
   return [...candidates]
     .map((c) => ({ c, d: editDistance(w, c.toLowerCase()) }))
-    .filter(({ c, d }) => d <= Math.max(2, Math.floor(c.length / 2)))
+    .filter(({ c, d }) => d <= within(c.length))
     .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
     .slice(0, limit)
     .map(({ c }) => c);

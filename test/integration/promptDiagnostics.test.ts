@@ -181,6 +181,15 @@ test("a misspelt variable says which declared one it likely means, and the prefe
   assert.deepEqual(actions[0]!.edit?.changes?.[uri], [{ range: diagnostics[0]!.range, newText: "language" }]);
 });
 
+test("{{#ifEquals}} with a value its enum variable cannot take is flagged on the value; an item's field in {{#each}} and short unrelated names are not", async () => {
+  const head = "---\nmodel: lsp-model\ninput:\n  schema:\n    to(enum, the language): [Spanish, English]\n    items?(array): string\n---\n";
+  await check(`${head}{{#ifEquals to "French"}}Fr{{/ifEquals}}{{#unlessEquals 'German' to}}x{{/unlessEquals}}{{#ifEquals to "English"}}En{{/ifEquals}}{{items}}\n`, [
+    ["enum-value-unknown", W, [7, 15, 7, 23], /^'French' is not one of the values input\.schema allows for 'to' \(Spanish, English\): this block never renders\.$/],
+    ["enum-value-unknown", W, [7, 56, 7, 64], /: this block always renders\.$/],
+  ]);
+  await check(`${head}{{to}}{{#each items}}{{#ifEquals to "French"}}x{{/ifEquals}}{{/each}} {{xs}}\n`, [["variable-undeclared", W, [7, 72, 7, 74], /^'xs' is not declared in input\.schema\.$/]]);
+});
+
 test("partials resolve from _name.prompt files; a missing one is an error; their variables count as used", async () => {
   await check("---\nmodel: lsp-model\ninput:\n  schema:\n    topic: string\n---\n{{> header}}\n{{> missing}}\n", [
     ["partial-unresolved", E, [7, 4, 7, 11], /Partial 'missing' not found: .*_missing\.prompt/],
