@@ -9,7 +9,7 @@ import { findPair, nodeSpan, topPair, type PromptDocument } from "../prompts/doc
 import type { PromptAnalysis } from "../prompts/check";
 import { rangeOf, toDiagnostic } from "./convert";
 
-const RENAMES: Record<string, string> = { "model-unknown": "Change to", "unknown-key": "Rename to", "config-unknown": "Rename to", "tool-unknown": "Change to", "variable-undeclared": "Change to", "partial-unresolved": "Change to" };
+const RENAMES: Record<string, string> = { "model-unknown": "Change to", "unknown-key": "Rename to", "config-unknown": "Rename to", "tool-unknown": "Change to", "variable-undeclared": "Change to", "partial-unresolved": "Change to", "default-undeclared": "Rename to" };
 
 export function codeActions(uri: string, a: PromptAnalysis, range: Range): CodeAction[] {
   const lines = a.doc.lines;

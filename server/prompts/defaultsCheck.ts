@@ -1,10 +1,12 @@
 /**
  * input.default against input.schema: a run with the default inputs checks them (prepare.ts) and
- * refuses a value of another type or outside an enum, so the editor says so on the value first.
+ * refuses a value of another type or outside an enum, so the editor says so on the value first;
+ * a default for a variable the schema does not declare is most likely a misspelt name.
  * Conservative: only top-level variables with a scalar type, a list type or an enum are judged.
  */
 import { isMap, isScalar, type Node as YamlNode, type Pair } from "yaml";
 import { nodeSpan, resolved, type Frontmatter } from "./document";
+import { CLOSE_NAME, nearest } from "./keys";
 import type { DeclaredVariable } from "./schemaCheck";
 import type { Problem } from "./problems";
 
@@ -22,7 +24,16 @@ export function checkDefaults(fm: Frontmatter, written: YamlNode | null | undefi
   if (!isMap(defaultsNode)) return;
   const byName = new Map(declared.map((v) => [v.name, v]));
   for (const pair of defaultsNode.items as Pair<YamlNode, YamlNode | null>[]) {
-    const v = isScalar(pair.key) ? byName.get(String(pair.key.value)) : undefined;
+    const name = isScalar(pair.key) ? String(pair.key.value) : null;
+    const v = name === null ? undefined : byName.get(name);
+    if (name !== null && !v) {
+      // Most often a misspelt name, and the variable it was meant for has no default then.
+      const suggestions = nearest(name, byName.keys(), 2, CLOSE_NAME);
+      const key = nodeSpan(fm, pair.key);
+      const hint = suggestions[0] ? ` Did you mean '${suggestions[0]}'?` : "";
+      if (key) out.push({ ...key, severity: "warning", code: "default-undeclared", message: `'${name}' has a default but input.schema does not declare it.${hint}`, data: { suggestions } });
+      continue;
+    }
     const span = nodeSpan(fm, pair.value ?? pair.key);
     if (!v || !span) continue;
     // toJS with the document: aliases become the values they stand for.

@@ -138,6 +138,16 @@ test("input.default against input.schema: a value of another type or outside an 
   ]);
 });
 
+test("a default for a variable input.schema does not declare is flagged on its name, with the declared one it likely means as a quick fix", async () => {
+  const text = "---\nmodel: lsp-model\ninput:\n  schema:\n    name: string, who to greet\n  default:\n    nam: World\n    extra: 1\n---\nHello {{name}}\n";
+  const { uri, diagnostics } = await check(text, [
+    ["default-undeclared", W, [6, 4, 6, 7], /^'nam' has a default but input\.schema does not declare it\. Did you mean 'name'\?$/],
+    ["default-undeclared", W, [7, 4, 7, 9], /^'extra' has a default but input\.schema does not declare it\.$/],
+  ]);
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostics[0]!.range, context: { diagnostics } })) as CodeAction[];
+  assert.deepEqual(actions.map((a) => [a.title, a.edit?.changes?.[uri]?.[0]?.newText]), [["Rename to 'name'", "name"]]);
+});
+
 test("Handlebars: unclosed and mismatched blocks, unknown helpers, misused roles", async () => {
   await check("---\nmodel: lsp-model\n---\nIntro\n{{#each items}}\n- {{this}}\n", [["block-unclosed", E, [4, 0, 4, 15], /'\{\{#each\}\}' is never closed/]]);
   await check("{{#if a}}\nx\n{{/each}}\n", [["block-mismatch", E, [0, 3, 0, 5], /closed by '\{\{\/each\}\}'/]]);
