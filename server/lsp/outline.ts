@@ -1,6 +1,7 @@
 /**
- * Document symbols (the frontmatter's keys, the template's blocks and role markers) and
- * folding ranges (frontmatter, multi-line YAML values, blocks, comments, role sections).
+ * Document symbols (the frontmatter's keys, the template's blocks, inline partials and role
+ * markers) and folding ranges (frontmatter, multi-line YAML values, blocks, inline partials,
+ * comments, role sections).
  */
 import { isMap, isScalar, type Node as YamlNode, type Pair } from "yaml";
 import { FoldingRangeKind, SymbolKind, type DocumentSymbol, type FoldingRange } from "vscode-languageserver/node";
@@ -30,6 +31,7 @@ export function documentSymbols(a: PromptAnalysis): DocumentSymbol[] {
   const stack: Array<{ span: Span; children: DocumentSymbol[] }> = [{ span: { start: 0, end: Infinity }, children: body }];
   const items = [
     ...doc.template.blocks.map((b) => ({ span: b as Span, make: (children: DocumentSymbol[]) => sym(`#${b.name}`, SymbolKind.Struct, b, b.open, children), container: true })),
+    ...doc.template.inlines.map((d) => ({ span: d.whole, make: (children: DocumentSymbol[]) => sym(`*inline ${d.name}`, SymbolKind.Function, d.whole, d, children), container: true })),
     ...doc.template.helpers
       .filter((h) => h.name === "role" || h.name === "history")
       .map((h) => {
@@ -79,6 +81,7 @@ export function foldingRanges(a: PromptAnalysis): FoldingRange[] {
     if (isMap(fm.yaml.contents)) foldPairs(fm, fm.yaml.contents.items as Pair<YamlNode, YamlNode | null>[], doc.lines, out);
   }
   for (const b of doc.template.blocks) fold(b);
+  for (const d of doc.template.inlines) fold(d.whole);
   const body = doc.text.slice(doc.body.start);
   for (const m of body.matchAll(/\{\{!--[\s\S]*?--\}\}/g)) {
     const start = doc.body.start + m.index!;

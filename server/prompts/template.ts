@@ -42,6 +42,8 @@ export interface InlinePartial extends Span {
   name: string;
   /** The definition's body, between its tags. */
   body: Span;
+  /** The whole definition, from `{{#*inline` to `{{/inline}}`. */
+  whole: Span;
 }
 
 /** The name `{{> @partial-block}}` is recorded under. */
@@ -242,7 +244,9 @@ function place(part: PieceLists, d: number): PieceLists {
   for (const v of part.variables) placed.variables.push({ name: v.name, path: v.path, start: v.start + d, end: v.end + d });
   for (const h of part.helpers) placed.helpers.push({ name: h.name, block: h.block, known: h.known, node: h.node, start: h.start + d, end: h.end + d });
   for (const p of part.partials) placed.partials.push({ name: p.name, atRoot: p.atRoot, block: p.block, inInline: p.inInline, start: p.start + d, end: p.end + d });
-  for (const i of part.inlines) placed.inlines.push({ name: i.name, body: { start: i.body.start + d, end: i.body.end + d }, start: i.start + d, end: i.end + d });
+  for (const i of part.inlines) {
+    placed.inlines.push({ name: i.name, body: { start: i.body.start + d, end: i.body.end + d }, whole: { start: i.whole.start + d, end: i.whole.end + d }, start: i.start + d, end: i.end + d });
+  }
   for (const b of part.blocks) placed.blocks.push({ name: b.name, open: { start: b.open.start + d, end: b.open.end + d }, start: b.start + d, end: b.end + d });
   return placed;
 }

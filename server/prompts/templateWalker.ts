@@ -54,7 +54,7 @@ export class Walker {
     const name = d.params[0] as { type: string; value?: unknown; original?: unknown; loc: hbs.AST.SourceLocation } | undefined;
     if (d.path.type === "PathExpression" && (d.path as hbs.AST.PathExpression).original === "inline" && name) {
       const text = name.type === "StringLiteral" ? name.value : name.original;
-      if (typeof text === "string") this.info.inlines.push({ ...this.spanOf(name.loc), name: text, body: this.spanOf(d.program.loc) });
+      if (typeof text === "string") this.info.inlines.push({ ...this.spanOf(name.loc), name: text, body: this.spanOf(d.program.loc), whole: this.spanOf(d.loc) });
     }
     this.program(d.program, { ...scope, inInline: true });
   }

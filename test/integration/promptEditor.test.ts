@@ -203,6 +203,21 @@ test("folding: frontmatter, multi-line YAML values, blocks, comments", async () 
   assert.deepEqual(got, [[0, 4, null], [2, 4, null], [6, 8, "comment"], [9, 10, null]]);
 });
 
+test("an inline partial's definition is in the outline, with the blocks inside it, and folds", async () => {
+  const text = "---\nmodel: lsp-model\n---\n{{#*inline \"row\"}}\n{{#if this}}\n- {{this}}\n{{/if}}\n{{/inline}}\n{{#each items}}{{> row}}{{/each}}\n";
+  const uri = await lsp.open(join(ws, "inlineOutline.prompt"), text);
+  const symbols = (await lsp.conn.sendRequest("textDocument/documentSymbol", { textDocument: { uri } })) as DocumentSymbol[];
+  const shape = (s: DocumentSymbol): unknown => [s.name, ...(s.children?.length ? [s.children.map(shape)] : [])];
+  assert.deepEqual(shape(symbols[1]!), ["template", [["*inline row", [["#if"]]], ["#each"]]]);
+  const row = symbols[1]!.children![0]!;
+  assert.deepEqual([row.range, row.selectionRange], [
+    { start: { line: 3, character: 0 }, end: { line: 7, character: 11 } },
+    { start: { line: 3, character: 11 }, end: { line: 3, character: 16 } },
+  ]);
+  const ranges = (await lsp.conn.sendRequest("textDocument/foldingRange", { textDocument: { uri } })) as FoldingRange[];
+  assert.deepEqual(ranges.filter((r) => r.startLine >= 3).map((r) => [r.startLine, r.endLine]).sort((a, b) => a[0]! - b[0]!), [[3, 6], [4, 5]]);
+});
+
 test("code lenses Run, Compare, History on the frontmatter; none on partials", async () => {
   const uri = await lsp.open(join(ws, "lens.prompt"), "---\nmodel: lsp-model\n---\nHi\n");
   const lenses = (await lsp.conn.sendRequest("textDocument/codeLens", { textDocument: { uri } })) as CodeLens[];
