@@ -6,10 +6,10 @@
 import { isAlias, isMap, isScalar, isSeq, stringify, type Node as YamlNode, type Pair } from "yaml";
 import { MarkupKind, type Hover } from "vscode-languageserver/node";
 import type { PromptAnalysis } from "../prompts/check";
-import { nodeSpan, resolved, topPair, type Frontmatter } from "../prompts/document";
+import { findPair, nodeSpan, resolved, topPair, type Frontmatter } from "../prompts/document";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
 import { cloudProvider } from "../prompts/checkFrontmatter";
-import type { DeclaredVariable } from "../prompts/schemaCheck";
+import { checkSchema, type DeclaredVariable } from "../prompts/schemaCheck";
 import { PARTIAL_BLOCK, type InlinePartial, type PartialUse } from "../prompts/template";
 import type { ModelLimits, Price } from "../gateway/pricing/priceTable";
 import type { ModelInfo } from "../protocol";
@@ -41,9 +41,10 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
       const value = valueHover(fm, key, pair.value, offset, ctx);
       if (value) return md(value.text, value.span);
     }
-    // A variable's field: `input.schema.<name>` in Picoschema, `input.schema.properties.<name>` in JSON Schema.
-    if (path[0] === "input" && path[1] === "schema" && (path.length === 3 || (path.length === 4 && path[2] === "properties"))) {
-      const d = a.declared?.find((v) => nodeSpan(fm, pair.key as YamlNode)?.start === v.span.start);
+    // A field: `input.schema.<name>` in Picoschema, `input.schema.properties.<name>` in JSON Schema; output's alike.
+    if ((path[0] === "input" || path[0] === "output") && path[1] === "schema" && (path.length === 3 || (path.length === 4 && path[2] === "properties"))) {
+      const fields = path[0] === "input" ? a.declared : checkSchema(fm, findPair(resolved(fm, topPair(fm, "output")?.value), "schema")?.value).variables;
+      const d = fields?.find((v) => nodeSpan(fm, pair.key as YamlNode)?.start === v.span.start);
       if (d) return md(variableText(d), span);
     }
     // A variable's default, `input.default.<name>`: the variable it is for.

@@ -3,7 +3,8 @@
  * defined and where it is used), `{{> @partial-block}}`, a missing partial called with a
  * fallback, a YAML alias (what it stands for, then that value's own hover) as a value or inside
  * a list, a tool listed in `tools:` (its definition), an enum variable (its values) and a
- * variable's default under input.default (the variable).
+ * variable's default under input.default (the variable), a field of output.schema (its type
+ * and description, as input.schema's).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -62,4 +63,12 @@ test("an enum variable's hover lists its values; a key under input.default gets 
   assert.deepEqual(hoverAt(`${head}    te§xt: Hi\n---\n{{text}} {{to}}\n`), { text: "**text**: `string`\n\nthe text", over: "text" });
   assert.deepEqual(hoverAt(`${head}    oth§er: 1\n---\n{{text}} {{to}}\n`), { text: "**other**: not declared in input.schema", over: "other" });
   assert.equal(hoverAt("---\ninput:\n  schema:\n    n(enum): [1, 2]\n---\n{{§n}}\n")!.text, "**n**: `enum`, one of `1`, `2`");
+});
+
+test("a field of output.schema shows its type and description, as a field of input.schema does", () => {
+  const text = "---\noutput:\n  format: json\n  schema:\n    name: string, the person's full name\n    email?: string\n---\nHi\n";
+  assert.deepEqual(hoverAt(text.replace("name:", "na§me:")), { text: "**name**: `string`\n\nthe person's full name", over: "name" });
+  assert.deepEqual(hoverAt(text.replace("email?:", "em§ail?:")), { text: "**email**: `string` (optional)", over: "email?" });
+  const json = "---\noutput:\n  schema:\n    type: object\n    properties:\n      ci§ty: {type: string, description: where}\n---\nHi\n";
+  assert.deepEqual(hoverAt(json), { text: "**city**: `string` (optional)\n\nwhere", over: "city" });
 });
