@@ -193,9 +193,12 @@ function templateItems(a: PromptAnalysis, offset: number, range: (start: number)
   }
   if ((m = /^~?\s*([\w@.-]*)$/.exec(inner))) {
     const r = range(offset - m[1]!.length);
-    return [...variableItems(a, r), ...helperItems(INLINE_HELPERS, r, false)];
+    return [...blockParamItems(a, open, r), ...variableItems(a, r), ...helperItems(INLINE_HELPERS, r, false)];
   }
-  if ((m = /^~?\s*#?\s*[\w]+\s+(?:.*\s)?([\w.]*)$/.exec(inner))) return variableItems(a, range(offset - m[1]!.length));
+  if ((m = /^~?\s*#?\s*[\w]+\s+(?:.*\s)?([\w.]*)$/.exec(inner))) {
+    const r = range(offset - m[1]!.length);
+    return [...blockParamItems(a, open, r), ...variableItems(a, r)];
+  }
   return [];
 }
 
@@ -249,15 +252,28 @@ function helperItems(names: string[], r: Range, block: boolean): CompletionItem[
 
 /** The innermost block opened and not closed in `text` (for `{{/`). */
 function openBlockAt(text: string): string | null {
-  const stack: string[] = [];
-  const tag = /\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}|\{\{~?\s*([#/])\s*>?\s*([^\s}~)]+)/g;
+  return openBlocks(text).at(-1)?.name ?? null;
+}
+
+/** The blocks opened and not closed in `text`, outermost first, with their `as |x y|` names. */
+function openBlocks(text: string): Array<{ name: string; params: string[] }> {
+  const stack: Array<{ name: string; params: string[] }> = [];
+  const tag = /\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}|\{\{~?\s*([#/])\s*>?\s*([^\s}~)]+)([^}]*)/g;
   for (let m = tag.exec(text); m; m = tag.exec(text)) {
     if (!m[1] || !m[2]) continue;
-    if (m[1] === "#") stack.push(m[2]);
-    else {
-      const i = stack.lastIndexOf(m[2]);
+    if (m[1] === "#") {
+      const params = /\bas\s*\|([^|]*)\|/.exec(m[3] ?? "")?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+      stack.push({ name: m[2], params });
+    } else {
+      const i = stack.map((b) => b.name).lastIndexOf(m[2]);
       if (i >= 0) stack.length = i;
     }
   }
-  return stack.at(-1) ?? null;
+  return stack;
+}
+
+/** The names `as |item i|` gives in the blocks around the cursor, innermost first. */
+function blockParamItems(a: PromptAnalysis, open: number, r: Range): CompletionItem[] {
+  const names = [...new Set(openBlocks(a.doc.text.slice(a.doc.body.start, open)).reverse().flatMap((b) => b.params))];
+  return names.map((name, i) => ({ label: name, kind: CompletionItemKind.Variable, detail: "block parameter", sortText: `0${String(i).padStart(2, "0")}`, textEdit: { range: r, newText: name } }));
 }

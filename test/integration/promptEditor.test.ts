@@ -138,6 +138,13 @@ test("completes in the body where the editor has closed the braces already ({{§
   assert.deepEqual(await completions(`${head}{{name}}§`), []);
 });
 
+test("completes the names a block gives with 'as |x|' inside it, innermost first, and not after it closes", async () => {
+  const head = "---\ninput:\n  schema:\n    items(array): string\n---\n";
+  assert.deepEqual(labels(await completions(`${head}{{#each items as |item i|}}{{#with item as |it|}}{{§}}`)).slice(0, 4), ["it", "item", "i", "items"]);
+  assert.deepEqual(labels(await completions(`${head}{{#each items as |item|}}{{#if i§`)).slice(0, 2), ["item", "items"]);
+  assert.deepEqual(labels(await completions(`${head}{{#each items as |item|}}{{item}}{{/each}} {{§`)).slice(0, 1), ["items"]);
+});
+
 test("completes an enum variable's values in the string {{#ifEquals}} compares it with", async () => {
   const head = "---\ninput:\n  schema:\n    to(enum, the language): [Spanish, English]\n    text: string\n---\n";
   assert.deepEqual(labels(await completions(`${head}{{#ifEquals to "§"}}x{{/ifEquals}}`)), ["Spanish", "English"]);
