@@ -3,7 +3,7 @@
  * with LlamaCompletion, with the log probabilities of its tokens when asked for (logprobs.ts),
  * and exactly max_tokens at most (tokenLimit.ts).
  */
-import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
 import { CONTEXT_TOKENS, LogprobRecorder } from "./logprobs";
 import { checkedPromptTokens, samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
@@ -19,9 +19,9 @@ export async function complete(
 ): Promise<void> {
   const { LlamaCompletion } = await import("node-llama-cpp");
   const recorder = req.logprobs === null ? null : new LogprobRecorder(loaded.model, req.logprobs, req.temperature);
-  // Token ids go to the model as they are (they are its own vocabulary's).
-  const promptTokens = typeof req.prompt === "string" ? loaded.model.tokenize(req.prompt) : checkedPromptTokens(loaded.model, req.prompt);
-  const promptTokenCount = promptTokens.length;
+  const promptTokens = promptInput(loaded.model, req.prompt);
+  // What the model is fed, and so what usage and the context check count: the prompt after the beginning token.
+  const promptTokenCount = promptTokens.length + (beginningToken(loaded.model) === null ? 0 : 1);
   const maxTokens = tokenBudget(sequence.contextSize, promptTokenCount, req, "prompt");
   const end = loaded.model.tokens.eos;
   // Without an end-of-sequence token nothing can end a generation early: the model cannot stop either.
@@ -57,7 +57,7 @@ export async function complete(
         });
         emit({ type: "text", index, text, logprobs });
       };
-      const { metadata } = await completion.generateCompletionWithMeta(typeof req.prompt === "string" ? req.prompt : promptTokens, {
+      const { metadata } = await completion.generateCompletionWithMeta(promptTokens, {
         signal,
         stopOnAbortSignal: true,
         maxTokens,
@@ -77,5 +77,33 @@ export async function complete(
     emit({ type: "usage", usage: { prompt_tokens: promptTokenCount, completion_tokens: completionTokens, total_tokens: promptTokenCount + completionTokens } });
   } finally {
     completion.dispose({ disposeSequence: false });
+  }
+}
+
+/**
+ * The prompt's tokens as LlamaCompletion feeds them after its beginning token: text tokenized as
+ * it does (after a BOS, without the first word's leading space: "hello world" is h,e,l,l,o,▁world,
+ * not ▁hello,▁world), token ids as they are (they are the model's own vocabulary's). Given these
+ * tokens, LlamaCompletion only puts its beginning token in front.
+ */
+function promptInput(model: LlamaModel, prompt: string | number[]): Token[] {
+  if (typeof prompt !== "string") return checkedPromptTokens(model, prompt);
+  return model.tokenize(prompt, false, beginningToken(model) === null ? undefined : "trimLeadingSpace");
+}
+
+/**
+ * The token LlamaCompletion puts before every prompt, or null: node-llama-cpp's
+ * resolveBeginningTokenToPrepend (utils/tokenizerUtils.js, not exported), after llama.cpp's
+ * llama_tokenize_internal.
+ */
+function beginningToken(model: LlamaModel): Token | null {
+  switch (model.vocabularyType) {
+    case "rwkv":
+    case "ugm":
+      return null;
+    case "wpm":
+      return model.tokens.bos;
+    default:
+      return model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
   }
 }
