@@ -6,7 +6,7 @@
 import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
 import { CONTEXT_TOKENS, LogprobRecorder } from "./logprobs";
-import { checkedPromptTokens, samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
+import { CONTEXT_SHIFT_SIZE, checkedPromptTokens, samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import { TokenLimit } from "./tokenLimit";
 import type { CompleteRequest, GenerateEvent } from "./types";
 
@@ -61,6 +61,7 @@ export async function complete(
         signal,
         stopOnAbortSignal: true,
         maxTokens,
+        contextShiftSize: CONTEXT_SHIFT_SIZE,
         ...samplingOptions(req, index, tokenBias),
         onToken: (tokens) => (chunkTokens = tokens),
         onTextChunk: () => emitChunk(chunkTokens),

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { ChatModelFunctions, LlamaChatResponse, LlamaChatResponseChunk, LlamaContextSequence, LlamaGrammar } from "node-llama-cpp";
 import type { LoadedModel } from "./loadedModel";
 import { LogprobRecorder } from "./logprobs";
-import { samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
+import { CONTEXT_SHIFT_SIZE, samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import type { FinishReason, GenerateEvent, GenerateRequest, ToolCall, ToolSpec } from "./types";
 
 export async function generate(
@@ -45,6 +45,7 @@ export async function generate(
         signal,
         stopOnAbortSignal: true,
         maxTokens,
+        contextShift: { size: CONTEXT_SHIFT_SIZE },
         ...samplingOptions(req, index, tokenBias),
         onResponseChunk,
         ...(grammar ? { grammar: grammar as LlamaGrammar } : functions ? { functions } : {}),

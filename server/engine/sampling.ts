@@ -74,6 +74,15 @@ function vocabularySize(model: LlamaModel): number {
 }
 
 /**
+ * The context shift size for LlamaCompletion and LlamaChat: the least they take. Before
+ * generating they leave this much of the context free, and their default (a tenth of it) made
+ * LlamaCompletion drop the start of a longer prompt and LlamaChat a longer conversation's first
+ * turns, silently. Nothing needs to be shifted out: tokenBudget holds the prompt and max_tokens
+ * inside the context, and a prompt that does not fit is a 400.
+ */
+export const CONTEXT_SHIFT_SIZE = 1;
+
+/**
  * The token budget: the request's max_tokens, or up to the end of the context when it set none.
  * A max_tokens past the end of the context is a 400, as at OpenAI, rather than a silent cut.
  */

@@ -126,6 +126,46 @@ describe("max_tokens past the context", () => {
   });
 });
 
+describe("a prompt near the end of the context", () => {
+  // The first token's log probabilities depend on every token before it: two prompts that differ
+  // only at their start answer alike only if their starts were dropped. Each is evaluated from the
+  // same state (after the same short request), as the reuse of cached tokens shifts them slightly.
+  const firstLogprob = async (prompt: string) => {
+    await client.completions.create({ model: MODEL, prompt: "z", max_tokens: 1 });
+    const r = await client.completions.create({ model: MODEL, prompt, max_tokens: 1, temperature: 0, logprobs: 0 });
+    return { promptTokens: r.usage!.prompt_tokens, logprob: r.choices[0]!.logprobs!.token_logprobs![0] };
+  };
+
+  test("legacy completions read the whole prompt (LlamaCompletion kept only its last nine tenths of the context)", async () => {
+    const body = ` ${"a".repeat(1990)}`;
+    const hello = await firstLogprob(`hello${body}`);
+    const world = await firstLogprob(`world${body}`);
+    assert.ok(hello.promptTokens > 2048 * 0.9 && hello.promptTokens < 2048, `${hello.promptTokens} tokens`);
+    assert.notEqual(hello.logprob, world.logprob);
+  });
+
+  test("chat reads every message of a conversation one token short of the context (LlamaChat dropped its first turns)", async () => {
+    const conversation = (first: string, pad: number) => [
+      { role: "user" as const, content: first },
+      { role: "assistant" as const, content: "the sea" },
+      { role: "user" as const, content: `tell me more ${"a".repeat(pad)}` },
+    ];
+    const answer = async (first: string, pad: number) => {
+      await client.completions.create({ model: MODEL, prompt: "z", max_tokens: 1 });
+      const r = await client.chat.completions.create({ model: MODEL, messages: conversation(first, pad), max_tokens: 1, temperature: 0, logprobs: true });
+      return { promptTokens: r.usage!.prompt_tokens, logprob: r.choices[0]!.logprobs!.content![0]!.logprob };
+    };
+    // Each "a" after the first is one token of the tiny vocabulary.
+    const probe = await answer("hello", 1000);
+    const pad = 1000 + 2047 - probe.promptTokens;
+    const hello = await answer("hello", pad);
+    const world = await answer("world", pad);
+    assert.equal(hello.promptTokens, 2047);
+    assert.equal(world.promptTokens, 2047);
+    assert.notEqual(hello.logprob, world.logprob);
+  });
+});
+
 describe("embeddings", () => {
   test("one vector per input with the model's dimension; base64 decodes to the same floats", async () => {
     const r = await client.embeddings.create({ model: MODEL, input: ["lighthouse", "harbour"], encoding_format: "float" });
