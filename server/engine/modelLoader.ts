@@ -1,7 +1,7 @@
 /**
  * Loads a GGUF with node-llama-cpp where the planner says it fits (GPU, partial offload or CPU),
- * first unloading idle models when that places it better, with the thread count chosen for the
- * model, and reports load progress.
+ * beside the loads in flight, first unloading idle models when that places it better, with the
+ * thread count chosen for the model, and reports load progress.
  */
 import { readFile, stat } from "node:fs/promises";
 import { freemem } from "node:os";
@@ -13,12 +13,20 @@ import { countingStrategy, DecodeGate, DEFAULT_MAX_WAIT_MS, gateDecodes, gatherT
 import { describeShortfall, ggufShortfall } from "./gguf/extent";
 import { LoadedModel } from "./loadedModel";
 import type { Room } from "./modelPool";
-import { idleToUnload, planPlacement, type FreeMemory, type MemoryPlan } from "./planner";
+import { freeBeside, idleToUnload, placedLayers, planPlacement, type FreeMemory, type MemoryPlan, type Resources } from "./planner";
 import { chooseThreads } from "./threads";
 import type { EngineOptions } from "./types";
 
+/** What a load in flight was planned to take, until it is loaded or has failed. */
+interface PlannedLoad {
+  needs: Resources;
+  done: Promise<void>;
+}
+
 export class ModelLoader {
   private llamaPromise: Promise<Llama> | null = null;
+  /** A reading of free memory shows a model only as node-llama-cpp builds it: loads in flight count by their plans. */
+  private readonly inFlight = new Set<PlannedLoad>();
   /** Decode batches of every model this loader loaded (GET /metrics shows how full they are). */
   readonly batches: BatchCounts = { batches: 0, sequences: 0 };
 
@@ -35,7 +43,15 @@ export class ModelLoader {
     const started = performance.now();
     const llama = await this.llama();
     const contextSize = Math.min(this.opts.maxContextSize, entry.contextLength ?? this.opts.maxContextSize);
-    const plan = await this.plan(llama, entry, contextSize, room);
+    const { plan, loaded: planLoaded } = await this.plan(llama, entry, contextSize, room);
+    try {
+      return await this.create(llama, entry, contextSize, plan, onProgress, started);
+    } finally {
+      planLoaded();
+    }
+  }
+
+  private async create(llama: Llama, entry: CatalogEntry, contextSize: number, plan: MemoryPlan, onProgress: (fraction: number) => void, started: number): Promise<LoadedModel> {
     const threads = chooseThreads({ override: this.opts.threads, embeddingLength: entry.embeddingLength, sizeBytes: entry.sizeBytes });
     const { resolveChatWrapper } = await import("node-llama-cpp");
     try {
@@ -77,7 +93,11 @@ export class ModelLoader {
     }
   }
 
-  private async plan(llama: Llama, entry: CatalogEntry, contextSize: number, room: Room | undefined): Promise<MemoryPlan> {
+  /**
+   * Where the model goes, beside the loads in flight. Its plan counts as in flight until
+   * `loaded()` is called (once the model and its context are built, or have failed).
+   */
+  private async plan(llama: Llama, entry: CatalogEntry, contextSize: number, room: Room | undefined): Promise<{ plan: MemoryPlan; loaded: () => void }> {
     const { readGgufFileInfo, GgufInsights } = await import("node-llama-cpp");
     let insights;
     try {
@@ -102,15 +122,37 @@ export class ModelLoader {
         insights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: gpuLayers, sequences, batchSize: this.opts.batchSize || undefined }),
     };
     const hasGpu = llama.gpu !== false;
-    let free = await this.freeMemory(llama);
-    // An idle model (kept by its keep-alive) must not push this one, which a request waits for,
-    // off the GPU or out of memory.
-    const unload = room ? idleToUnload(estimator, free, hasGpu, room.idle()) : [];
-    if (room && unload.length) {
-      await room.free(unload, `to make room in memory for ${entry.id}`);
-      free = await this.freeMemory(llama);
+    for (;;) {
+      // A load that ends while memory is read may or may not show in the reading: count it.
+      const inFlight = new Set(this.inFlight);
+      const read = await this.freeMemory(llama);
+      for (const p of this.inFlight) inFlight.add(p);
+      const free = freeBeside(read, [...inFlight].map((p) => p.needs));
+      // An idle model (kept by its keep-alive) must not push this one, which a request waits for,
+      // off the GPU or out of memory.
+      const unload = room ? idleToUnload(estimator, free, hasGpu, room.idle()) : [];
+      if (room && unload.length) {
+        await room.free(unload, `to make room in memory for ${entry.id}`);
+        continue;
+      }
+      // Counted from their plans, the loads in flight may be counted twice (in part already in
+      // the reading): when that places this model worse, it waits for them and reads again.
+      if (inFlight.size && placedLayers(estimator, free, hasGpu) < placedLayers(estimator, read, hasGpu)) {
+        await Promise.all([...inFlight].map((p) => p.done));
+        continue;
+      }
+      const plan = planPlacement(entry.id, estimator, free, hasGpu);
+      let loaded!: () => void;
+      const planned: PlannedLoad = { needs: plan.needs, done: new Promise((resolve) => (loaded = resolve)) };
+      this.inFlight.add(planned);
+      return {
+        plan,
+        loaded: () => {
+          this.inFlight.delete(planned);
+          loaded();
+        },
+      };
     }
-    return planPlacement(entry.id, estimator, free, hasGpu);
   }
 
   async llama(): Promise<Llama> {

@@ -93,8 +93,7 @@ export interface IdleModel {
  * way does not push others out for nothing). The caller plans again with the memory then free.
  */
 export function idleToUnload(est: ModelEstimator, free: FreeMemory, hasGpu: boolean, idle: readonly IdleModel[]): string[] {
-  // GPU layers of the placement; -1 when it fits nowhere.
-  const layers = (f: FreeMemory) => bestPlacement(est, f, hasGpu)?.gpuLayers ?? -1;
+  const layers = (f: FreeMemory) => placedLayers(est, f, hasGpu);
   const plus = (f: FreeMemory, m: IdleModel): FreeMemory => ({ vram: f.vram + m.needs.gpuVram, ram: f.ram + m.needs.cpuRam });
   const best = layers(idle.reduce(plus, free));
   if (best <= layers(free)) return [];
@@ -104,4 +103,19 @@ export function idleToUnload(est: ModelEstimator, free: FreeMemory, hasGpu: bool
     if (layers(freed) === best) return idle.slice(0, i + 1).map((x) => x.id);
   }
   return idle.map((m) => m.id);
+}
+
+/** The GPU layers of the best placement with `free` memory; -1 when it fits nowhere. */
+export function placedLayers(est: ModelEstimator, free: FreeMemory, hasGpu: boolean): number {
+  return bestPlacement(est, free, hasGpu)?.gpuLayers ?? -1;
+}
+
+/** What is free once `taken` is: memory that loads in flight were planned to take. */
+export function freeBeside(free: FreeMemory, taken: Iterable<Resources>): FreeMemory {
+  let { vram, ram } = free;
+  for (const r of taken) {
+    vram -= r.gpuVram;
+    ram -= r.cpuRam;
+  }
+  return { vram: Math.max(0, vram), ram: Math.max(0, ram) };
 }
