@@ -34,6 +34,7 @@ export interface MessagesBody {
   system?: string;
   temperature?: number;
   top_p?: number;
+  top_k?: number;
   stop_sequences?: string[];
   stream?: true;
   tools?: Array<{ name: string; description?: string; input_schema: Record<string, unknown> }>;
@@ -67,6 +68,8 @@ export function toMessagesBody(req: ChatCompletionRequest, model: string): Messa
   // OpenAI's range is 0-2, Anthropic's 0-1: clamped as Portkey does, so the same request works.
   if (req.temperature != null) body.temperature = Math.min(req.temperature, 1);
   if (req.top_p != null) body.top_p = req.top_p;
+  // top_k 0 is llama.cpp's "no top-k"; Anthropic's starts at 1.
+  if (req.top_k) body.top_k = req.top_k;
   if (stop.length) body.stop_sequences = stop;
   if (req.stream) body.stream = true;
   if (req.tools?.length) {

@@ -27,6 +27,7 @@ export interface GeminiContent {
 export interface GenerationConfig {
   temperature?: number;
   topP?: number;
+  topK?: number;
   maxOutputTokens?: number;
   stopSequences?: string[];
   candidateCount?: number;
@@ -93,6 +94,8 @@ function generationConfig(req: ChatCompletionRequest): GenerationConfig {
   const max = req.max_completion_tokens ?? req.max_tokens;
   if (req.temperature != null) c.temperature = req.temperature;
   if (req.top_p != null) c.topP = req.top_p;
+  // top_k 0 is llama.cpp's "no top-k"; Gemini's starts at 1.
+  if (req.top_k) c.topK = req.top_k;
   if (max != null) c.maxOutputTokens = max;
   if (stop.length) c.stopSequences = stop;
   if ((req.n ?? 1) > 1) c.candidateCount = req.n!;

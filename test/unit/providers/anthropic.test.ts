@@ -44,6 +44,7 @@ test("request: a whole conversation becomes the exact Messages body", () => {
     parallel_tool_calls: false,
     temperature: 0.2,
     top_p: 0.9,
+    top_k: 40,
     stop: "END",
     max_tokens: 100,
     stream: true,
@@ -82,6 +83,7 @@ test("request: a whole conversation becomes the exact Messages body", () => {
     system: "Be brief.\n\nAnswer in French.",
     temperature: 0.2,
     top_p: 0.9,
+    top_k: 40,
     stop_sequences: ["END"],
     stream: true,
     tools: [
@@ -97,6 +99,7 @@ test("request: max_tokens defaults to 4096, max_completion_tokens wins, nothing 
   assert.deepEqual(body({}), { model: MODEL, max_tokens: 4096, messages: [{ role: "user", content: "hi" }] });
   assert.equal(body({ max_tokens: 5, max_completion_tokens: 9 }).max_tokens, 9);
   assert.deepEqual(body({ stop: ["a", "", "b"] }).stop_sequences, ["a", "b"]);
+  assert.equal(body({ top_k: 0 }).top_k, undefined, "top_k 0 (no top-k) is not sent");
   assert.deepEqual(body({ messages: [{ role: "user", content: "x" }, { role: "assistant", content: "y" }] }).messages, [
     { role: "user", content: "x" },
     { role: "assistant", content: "y" },

@@ -39,6 +39,7 @@ test("request: a whole conversation becomes the exact generateContent body", () 
     tool_choice: { type: "function", function: { name: "lookup" } },
     temperature: 0.3,
     top_p: 0.8,
+    top_k: 40,
     max_tokens: 10,
     max_completion_tokens: 50,
     stop: ["X", "Y"],
@@ -66,6 +67,7 @@ test("request: a whole conversation becomes the exact generateContent body", () 
     generationConfig: {
       temperature: 0.3,
       topP: 0.8,
+      topK: 40,
       maxOutputTokens: 50,
       stopSequences: ["X", "Y"],
       candidateCount: 2,
