@@ -66,7 +66,7 @@ function keyItems(path: string[], r: Range, present: string[]): CompletionItem[]
       return {
         label: k,
         kind: CompletionItemKind.Property,
-        detail: spec.ignoredByFaro ? `${spec.kind} (not applied by Faro)` : spec.kind,
+        detail: spec.kind,
         documentation: { kind: MarkupKind.Markdown, value: spec.description },
         sortText: String(i).padStart(3, "0"),
         insertTextFormat: InsertTextFormat.Snippet,

@@ -7,7 +7,7 @@ import { isAlias, isMap, isScalar, isSeq, stringify, type Node as YamlNode, type
 import { MarkupKind, type Hover } from "vscode-languageserver/node";
 import type { PromptAnalysis } from "../prompts/check";
 import { findPair, nodeSpan, resolved, topPair, type Frontmatter } from "../prompts/document";
-import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
+import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, TOP_LEVEL_KEYS, type ConfigKeySpec } from "../prompts/keys";
 import { cloudProvider } from "../prompts/checkFrontmatter";
 import { checkSchema, type DeclaredVariable } from "../prompts/schemaCheck";
 import { PARTIAL_BLOCK, type InlinePartial, type PartialUse } from "../prompts/template";
@@ -53,7 +53,7 @@ export function hover(a: PromptAnalysis, offset: number, ctx: HoverContext): Hov
       return md(d ? variableText(d) : `**${path[2]}**: not declared in input.schema`, span);
     }
     const spec = specFor(path);
-    return spec && onKey ? md(`**${key}** (${spec.kind})\n\n${spec.description}${spec.ignoredByFaro ? `\n\n_${spec.ignoredByFaro}_` : ""}`, span) : null;
+    return spec && onKey ? md(`**${key}** (${spec.kind})\n\n${spec.description}${providersNote(spec)}`, span) : null;
   }
   for (const h of doc.template.helpers) if (inside(h, offset)) return md(HELPER_DOCS[h.name] ?? `Unknown helper '${h.name}'.`, h);
   for (const p of doc.template.partials) if (inside(p, offset)) return md(partialHover(a, p), p);
@@ -155,10 +155,15 @@ function modelHover(id: string, ctx: HoverContext): string {
   return id === "default" ? `\`default\` is now **${m.id}**\n\n${modelMarkdown(m)}` : modelMarkdown(m);
 }
 
-function specFor(path: string[]): KeySpec | undefined {
+function specFor(path: string[]): ConfigKeySpec | undefined {
   if (path.length === 1) return TOP_LEVEL_KEYS[path[0]!] ?? FARO_KEYS[path[0]!];
   if (path.length === 2) return { config: CONFIG_KEYS, input: INPUT_KEYS, output: OUTPUT_KEYS }[path[0]!]?.[path[1]!];
   return undefined;
+}
+
+/** For a config key not every provider takes: which models get it. */
+function providersNote(spec: ConfigKeySpec): string {
+  return spec.providers ? `\n\n_Sent to local models and to ${spec.providers.join(", ")} models; left out for other providers' models._` : "";
 }
 
 /** The innermost mapping pair whose key or scalar value holds `offset`, with its key path. */

@@ -7,7 +7,7 @@ import type { ModelInfo } from "../protocol";
 import type { ModelLimits } from "../gateway/pricing/priceTable";
 import { familyOf, PROVIDER_IDS } from "../gateway/targets";
 import { nodeSpan, resolved, topPair, type Frontmatter } from "./document";
-import { CONFIG_KEYS, FARO_KEYS, INPUT_KEYS, nearest, OUTPUT_KEYS, TOP_LEVEL_KEYS, type KeySpec } from "./keys";
+import { CONFIG_KEYS, FARO_KEYS, INPUT_KEYS, nearest, OUTPUT_KEYS, sentTo, TOP_LEVEL_KEYS, type KeySpec } from "./keys";
 import type { Problem, Severity } from "./problems";
 import { checkTools } from "./tools";
 
@@ -166,6 +166,7 @@ function checkConfig(fm: Frontmatter, window: ContextWindow | null, provider: st
       continue;
     }
     if (!checkValue(fm, key, spec, pair, push)) continue;
+    if (!sentTo(spec, provider)) push(pair.key, "info", "ignored-by-faro", `'${key}' is left out for ${provider} models: their API has no ${spec.openai}.`);
     const range = narrower?.[key];
     const value = resolved(fm, pair.value);
     if (range && isScalar(value) && typeof value.value === "number" && (value.value < range.min || value.value > range.max)) {
@@ -247,7 +248,6 @@ function checkValue(fm: Frontmatter, key: string, spec: KeySpec, pair: Pair<Yaml
     push(target, "error", "wrong-value", `'${key}' must be one of ${spec.values.join(", ")}, not ${shown()}.`);
     return false;
   }
-  if (spec.ignoredByFaro) push(pair.key, "info", "ignored-by-faro", `${spec.ignoredByFaro}`);
   return true;
 }
 

@@ -16,8 +16,16 @@ export interface KeySpec {
   max?: number;
   /** Set by Dotprompt while parsing: a value written in the file is replaced. */
   computed?: boolean;
-  /** Valid Dotprompt, but Faro does not act on it (said in a warning). */
-  ignoredByFaro?: string;
+}
+
+/** A model config key: the OpenAI field Faro sends it as, and who takes that field. */
+export interface ConfigKeySpec extends KeySpec {
+  openai?: string;
+  /**
+   * The providers whose APIs take the field, besides Faro's own models; a run on another
+   * provider's model leaves it out (which the editor says). Absent: every provider takes it.
+   */
+  providers?: readonly string[];
 }
 
 /** Dotprompt's reserved top-level keys (its RESERVED_METADATA_KEYWORDS). */
@@ -50,7 +58,7 @@ export const OUTPUT_KEYS: Record<string, KeySpec> = {
 };
 
 /** Model config keys (Genkit's names) and how Faro maps them onto OpenAI's request. */
-export const CONFIG_KEYS: Record<string, KeySpec & { openai?: string }> = {
+export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   temperature: { kind: "number", min: 0, max: 2, openai: "temperature", description: "Sampling temperature, 0 to 2. Higher is more random; 0 is greedy." },
   maxOutputTokens: { kind: "integer", min: 1, openai: "max_tokens", description: "The most tokens to generate; at most the model's context window." },
   topP: { kind: "number", min: 0, max: 1, openai: "top_p", description: "Nucleus sampling: the probability mass to sample from, 0 to 1." },
@@ -59,8 +67,24 @@ export const CONFIG_KEYS: Record<string, KeySpec & { openai?: string }> = {
   presencePenalty: { kind: "number", min: -2, max: 2, openai: "presence_penalty", description: "Penalty for tokens already present, -2 to 2." },
   frequencyPenalty: { kind: "number", min: -2, max: 2, openai: "frequency_penalty", description: "Penalty by how often a token appeared, -2 to 2." },
   toolChoice: { kind: "string", values: ["auto", "required", "none"], openai: "tool_choice", description: "Whether the model must call one of the prompt's `tools` (`required`), may (`auto`, the default) or must not (`none`)." },
-  topK: { kind: "integer", min: 1, description: "Sample from the K most likely tokens.", ignoredByFaro: "OpenAI's API has no top_k, so Faro does not apply it." },
+  // Anthropic's top_k, Gemini's topK, and llama.cpp's extra that these OpenAI-compatible servers take
+  // (Ollama's OpenAI endpoint does not); OpenAI's own API refuses it.
+  topK: {
+    kind: "integer",
+    min: 1,
+    openai: "top_k",
+    providers: ["anthropic", "gemini", "together", "fireworks", "openrouter", "lmstudio", "vllm", "llamacpp", "custom"],
+    description: "Sample from the K most likely tokens.",
+  },
 };
+
+/**
+ * Whether a run sends the config key to a model of `provider`: a cloud provider's id, null for
+ * Faro's local models and for names Faro cannot place (an alias is routed as its config says).
+ */
+export function sentTo(spec: ConfigKeySpec, provider: string | null): boolean {
+  return provider === null || !spec.providers || spec.providers.includes(provider);
+}
 
 /** Faro's additions, namespaced so other Dotprompt tools keep them in `ext.faro`. */
 export const FARO_KEYS: Record<string, KeySpec> = {

@@ -12,7 +12,7 @@ import { chatCompletionRequestSchema, describeIssue, parseBody, type ChatComplet
 import type { ModelInfo } from "../protocol";
 import { findPair, parsePromptDocument, topPair } from "./document";
 import { cloudProvider, localId } from "./checkFrontmatter";
-import { CONFIG_KEYS } from "./keys";
+import { CONFIG_KEYS, sentTo } from "./keys";
 import { renderPrompt, type PartialResolver, type RenderedPrompt } from "./render";
 import { checkSchema } from "./schemaCheck";
 import { checkTools, resolveTools } from "./tools";
@@ -84,7 +84,7 @@ export async function preparePromptRun(input: PrepareInput): Promise<PreparedRun
   if (messages.length === 0) throw badRequest(`The prompt '${input.promptId}' renders to no messages: its template is empty.`, null, "invalid_prompt");
 
   const request: ChatCompletionRequest = { model: pickModel(input, data), messages };
-  applyConfig(request, (data.config ?? {}) as Record<string, unknown>);
+  applyConfig(request, (data.config ?? {}) as Record<string, unknown>, cloudProvider(request.model === "default" ? input.defaultModel : request.model));
   const output = data.output as { format?: unknown; schema?: unknown } | undefined;
   if (output?.format === "json") {
     const schema = rendered.output?.schema as Record<string, unknown> | undefined;
@@ -159,10 +159,11 @@ function pickModel(input: PrepareInput, data: Record<string, unknown>): string {
   return chosen;
 }
 
-function applyConfig(request: ChatCompletionRequest, config: Record<string, unknown>): void {
+/** Config onto OpenAI's fields; a field the model's provider does not take is left out (the editor says so). */
+function applyConfig(request: ChatCompletionRequest, config: Record<string, unknown>, provider: string | null): void {
   for (const [key, value] of Object.entries(config)) {
-    const field = CONFIG_KEYS[key]?.openai;
-    if (field && value !== null && value !== undefined) (request as Record<string, unknown>)[field] = value;
+    const spec = CONFIG_KEYS[key];
+    if (spec?.openai && sentTo(spec, provider) && value !== null && value !== undefined) (request as Record<string, unknown>)[spec.openai] = value;
   }
 }
 

@@ -2,8 +2,9 @@
  * The diagnostic codes promptDiagnostics.test.ts does not reach, over stdio against the built
  * language server, each with its exact range (the span of the text it points at), severity and
  * message: a frontmatter that is not a mapping, a YAML warning, a value outside a key's values, a
- * key Dotprompt computes, a key Faro does not apply, a Handlebars syntax error, a misused helper,
- * a repeated {{history}}, a tool that is not a mapping, and a default prompt that fails to render.
+ * key Dotprompt computes, a key Faro does not send to the prompt's model, a Handlebars syntax
+ * error, a misused helper, a repeated {{history}}, a tool that is not a mapping, and a default
+ * prompt that fails to render.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -64,13 +65,16 @@ test("frontmatter: not a mapping, a YAML warning", async () => {
   await check(tagged, [["yaml-warning", W, span(tagged, "!mystery"), /^YAML: Unresolved tag: !mystery$/]]);
 });
 
-test("keys: a value outside its values, a key Dotprompt computes, a key Faro does not apply", async () => {
+test("keys: a value outside its values, a key Dotprompt computes, a key Faro does not apply for the prompt's model", async () => {
+  // A local model applies topK: nothing to say about it.
   const text = "---\nmodel: lsp-model\nconfig:\n  toolChoice: sometimes\n  topK: 5\nraw: {}\n---\nHi\n";
   await check(text, [
     ["key-computed", W, span(text, "raw"), /^'raw' is computed by Dotprompt while parsing; the value written here is replaced\.$/],
     ["wrong-value", E, span(text, "sometimes"), /^'toolChoice' must be one of auto, required, none, not string "sometimes"\.$/],
-    ["ignored-by-faro", I, span(text, "topK"), /^OpenAI's API has no top_k, so Faro does not apply it\.$/],
   ]);
+  const cloud = "---\nmodel: openai/gpt-4o-mini\nconfig:\n  topK: 5\n---\nHi\n";
+  await check(cloud, [["ignored-by-faro", I, span(cloud, "topK"), /^'topK' is left out for openai models: their API has no top_k\.$/]]);
+  await check(cloud.replace("openai/gpt-4o-mini", "gemini/gemini-2.0-flash"), []);
 });
 
 test("template: a Handlebars syntax error, helpers misused, {{history}} twice", async () => {

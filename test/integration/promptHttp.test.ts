@@ -20,6 +20,8 @@ import { CLI, serve, tempDir, type Served } from "../fixtures/serve";
 const GREET_V1 = "---\nmodel: default\nconfig:\n  temperature: 0\n  maxOutputTokens: 6\ninput:\n  schema:\n    name: string, who to greet\n---\nSay hello to {{name}}.\n";
 const GREET_V2 = GREET_V1.replace("Say hello", "Greet");
 const REVIEW = "---\nconfig:\n  temperature: 0\n  maxOutputTokens: 4\n---\nReview this. {{> sig}}\n";
+// topK 1 samples the greedy answer whatever the temperature.
+const TOP_K = "---\nconfig:\n  temperature: 2\n  topK: 1\n  maxOutputTokens: 8\n---\nSay hello.\n";
 
 let server: Served;
 let client: OpenAI;
@@ -37,6 +39,7 @@ before(async () => {
   store.setLabel("greet", "production", 1);
   store.record("sub/_sig", "-- the bot");
   store.record("sub/review", REVIEW);
+  store.record("top-k", TOP_K);
   db.close();
   server = await serve(["--models-dir", models, "--threads", "1"], {}, home);
   client = new OpenAI({ baseURL: server.baseURL, apiKey: "unused", maxRetries: 0 });
@@ -49,7 +52,7 @@ after(async () => {
 test("GET /v1/prompts lists prompt ids, latest versions and labels (not partials)", async () => {
   const list = await client.get<{ object: string; data: Array<{ id: string; latest_version: number; labels: Record<string, number> }> }>("/prompts");
   assert.equal(list.object, "list");
-  assert.deepEqual(list.data.map((p) => [p.id, p.latest_version, p.labels]), [["greet", 2, { production: 1 }], ["sub/review", 1, {}]]);
+  assert.deepEqual(list.data.map((p) => [p.id, p.latest_version, p.labels]), [["greet", 2, { production: 1 }], ["sub/review", 1, {}], ["top-k", 1, {}]]);
   const one = await client.get<{ id: string; versions: Array<{ version: number; labels: string[] }> }>("/prompts/greet");
   assert.deepEqual(one.versions.map((v) => [v.version, v.labels]), [[2, []], [1, ["production"]]]);
 });
@@ -71,6 +74,12 @@ test("POST /v1/prompts/{id}/completions answers a chat.completion; by label or v
   assert.equal(v1.response.headers.get("x-faro-prompt-version"), "1");
   const review = await client.post<ChatCompletion>("/prompts/sub/review/completions", { body: {} });
   assert.equal(review.usage?.completion_tokens, 4);
+});
+
+test("a prompt's topK reaches the local model: topK 1 answers greedily at temperature 2", async () => {
+  const answer = async (body: Record<string, unknown>) => (await client.post<ChatCompletion>("/prompts/top-k/completions", { body })).choices[0]!.message.content;
+  const greedy = await answer({ temperature: 0 });
+  for (const seed of [1, 2, 3]) assert.equal(await answer({ seed }), greedy, `seed ${seed}`);
 });
 
 test("stream: true answers chat.completion.chunk events the SDK reads", async () => {

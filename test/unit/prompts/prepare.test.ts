@@ -102,3 +102,18 @@ test("output.format json asks for the schema as OpenAI json_schema", async () =>
     json_schema: { name: "prompts_test", schema: { type: "object", properties: { done: { type: "boolean" } }, required: ["done"], additionalProperties: false } },
   });
 });
+
+test("topK reaches the models that take top_k (local ones, Anthropic, Gemini, llama.cpp-style servers) and is left out for the others", async () => {
+  const src = (m: string) => `---\nmodel: ${m}\nconfig:\n  temperature: 1.5\n  topK: 5\n---\nx`;
+  const canAsk = () => true;
+  for (const m of ["a", "default", "local/a", "anthropic/claude-3-5-haiku-latest", "gemini/gemini-2.0-flash", "vllm/qwen", "together/llama"]) {
+    assert.equal((await preparePromptRun(base(src(m), { canAsk }))).request.top_k, 5, m);
+  }
+  for (const m of ["openai/gpt-4o-mini", "mistral/mistral-small", "ollama/llama3"]) {
+    const { request } = await preparePromptRun(base(src(m), { canAsk }));
+    assert.equal(request.top_k, undefined, m);
+    assert.equal(request.temperature, 1.5, m);
+  }
+  // `default` stands for a cloud model that does not take it.
+  assert.equal((await preparePromptRun(base(src("default"), { canAsk, defaultModel: "openai/gpt-4o-mini" }))).request.top_k, undefined);
+});
