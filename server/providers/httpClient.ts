@@ -33,13 +33,13 @@ export interface UpstreamResponse {
 const HIGH_WATER = 1 << 20;
 
 /**
- * A response body: chunks queue as undici delivers them and are read once, whole (`text()`) or
- * chunk by chunk (`for await`). A failure (the deadline, a cut, the client's cancel) is thrown to
+ * A response body: chunks queue as undici delivers them and are read once, whole (`text()`),
+ * in batches (`chunks()`, what the SSE reader takes) or chunk by chunk (`for await`). A failure (the deadline, a cut, the client's cancel) is thrown to
  * the reader after the chunks that came before it. A reader that stops early aborts the exchange,
  * which frees the connection.
  */
 export class UpstreamBody implements AsyncIterable<Buffer> {
-  private chunks: Buffer[] = [];
+  private queue: Buffer[] = [];
   private queued = 0;
   private ended = false;
   private failure: Error | null = null;
@@ -50,7 +50,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
 
   /** Called by the exchange as undici delivers. */
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
+    this.queue.push(chunk);
     this.queued += chunk.length;
     if (!this.whole && this.queued > HIGH_WATER) this.controller.pause();
     this.notify();
@@ -73,26 +73,37 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     return chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
   }
 
+  /**
+   * The chunks queued since the last call (waiting for one if none is), null once the body has
+   * ended; the failure, if it failed, after the chunks that came before it.
+   */
+  async chunks(): Promise<Buffer[] | null> {
+    while (this.queue.length === 0 && !this.ended) await this.next();
+    if (this.queue.length > 0) {
+      const chunks = this.take();
+      this.controller.resume();
+      return chunks;
+    }
+    if (this.failure) throw this.failure;
+    return null;
+  }
+
+  /** A reader that stops before the end aborts the exchange, which frees the connection. */
+  release(): void {
+    if (!this.ended) this.controller.abort(new Error("the reader stopped before the end of the body"));
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     try {
-      for (;;) {
-        if (this.chunks.length > 0) {
-          const chunks = this.take();
-          this.controller.resume();
-          for (const c of chunks) yield c;
-        } else if (this.ended) {
-          if (this.failure) throw this.failure;
-          return;
-        } else await this.next();
-      }
+      for (let batch = await this.chunks(); batch !== null; batch = await this.chunks()) yield* batch;
     } finally {
-      if (!this.ended) this.controller.abort(new Error("the reader stopped before the end of the body"));
+      this.release();
     }
   }
 
   private take(): Buffer[] {
-    const chunks = this.chunks;
-    this.chunks = [];
+    const chunks = this.queue;
+    this.queue = [];
     this.queued = 0;
     return chunks;
   }
@@ -140,17 +151,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { req } = this;
     req.signal.addEventListener("abort", this.onAbort, { once: true });
     if (req.timeoutMs !== null) this.timer = setTimeout(() => this.stop(timeoutError(req.provider, req.timeoutMs!)), req.timeoutMs);
-    let url: URL;
+    let url: { origin: string; path: string };
     try {
-      url = new URL(req.url);
+      url = parsedUrl(req.url);
     } catch (err) {
       return this.fail(err as Error);
     }
     try {
-      dispatcher.dispatch(
-        { origin: url.origin, path: url.pathname + url.search, method: (req.method ?? "POST") as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null },
-        this,
-      );
+      dispatcher.dispatch({ origin: url.origin, path: url.path, method: (req.method ?? "POST") as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null }, this);
     } catch (err) {
       this.fail(err as Error);
     }
@@ -204,6 +212,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.timer = null;
     this.req.signal.removeEventListener("abort", this.onAbort);
   }
+}
+
+/** Origin and path of the URLs requests go to: a handful per provider, parsed once each. */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+
+function parsedUrl(raw: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(raw);
+  if (!parsed) {
+    const url = new URL(raw);
+    // Bounded: a custom host per request would otherwise grow it without end.
+    if (parsedUrls.size >= 256) parsedUrls.clear();
+    parsedUrls.set(raw, (parsed = { origin: url.origin, path: url.pathname + url.search }));
+  }
+  return parsed;
 }
 
 export function timeoutError(provider: string, ms: number): FaroError {

@@ -6,7 +6,7 @@
  */
 import { FaroError } from "../errors";
 import { readBody, timeoutError, type UpstreamBody } from "./httpClient";
-import { parseSse } from "./sseParser";
+import { SseParser } from "./sseParser";
 import type { RequestContext } from "./types";
 import { UpstreamError, type Target } from "./upstream";
 
@@ -42,19 +42,29 @@ export function parseJson<T>(text: string, x: Exchange): T {
   }
 }
 
-/** SSE events with their data parsed as JSON, in order; `[DONE]` markers are skipped. */
+/**
+ * SSE events with their data parsed as JSON, in order; `[DONE]` markers are skipped. The body's
+ * chunks are read in batches and parsed here, in one async step per batch rather than one per
+ * layer per event: this is the streaming hot path (first token, and every chunk after it).
+ */
 export async function* sseJson<T>(res: UpstreamBody, x: Exchange): AsyncIterable<{ event: string | null; data: T }> {
-  const events = parseSse(res)[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<{ event: string | null; data: string }>;
-    try {
-      next = await events.next();
-    } catch (err) {
-      throw bodyFailure(err, x);
+  const parser = new SseParser();
+  try {
+    for (;;) {
+      let chunks: Buffer[] | null;
+      try {
+        chunks = await res.chunks();
+      } catch (err) {
+        throw bodyFailure(err, x);
+      }
+      if (chunks === null) {
+        for (const m of parser.end()) if (m.data !== "[DONE]") yield { event: m.event, data: parseJson<T>(m.data, x) };
+        return;
+      }
+      for (const chunk of chunks) for (const m of parser.feed(chunk)) if (m.data !== "[DONE]") yield { event: m.event, data: parseJson<T>(m.data, x) };
     }
-    if (next.done) return;
-    if (next.value.data === "[DONE]") continue;
-    yield { event: next.value.event, data: parseJson<T>(next.value.data, x) };
+  } finally {
+    res.release();
   }
 }
 
