@@ -4,11 +4,20 @@
  * 20 random ones (80 bits). Ids made later sort later, so the log's primary-key index grows at
  * its end instead of taking each insert at a random page (with random UUIDs a logged row cost the
  * writer about 1.5 times the CPU: 21-23 vs 14-16 us per row over 60,000 rows).
+ * The random part comes from a pool filled 400 ids at a time: one hex conversion per id.
  */
-import { randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
+
+const RANDOM_BYTES = 10;
+const pool = Buffer.alloc(RANDOM_BYTES * 400);
+let used = pool.length;
 
 export function requestId(prefix: string, now = Date.now()): string {
-  // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: skip the dashes, the version digit and the variant digit.
-  const u = randomUUID();
-  return `${prefix}${now.toString(16).padStart(12, "0")}${u.slice(0, 8)}${u.slice(9, 13)}${u.slice(15, 18)}${u.slice(20, 23)}${u.slice(24, 26)}`;
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const random = pool.toString("hex", used, used + RANDOM_BYTES);
+  used += RANDOM_BYTES;
+  return `${prefix}${now.toString(16).padStart(12, "0")}${random}`;
 }
