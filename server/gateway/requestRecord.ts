@@ -69,11 +69,11 @@ export interface GuardrailVerdict {
   detail?: Record<string, unknown>;
 }
 
-export function openRecord(id: string, route: string): RequestRecord {
+export function openRecord(id: string, route: string, startedAt = performance.now()): RequestRecord {
   return {
     id,
     createdAt: Date.now(),
-    startedAt: performance.now(),
+    startedAt,
     route,
     model: null,
     provider: null,

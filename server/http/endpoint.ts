@@ -130,17 +130,17 @@ export class HttpEndpoint {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     const method = req.method ?? "GET";
-    // A path that starts with "//" would be read as a host ("//v1/models": host v1, path /models).
-    const url = new URL((req.url ?? "/").replace(/^\/{2,}/, "/"), "http://localhost");
+    const target = requestTarget(req.url);
+    const pathname = target.pathname;
     let match: Match | null = null;
     let routeError: unknown = null;
     try {
-      match = this.router.match(method, url.pathname);
+      match = this.router.match(method, pathname);
     } catch (err) {
       routeError = err;
     }
     const id = requestId(match?.route.idPrefix ?? "req-");
-    const record: RequestRecord = { ...openRecord(id, `${method} ${url.pathname}`), startedAt };
+    const record: RequestRecord = openRecord(id, `${method} ${pathname}`, startedAt);
     const baseHeaders: Record<string, string> = { "x-request-id": id };
     const controller = new AbortController();
     const flight: Flight = { controller, res, headers: baseHeaders, stopped: false };
@@ -167,7 +167,7 @@ export class HttpEndpoint {
       if (!match) throw routeError;
       if (match.route.operator) checkOperatorKey(req.headers, opts.apiKey);
       else if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
-      await match.route.handler({ req, res, url, params: match.params, record, signal: controller.signal, baseHeaders });
+      await match.route.handler({ req, res, get url() { return target.url(); }, params: match.params, record, signal: controller.signal, baseHeaders });
     } catch (thrown) {
       // Whatever the abort made the handler throw (a cancelled job, a closed upstream), the
       // request failed because Faro is stopping: say so, not that the client went away.
@@ -196,7 +196,7 @@ export class HttpEndpoint {
     if (record.pending) await record.pending.catch((err: unknown) => this.logger.error(`token count for ${record.id} failed: ${messageOf(err)}`));
     this.settle(record);
     // Scrapes of /metrics and health checks would drown the log.
-    if (url.pathname !== "/health" && url.pathname !== "/metrics" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode, latencyMs);
+    if (pathname !== "/health" && pathname !== "/metrics" && method !== "OPTIONS") this.log(record, errorStatus ?? res.statusCode, latencyMs);
   }
 
   private settle(record: RequestRecord): void {
@@ -238,6 +238,23 @@ export class HttpEndpoint {
       responseBody: record.responseBody,
     });
   }
+}
+
+/** Paths made only of these need no parsing: no escapes, dot segments, backslashes or doubled slashes. */
+const PLAIN_PATH = /^\/(?:[\w~-]+(?:\/[\w~-]+)*\/?)?(?:\?.*)?$/;
+
+/**
+ * The request's path, and its URL (query included) built only for the routes that read it: a
+ * URL object on every request cost more than routing it. Other paths go through URL's own
+ * normalisation. A path that starts with "//" would be read as a host ("//v1/models": host v1,
+ * path /models).
+ */
+function requestTarget(raw = "/"): { pathname: string; url: () => URL } {
+  let url: URL | null = null;
+  const parse = () => (url ??= new URL(raw.replace(/^\/{2,}/, "/"), "http://localhost"));
+  if (!PLAIN_PATH.test(raw)) return { pathname: parse().pathname, url: parse };
+  const query = raw.indexOf("?");
+  return { pathname: query < 0 ? raw : raw.slice(0, query), url: parse };
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };

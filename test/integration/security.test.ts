@@ -167,6 +167,20 @@ describe("bad requests", () => {
     assertOpenAIError(await raw(open.port, { path: "/v1/nope" }), 404, "unknown_url");
     // A doubled slash is a path, not a host: "//v1/models" is /v1/models.
     assert.equal((await raw(open.port, { path: "//v1/models" })).status, 200);
+    // Dot segments and escapes are resolved as URL resolves them; a query is not part of the path.
+    assert.equal((await raw(open.port, { path: "/v1/./nope/../models" })).status, 200);
+    const queried = await raw(open.port, { path: "/v1/models?limit=1" });
+    assert.equal(queried.status, 200);
+    assertOpenAIError(await raw(open.port, { path: "/v1/%6Dodels" }), 404, "unknown_url");
+    // The log keeps the path, never the query (it may carry what a client should not have put there).
+    const id = String(queried.headers["x-request-id"]);
+    let row: { route: string } | undefined;
+    for (let i = 0; i < 50 && !row; i++) {
+      const logged = (await raw(open.port, { path: "/v1/logs?limit=50" })).json() as { data: Array<{ id: string; route: string }> };
+      row = logged.data.find((r) => r.id === id);
+      if (!row) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(row?.route, "GET /v1/models");
     const res = await raw(open.port, { path: "/v1/chat/completions" });
     assertOpenAIError(res, 405, "method_not_allowed");
     assert.equal(res.headers.allow, "POST");
