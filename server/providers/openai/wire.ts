@@ -5,15 +5,12 @@
 import type { ChatCompletionRequest } from "../../gateway/schema";
 import type { ChatEvent, FinishReason, TokenLogprob, Usage } from "../types";
 
-const FARO_FIELDS = ["priority", "keep_alive"] as const;
-
 export function requestBody(req: ChatCompletionRequest, model: string, stream: boolean): string {
-  const body: Record<string, unknown> = { ...req, model };
-  for (const f of FARO_FIELDS) delete body[f];
+  // Faro's own fields (priority, keep_alive) stay here. Left out by destructuring, not `delete`,
+  // which would turn the body into a slow dictionary object on every request.
+  const { priority: _priority, keep_alive: _keepAlive, stream_options: options, ...rest } = req;
   // Ask for usage on streams so the log and cost are right; the client sees it only if it asked.
-  if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
-  else delete body.stream_options;
-  body.stream = stream;
+  const body = stream ? { ...rest, model, stream, stream_options: { ...options, include_usage: true } } : { ...rest, model, stream };
   return JSON.stringify(body);
 }
 
