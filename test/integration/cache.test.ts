@@ -240,7 +240,11 @@ describe("semantic cache embedding with a cloud model", () => {
   before(async () => {
     const target = { provider: "openai", custom_host: mock.url, api_key: KEY };
     const config = {
-      aliases: { "cloud-embed": { ...target, override_params: { model: "text-embedding-3-small" } } },
+      aliases: {
+        "cloud-embed": { ...target, override_params: { model: "text-embedding-3-small" } },
+        "cloud-mini": { ...target, override_params: { model: "gpt-4o-mini" } },
+        "cloud-4o": { ...target, override_params: { model: "gpt-4o" } },
+      },
       // The answer costs nothing, so a row's cost is the embedding's alone.
       prices: { "openai/text-embedding-3-small": { input: EMBED_PRICE, output: 0 }, "openai/gpt-4o-mini": { input: 0, output: 0 } },
       cache: { embedding_model: "cloud-embed" },
@@ -272,5 +276,38 @@ describe("semantic cache embedding with a cloud model", () => {
       execFile(process.execPath, [CLI, "keys", "usage", "embedder", "--home", priced.home], (err, stdout) => (err ? reject(err) : resolve(stdout))),
     );
     assert.match(usage, /total\s+1\s+0\s+0\s+\$0\.006/);
+  });
+
+  test("a virtual key refuses before the embedding is bought: a model it may not use, rpm, a budget spent", async () => {
+    const keyClient = async (...args: string[]) => {
+      const made = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [CLI, "keys", "create", ...args, "--home", priced.home], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+      );
+      return new OpenAI({ baseURL: priced.baseURL, apiKey: made.match(/fk-[A-Za-z0-9_-]{43}/)![0], maxRetries: 0 });
+    };
+    const semantic = { headers: { "x-portkey-cache": "semantic" } };
+    const asked = (c: OpenAI, model: string, content: string) => c.chat.completions.create({ model, messages: ask(content) }, semantic).withResponse();
+    const embeddings = () => mock.requests.filter((r) => r.path.endsWith("/embeddings")).length;
+    const refused = async (p: Promise<unknown>, status: number, code: string) => {
+      const err = await p.then(() => assert.fail("expected a refusal"), (e: unknown) => e);
+      assert.ok(err instanceof OpenAI.APIError && err.status === status && err.code === code, String(err));
+      return err;
+    };
+    const mini = await keyClient("--name", "embed-mini", "--models", "cloud-mini", "--rpm", "1");
+    const tight = await keyClient("--name", "embed-tight", "--budget", "0.001");
+    mock.reset();
+    const notAllowed = await refused(asked(mini, "cloud-4o", "Which river runs through Paris?"), 403, "model_not_allowed");
+    assert.equal(embeddings(), 0, "the model was not the key's: nothing embedded");
+    const row = await loggedRow(priced.home, notAllowed.requestID!);
+    assert.deepEqual([row.provider, row.model, row.cost_usd], ["openai", "gpt-4o", null]);
+    await asked(mini, "cloud-mini", "Which river runs through Paris?");
+    assert.equal(embeddings(), 1);
+    await refused(asked(mini, "cloud-mini", "Which river runs through Rome?"), 429, "rate_limit_exceeded");
+    assert.equal(embeddings(), 1, "over rpm: nothing embedded");
+    // The first lookup's embedding ($0.006) spends the budget; the next request buys none.
+    await asked(tight, "cloud-mini", "Which river runs through Vienna?");
+    assert.equal(embeddings(), 2);
+    await refused(asked(tight, "cloud-mini", "Which river runs through Prague?"), 429, "budget_exceeded");
+    assert.equal(embeddings(), 2, "budget spent: nothing embedded");
   });
 });

@@ -15,8 +15,9 @@ import type { Trail } from "../routing/executor";
 import type { RoutingHints } from "../routing/headers";
 import { keyParts, type KeyParts } from "./key";
 import { cachePolicy, type CachePolicy, type CacheSettings, type RouteCache } from "./policy";
-import { resolveRoute } from "./route";
+import { resolveRoute, type Route } from "./route";
 import { cosine, unit } from "./vectors";
+import { providerId } from "../targets";
 
 /** What x-faro-cache says: `disabled` when the request did not use the cache. */
 export type CacheOutcome = "hit" | "miss" | "refresh" | "disabled";
@@ -76,7 +77,7 @@ export class ResponseCache {
       // Exact first: a repeat needs no embedding.
       let found = this.exact(parts, policy);
       if (!found && semantic) {
-        embedding = await this.embed(parts.text!, signal, record);
+        embedding = await this.embed(parts.text!, signal, record, route);
         if (embedding) found = this.nearest(parts, route.label, policy, embedding);
       }
       if (found) {
@@ -91,7 +92,7 @@ export class ResponseCache {
         return { model: found.stored.model, provider: found.stored.provider, events: replay(found.stored.events, record), trail: NO_TRAIL, cache: "hit", similarity: found.similarity };
       }
     }
-    if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal, record);
+    if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal, record, route);
     const outcome = policy.forceRefresh ? "refresh" : "miss";
     record.cacheStatus = outcome;
     const gen = await run();
@@ -154,8 +155,9 @@ export class ResponseCache {
   }
 
   /** The text's unit embedding, its cost added to the request's; null when it could not be had. */
-  private async embed(text: string, signal: AbortSignal, record: RequestRecord): Promise<Float32Array | null> {
+  private async embed(text: string, signal: AbortSignal, record: RequestRecord, route: Route): Promise<Float32Array | null> {
     if (!this.embedder) return null;
+    this.refuseBeforeSpending(record, route);
     try {
       const { vector, costUsd } = await this.embedder(this.settings.embeddingModel, text, signal);
       record.extraCostUsd += costUsd ?? 0;
@@ -165,6 +167,23 @@ export class ResponseCache {
       // Semantic lookups are an optimisation: without an embedding the request still runs (exact only).
       this.logger.warn(`cache: semantic lookup skipped, embedding with '${this.settings.embeddingModel}' failed (${messageOf(err)})`);
       return null;
+    }
+  }
+
+  /**
+   * The embedding may be a paid call: a virtual key that will refuse the request whatever the
+   * lookup finds (rpm, a spent budget, a model it may not use) refuses it before, not after.
+   */
+  private refuseBeforeSpending(record: RequestRecord, route: Route): void {
+    try {
+      this.gateway.admission?.beforeSpending(record.id, route.name, route.target);
+    } catch (err) {
+      // Logged as the gateway logs a refusal: where the request was going, when that is one target.
+      if (route.target) {
+        record.provider = providerId(route.target.provider);
+        record.model = route.target.model;
+      }
+      throw err;
     }
   }
 }

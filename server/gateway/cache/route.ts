@@ -7,6 +7,7 @@ import type { Gateway } from "../gateway";
 import { DEFAULT_MODEL_ALIAS } from "../gateway";
 import type { TargetConfig } from "../routing/config";
 import type { RoutingHints } from "../routing/headers";
+import type { Addressed } from "../virtualKeys/admission";
 import { configForModel } from "../targets";
 import { canonical } from "./key";
 
@@ -17,6 +18,8 @@ export interface Route {
   label: string;
   /** The model name the request used, `default` resolved; null when a routing config came with it. */
   name: string | null;
+  /** Where the name points when that is one target (as the gateway's admission sees it), else null. */
+  target: Addressed | null;
 }
 
 const NOT_OUTPUT = new Set(["api_key", "virtual_key", "retry", "request_timeout", "cache"]);
@@ -27,7 +30,7 @@ export async function resolveRoute(gateway: Pick<Gateway, "defaultModelId" | "ro
   if (hints.config) {
     const tree = strip(hints.config);
     const id = canonical({ config: tree, model, ...host, ...(usesConditions(tree) ? { metadata: hints.metadata } : {}) });
-    return { id, label: "config", name: null };
+    return { id, label: "config", name: null, target: null };
   }
   let name = model;
   if (model === DEFAULT_MODEL_ALIAS) {
@@ -36,11 +39,12 @@ export async function resolveRoute(gateway: Pick<Gateway, "defaultModelId" | "ro
   }
   const config = strip(configForModel(name, gateway.routing, hints));
   const target = typeof config.override_params?.model === "string" ? config.override_params.model : name;
-  const label = config.provider && !config.targets ? `${config.provider}/${target}` : "config";
+  const one = config.provider && !config.targets ? { provider: config.provider, model: target } : null;
+  const label = one ? `${one.provider}/${one.model}` : "config";
   // With the model fixed by the target, the name the client used (an alias) does not matter.
   const named = typeof config.override_params?.model === "string" ? {} : { model: name };
   const id = canonical({ config, ...named, ...host, ...(usesConditions(config) ? { metadata: hints.metadata } : {}) });
-  return { id, label, name };
+  return { id, label, name, target: one };
 }
 
 function strip(node: TargetConfig): TargetConfig {

@@ -110,6 +110,22 @@ export class KeyAdmission {
   }
 
   /**
+   * Before Faro spends anything on the request's behalf ahead of admit (the semantic cache's
+   * embedding may be a paid cloud call): the refusals no cache lookup can change, the model
+   * (`target`, when known), rpm and a budget already spent. Reserves nothing: admit, or
+   * atCachedAnswer for a hit, still takes the request's share.
+   */
+  beforeSpending(requestId: string, requested: string | null, target: Addressed | null): void {
+    const t = this.tickets.get(requestId);
+    if (!t || t.entry) return;
+    t.requested = requested;
+    if (target) this.checkModel(t, target);
+    const now = this.now();
+    this.checkRequests(t.key, this.window(t.key.id), now);
+    if (t.key.budgetUsd !== null) this.checkSpent(t.key, now);
+  }
+
+  /**
    * A cache hit sends nothing and spends nothing, but the key must still be allowed the model
    * whose stored answer it gets (an allow-list is about which models' answers a key may read),
    * and it is still one of the key's requests per minute: it takes a window entry of no tokens.
@@ -180,17 +196,11 @@ export class KeyAdmission {
   /** `own`: what this request already holds of the reservations (it asks for `cost` instead). */
   private checkBudget(key: VirtualKeyRow, cost: number, own: number, now: number): void {
     const budget = key.budgetUsd!;
-    const spent = this.keys.store.spendSince(key.id, periodStart(key.period, now));
+    const spent = this.checkSpent(key, now);
     const others = (this.reserved.get(key.id) ?? 0) - own;
     const reserved = others < CRUMB_USD ? 0 : others;
-    const end = periodEnd(key.period, now);
-    const resets = end === null ? "It is a total budget: raise it with a new key." : `It resets at ${new Date(end).toISOString()}.`;
-    const untilReset = end === null ? null : end - now;
-    const period = key.period === "total" ? "total" : `per ${key.period}`;
-    if (spent >= budget) {
-      throw overBudget(`Virtual key '${key.name}' has used its budget of ${formatUsd(budget)} ${period} (${formatUsd(spent)} spent). ${resets}`, untilReset);
-    }
     if (spent + reserved + cost > budget) {
+      const { period, resets, untilReset } = budgetTerms(key, now);
       // Requests in flight hold part of the budget: when they finish, theirs is released.
       const wait = reserved > 0 ? 1000 : untilReset;
       throw overBudget(
@@ -200,6 +210,17 @@ export class KeyAdmission {
         wait,
       );
     }
+  }
+
+  /** What the key spent this period, after refusing the request (429) when that is the whole budget. */
+  private checkSpent(key: VirtualKeyRow, now: number): number {
+    const budget = key.budgetUsd!;
+    const spent = this.keys.store.spendSince(key.id, periodStart(key.period, now));
+    if (spent >= budget) {
+      const { period, resets, untilReset } = budgetTerms(key, now);
+      throw overBudget(`Virtual key '${key.name}' has used its budget of ${formatUsd(budget)} ${period} (${formatUsd(spent)} spent). ${resets}`, untilReset);
+    }
+    return spent;
   }
 
   private checkModel(t: Ticket, target: Addressed): void {
@@ -237,12 +258,21 @@ export function modelAllowed(allowed: readonly string[], requested: string | nul
   );
 }
 
+/** How a refusal names the key's budget period and when it resets. */
+function budgetTerms(key: VirtualKeyRow, now: number): { period: string; resets: string; untilReset: number | null } {
+  const end = periodEnd(key.period, now);
+  return {
+    period: key.period === "total" ? "total" : `per ${key.period}`,
+    resets: end === null ? "It is a total budget: raise it with a new key." : `It resets at ${new Date(end).toISOString()}.`,
+    untilReset: end === null ? null : end - now,
+  };
+}
+
 /**
  * A key's limit refused the request before anything was sent. Not an UpstreamError, so the
  * executor does not count it against the provider's circuit breaker.
  */
 export class Refusal extends FaroError {}
-
 
 function rateLimited(message: string, waitMs: number | null): FaroError {
   return new Refusal(message, { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: retryHeaders(waitMs) });
