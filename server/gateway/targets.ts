@@ -12,7 +12,7 @@ import type { KeyStore } from "./keys";
 import type { PriceEntry } from "./pricing/priceTable";
 import type { TargetConfig } from "./routing/config";
 import type { Inherited, Leaf, ResolveLeaf } from "./routing/executor";
-import { retryPolicy } from "./routing/executor";
+import { RefusedTarget, retryPolicy } from "./routing/executor";
 import type { RoutingHints } from "./routing/headers";
 
 export interface GatewaySettings {
@@ -97,10 +97,10 @@ export function leafResolver(requestModel: string, keys: KeyStore, hints: Routin
       model = String(addressed.override_params?.model ?? model);
     } else if (model.startsWith(`${provider}/`)) model = model.slice(provider.length + 1);
     const family = familyOf(provider);
-    if (!family) throw badRequest(`Unknown provider '${provider}'. Known: ${known()}.`, "provider", "unknown_provider");
+    if (!family) throw new RefusedTarget(provider, model, badRequest(`Unknown provider '${provider}'. Known: ${known()}.`, "provider", "unknown_provider"));
     // The local engine has no host to point elsewhere; a fallback to it stays on this machine.
     const host = (family === "local" ? null : hints.customHost) ?? node.custom_host ?? inh.custom_host;
-    const baseUrl = host ? checkHost(host, provider, settings) : null;
+    const baseUrl = host ? checkHost(host, provider, model, settings) : null;
     const apiKey = node.api_key ?? (hints.provider && providerId(hints.provider.name) === provider ? hints.provider.apiKey : null) ?? keys.get(provider);
     return {
       family,
@@ -138,15 +138,19 @@ export function httpUrl(raw: string): URL | null {
 }
 
 /** No request may send data to an arbitrary host: only loopback, the preset's host, or allowed ones. */
-function checkHost(url: string, provider: string, settings: GatewaySettings): string {
+function checkHost(url: string, provider: string, model: string, settings: GatewaySettings): string {
   const parsed = httpUrl(url);
-  if (!parsed) throw badRequest(`custom_host must be an http(s) URL, not '${url}'.`, "custom_host", "invalid_value");
+  if (!parsed) throw new RefusedTarget(provider, model, badRequest(`custom_host must be an http(s) URL, not '${url}'.`, "custom_host", "invalid_value"));
   const host = parsed.hostname;
   const presetHost = PRESET_HOSTS[provider] ?? null;
   if (isLoopbackHost(host) || host === presetHost || settings.allowedHosts.includes(host)) return url;
-  throw badRequest(
-    `custom_host '${host}' is not allowed: Faro only calls loopback hosts, the provider's own host, or hosts listed in allowed_hosts of its config.`,
-    "custom_host",
-    "host_not_allowed",
+  throw new RefusedTarget(
+    provider,
+    model,
+    badRequest(
+      `custom_host '${host}' is not allowed: Faro only calls loopback hosts, the provider's own host, or hosts listed in allowed_hosts of its config.`,
+      "custom_host",
+      "host_not_allowed",
+    ),
   );
 }

@@ -170,6 +170,18 @@ describe("reliability", () => {
     });
   });
 
+  test("a fallback target whose custom_host is not allowed is logged as an attempt with its error, then the next answers", async () => {
+    mock.reset();
+    const config = { strategy: { mode: "fallback" }, targets: [mockTarget({ custom_host: "https://exfil.example/v1", override_params: { model: "gpt-4o" } }), mockTarget()] };
+    const { response } = await client.chat.completions.create({ model: "x", messages: hello }, withConfig(config)).withResponse();
+    assert.equal(response.headers.get("x-portkey-last-used-option-index"), "config.targets[1]");
+    const row = await logged(response.headers.get("x-request-id")!);
+    const attempts = JSON.parse(String(row.attempts)) as Array<{ model: string; status: number; error: string | null }>;
+    assert.deepEqual(attempts.map((a) => [a.model, a.status]), [["gpt-4o", 400], ["gpt-4o-mini", 200]]);
+    assert.match(attempts[0]!.error!, /custom_host 'exfil\.example' is not allowed/);
+    assert.equal(mock.requests.length, 1);
+  });
+
   test("a request every target failed is logged with the targets tried, the last one's provider and model, and its trace id", async () => {
     mock.reset();
     mock.failNext({ status: 503 }, 3);

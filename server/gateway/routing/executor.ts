@@ -51,6 +51,20 @@ export interface Trail {
   optionPath: string;
 }
 
+/**
+ * A target Faro will not call (a custom_host not allowed, an unknown provider), found while
+ * resolving it: its trail entry is the attempt it would have been, with this error.
+ */
+export class RefusedTarget extends FaroError {
+  constructor(
+    readonly provider: string,
+    readonly model: string,
+    err: FaroError,
+  ) {
+    super(err.message, err);
+  }
+}
+
 export const newTrail = (): Trail => ({ attempts: [], retries: 0, optionIndex: 0, optionPath: "config" });
 
 export type ResolveLeaf = (node: TargetConfig, inherited: Inherited) => Leaf;
@@ -87,7 +101,7 @@ export class Executor {
     const children = node.targets;
     if (!children) {
       trail.optionPath = path;
-      const leaf = this.resolveLeaf(node, inh);
+      const leaf = this.resolve(node, inh, trail);
       return { value: await this.leaf(leaf, call, signal, trail), leaf };
     }
     const child = (i: number) => {
@@ -108,6 +122,15 @@ export class Executor {
       }
     }
     throw last;
+  }
+
+  private resolve(node: TargetConfig, inh: Inherited, trail: Trail): Leaf {
+    try {
+      return this.resolveLeaf(node, inh);
+    } catch (err) {
+      if (err instanceof RefusedTarget) trail.attempts.push({ provider: err.provider, model: err.model, status: err.status, error: err.message });
+      throw err;
+    }
   }
 
   private async leaf<T>(leaf: Leaf, call: (leaf: Leaf) => Promise<T>, signal: AbortSignal, trail: Trail): Promise<T> {

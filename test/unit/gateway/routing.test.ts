@@ -41,6 +41,19 @@ describe("strategies", () => {
     assert.deepEqual(out.trail.attempts.map((a) => a.status), [503, 200]);
   });
 
+  test("a target Faro refuses to call (a host not allowed) is an attempt of the trail, with its error", async () => {
+    const { calls, out } = await run(
+      { strategy: { mode: "fallback" }, targets: [{ provider: "openai", custom_host: "https://evil.example/v1", override_params: { model: "gpt-4o" } }, { provider: "groq" }] },
+      { groq: ["ok"] },
+    );
+    assert.deepEqual(calls, ["groq"], "nothing was sent to the refused ones");
+    assert.ok("value" in out);
+    assert.deepEqual(
+      out.trail.attempts.map((a) => [a.provider, a.model, a.status, a.error?.match(/'evil\.example' is not allowed/)?.[0] ?? a.error]),
+      [["openai", "gpt-4o", 400, "'evil.example' is not allowed"], ["groq", "gpt-x", 200, null]],
+    );
+  });
+
   test("on_status_codes limits fallback to the listed codes", async () => {
     const cfg = { strategy: { mode: "fallback" as const, on_status_codes: [429] }, targets: [{ provider: "openai" }, { provider: "groq" }] };
     const a = await run(cfg, { openai: [400], groq: ["ok"] });
