@@ -20,7 +20,7 @@ import type { TargetConfig } from "./routing/config";
 import type { RequestRecord } from "./requestRecord";
 import { CircuitBreaker } from "./routing/breaker";
 import { Executor, newTrail, type Leaf, type Trail } from "./routing/executor";
-import { NO_HINTS, type RoutingHints } from "./routing/headers";
+import { NO_HINTS, refusedBeforeTargets, type RoutingHints } from "./routing/headers";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "./schema";
 import { EMPTY_SETTINGS, PROVIDER_IDS, familyOf, leafResolver, providerId, requestConfig, type GatewaySettings } from "./targets";
 import { PRESETS } from "../providers/openai/presets";
@@ -237,6 +237,9 @@ export class Gateway {
         ctx.signal,
         trail,
       );
+    } catch (err) {
+      if (trail.attempts.length === 0) refusedBeforeTargets(err, hints, config.targets ? model : null);
+      throw err;
     } finally {
       // A request every target failed is logged with what was tried, like one that succeeded.
       this.note(record, trail, hints, target);

@@ -54,7 +54,8 @@ before(async () => {
   mock = await startOpenAIMock({ apiKey: UPSTREAM_KEY });
   const home = await tempDir();
   const target = (model: string) => ({ provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY, override_params: { model } });
-  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { "mock-mini": target("gpt-4o-mini"), "mock-4o": target("gpt-4o") } }));
+  const pair = { strategy: { mode: "fallback" }, targets: [target("gpt-4o"), target("gpt-4o-mini")] };
+  await writeFile(join(home, "config.json"), JSON.stringify({ aliases: { "mock-mini": target("gpt-4o-mini"), "mock-4o": target("gpt-4o"), "mock-pair": pair }, configs: { "two-mocks": pair } }));
   faro = await serve([], { FARO_API_KEY: MASTER }, home);
 });
 
@@ -184,6 +185,8 @@ test("a cached answer of a model the key does not allow is 403 too, with or with
     const err = await refused(client(secret).chat.completions.create(ask(model), options));
     assert.equal(err.status, 403, `${model}: ${err.message}`);
     assert.equal(err.code, "model_not_allowed");
+    const row = await logged(err.requestID!);
+    assert.deepEqual([row.provider, row.model], ["openai", "gpt-4o"], "logged with the model whose answer it refused");
   }
   // The model it is allowed still gets its hits.
   await client(secret).chat.completions.create(ask("mock-mini"), cached);
@@ -262,6 +265,27 @@ test("a request refused before any target was tried logs where it was going: bud
     assert.equal(row.attempts, null, "nothing was tried");
   }
   assert.equal(mock.requests.length, 2);
+});
+
+test("a request refused before any target of a config of several was chosen logs no target and says which config", async () => {
+  const slow = secretOf(keys("create", "--name", "one-a-minute", "--rpm", "1").stdout);
+  const inline = JSON.stringify({ strategy: { mode: "loadbalance" }, targets: [{ provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY }, { provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY }] });
+  await client(slow).chat.completions.create(ask("mock-mini"));
+  mock.reset();
+  const cases = [
+    [ask("x"), { "x-portkey-config": "two-mocks" }, "saved config 'two-mocks'"],
+    [ask("gpt-4o-mini"), { "x-portkey-config": inline }, "the config in x-portkey-config"],
+    [ask("mock-pair"), {}, "alias 'mock-pair'"],
+  ] as const;
+  for (const [body, headers, name] of cases) {
+    const err = await refused(client(slow).chat.completions.create(body, { headers }));
+    assert.equal(err.code, "rate_limit_exceeded");
+    assert.ok(err.message.endsWith(`(Refused before any target of ${name} was tried.)`), err.message);
+    const row = await logged(err.requestID!);
+    assert.deepEqual([row.status, row.provider, row.model, row.attempts], [429, null, null, null], "none was chosen: none is blamed");
+    assert.match(String(row.error), new RegExp(name.replace(/[()']/g, ".")));
+  }
+  assert.equal(mock.requests.length, 0);
 });
 
 test("revoked and unknown virtual keys are 401 in OpenAI's shape; an fk- key is never forwarded to a provider", async () => {

@@ -12,7 +12,7 @@ import type { CacheStore } from "../../store/cache";
 import type { Gateway, Generation } from "../gateway";
 import type { RequestRecord } from "../requestRecord";
 import type { Trail } from "../routing/executor";
-import type { RoutingHints } from "../routing/headers";
+import { refusedBeforeTargets, type RoutingHints } from "../routing/headers";
 import { keyParts, type KeyParts } from "./key";
 import { cachePolicy, type CachePolicy, type CacheSettings, type RouteCache } from "./policy";
 import { resolveRoute, type Route } from "./route";
@@ -77,22 +77,23 @@ export class ResponseCache {
       // Exact first: a repeat needs no embedding.
       let found = this.exact(parts, policy);
       if (!found && semantic) {
-        embedding = await this.embed(parts.text!, signal, record, route);
+        embedding = await this.embed(parts.text!, signal, record, route, hints);
         if (embedding) found = this.nearest(parts, route.label, policy, embedding);
       }
       if (found) {
+        // Logged with the model whose answer it is, refused or not.
+        record.model = found.stored.model;
+        record.provider = found.stored.provider;
         // Virtual keys: a hit bypasses the gateway, whose admission checks the model allow-list.
         this.gateway.admission?.atCachedAnswer(record.id, route.name, { provider: found.stored.provider, model: found.stored.model });
         record.cacheStatus = "hit";
         // The answer cost nothing: no provider was called (the usage replayed is the original's).
         // A cloud embedding for the lookup did cost, and stays on the record (extraCostUsd).
         record.costUsd = 0;
-        record.model = found.stored.model;
-        record.provider = found.stored.provider;
         return { model: found.stored.model, provider: found.stored.provider, events: replay(found.stored.events, record), trail: NO_TRAIL, cache: "hit", similarity: found.similarity };
       }
     }
-    if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal, record, route);
+    if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal, record, route, hints);
     const outcome = policy.forceRefresh ? "refresh" : "miss";
     record.cacheStatus = outcome;
     const gen = await run();
@@ -155,9 +156,9 @@ export class ResponseCache {
   }
 
   /** The text's unit embedding, its cost added to the request's; null when it could not be had. */
-  private async embed(text: string, signal: AbortSignal, record: RequestRecord, route: Route): Promise<Float32Array | null> {
+  private async embed(text: string, signal: AbortSignal, record: RequestRecord, route: Route, hints: RoutingHints): Promise<Float32Array | null> {
     if (!this.embedder) return null;
-    this.refuseBeforeSpending(record, route);
+    this.refuseBeforeSpending(record, route, hints);
     try {
       const { vector, costUsd } = await this.embedder(this.settings.embeddingModel, text, signal);
       record.extraCostUsd += costUsd ?? 0;
@@ -174,15 +175,15 @@ export class ResponseCache {
    * The embedding may be a paid call: a virtual key that will refuse the request whatever the
    * lookup finds (rpm, a spent budget, a model it may not use) refuses it before, not after.
    */
-  private refuseBeforeSpending(record: RequestRecord, route: Route): void {
+  private refuseBeforeSpending(record: RequestRecord, route: Route, hints: RoutingHints): void {
     try {
       this.gateway.admission?.beforeSpending(record.id, route.name, route.target);
     } catch (err) {
-      // Logged as the gateway logs a refusal: where the request was going, when that is one target.
+      // Logged as the gateway logs a refusal: where the request was going, or which config.
       if (route.target) {
         record.provider = providerId(route.target.provider);
         record.model = route.target.model;
-      }
+      } else refusedBeforeTargets(err, hints, route.name);
       throw err;
     }
   }

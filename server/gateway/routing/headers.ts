@@ -4,7 +4,7 @@
  * x-portkey-retry-count, x-portkey-request-timeout, x-portkey-metadata, x-portkey-trace-id.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { badRequest } from "../../errors";
+import { FaroError, badRequest } from "../../errors";
 import { parseConfig, type TargetConfig } from "./config";
 import { guardrailHints, type GuardrailHints } from "../guardrails/policy";
 import { httpUrl } from "../targets";
@@ -12,6 +12,8 @@ import { httpUrl } from "../targets";
 export interface RoutingHints {
   /** A full routing config, when the request brought one. */
   config: TargetConfig | null;
+  /** The config in messages: `saved config 'prod'`, or `the config in x-portkey-config`. */
+  configName: string | null;
   /**
    * x-portkey-provider (+ the Authorization bearer as the provider's key, + Azure's
    * x-portkey-azure-resource-name / -deployment-id / -api-version, as the Portkey SDK sends them).
@@ -36,7 +38,7 @@ export interface AzureHeaders {
   api_version?: string;
 }
 
-export const NO_HINTS: RoutingHints = { config: null, provider: null, customHost: null, retryAttempts: null, timeoutMs: null, metadata: {}, traceId: null };
+export const NO_HINTS: RoutingHints = { config: null, configName: null, provider: null, customHost: null, retryAttempts: null, timeoutMs: null, metadata: {}, traceId: null };
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
@@ -44,16 +46,22 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
   const raw = one(headers["x-faro-config"]) ?? one(headers["x-portkey-config"]);
   const source = one(headers["x-faro-config"]) !== undefined ? "x-faro-config" : "x-portkey-config";
   let config: TargetConfig | null = null;
+  let configName: string | null = null;
   if (raw !== undefined) {
     const saved = savedConfigs[raw.trim()];
-    if (saved !== undefined) config = parseConfig(saved, `config '${raw.trim()}'`);
-    else if (raw.trim().startsWith("{")) config = cachedConfig(raw, source);
-    else throw badRequest(`${source} '${raw}' is ${notAConfig(raw, savedConfigs)}.`, source, "invalid_config");
+    if (saved !== undefined) {
+      config = parseConfig(saved, `config '${raw.trim()}'`);
+      configName = `saved config '${raw.trim()}'`;
+    } else if (raw.trim().startsWith("{")) {
+      config = cachedConfig(raw, source);
+      configName = `the config in ${source}`;
+    } else throw badRequest(`${source} '${raw}' is ${notAConfig(raw, savedConfigs)}.`, source, "invalid_config");
   }
   const providerName = one(headers["x-portkey-provider"]);
   const bearer = one(headers.authorization)?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? null;
   return {
     config,
+    configName,
     provider: providerName ? { name: providerName, apiKey: bearer && bearer !== faroApiKey && !bearer.startsWith("fk-") ? bearer : null, ...azure(headers) } : null,
     customHost: customHost(one(headers["x-portkey-custom-host"])),
     retryAttempts: integer(headers, "x-portkey-retry-count", 0, 10),
@@ -62,6 +70,17 @@ export function routingHints(headers: IncomingHttpHeaders, savedConfigs: Record<
     traceId: one(headers["x-portkey-trace-id"]) ?? null,
     guardrails: guardrailHints(headers),
   };
+}
+
+/**
+ * A request refused before any target of its routing config was tried has no model or provider
+ * to log (none was chosen, and naming one would count the refusal against a model never asked):
+ * the error says which config it was instead. `alias`: the model name, when that stands for a
+ * config of several targets.
+ */
+export function refusedBeforeTargets(err: unknown, hints: RoutingHints, alias: string | null): void {
+  const name = hints.config ? hints.configName : alias === null ? null : `alias '${alias}'`;
+  if (name && err instanceof FaroError) err.message += ` (Refused before any target of ${name} was tried.)`;
 }
 
 /** What a config header that is neither a JSON object nor a saved id is, in words. */
