@@ -139,7 +139,7 @@ export class Gateway {
   async providerModels(hints: RoutingHints, ctx: RequestContext): Promise<Array<ModelInfo | ProviderModel>> {
     const name = hints.provider?.name ?? "local";
     if (providerId(name) === "local") return this.listModels();
-    const leaf = leafResolver("", this.keys, hints, this.routing)({ provider: name }, { override_params: {} });
+    const leaf = leafResolver("", this.keys, hints, this.routing)({ provider: name, ...hints.provider?.azure }, { override_params: {} });
     const up = this.upstream(leaf);
     const { provider, apiKey, baseUrl } = leaf.target;
     if (!up.listModels) throw badRequest(`Faro cannot list the models of provider '${provider}'.`, "x-portkey-provider", "unsupported_provider");

@@ -360,6 +360,25 @@ describe("GET /v1/models with x-portkey-provider", () => {
     }
   });
 
+  test("azure-openai lists the resource's models (Azure's Models - List, as Portkey proxies it) in OpenAI's shape", async () => {
+    mock.reset();
+    const azure = { "x-portkey-provider": "azure-openai", "x-portkey-custom-host": mock.url.replace(/\/v1$/, ""), authorization: `Bearer ${KEY}`, "x-portkey-azure-api-version": "2024-10-21" };
+    const res = await models(azure);
+    assert.equal(res.status, 200);
+    const listed = (await res.json()) as { data: Array<{ id: string; object: string; created: number; owned_by: string; capabilities?: unknown }> };
+    assert.deepEqual(listed.data.map((m) => [m.id, m.object, m.created, m.owned_by]), [["gpt-4o", "model", 1715558400, "azure-openai"], ["text-embedding-3-small", "model", 1715558400, "azure-openai"]]);
+    assert.ok(listed.data[0]!.capabilities, "Azure's own fields are kept");
+    const sent = mock.requests[0]!;
+    assert.equal(sent.path, "/openai/models?api-version=2024-10-21");
+    assert.equal(sent.headers["api-key"], KEY, "Azure's key header, not a bearer");
+    // Without a resource (name or host) there is nothing to ask: the 400 says what to send.
+    const { "x-portkey-custom-host": _host, ...noResource } = azure;
+    const refused = await models(noResource);
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /needs the resource: send x-portkey-azure-resource-name/);
+    assert.equal(mock.requests.length, 1);
+  });
+
   test("a provider with no key, one that cannot be reached, or one that refuses the key: OpenAI-shaped errors naming it", async () => {
     const error = async (res: Response) => ({ status: res.status, ...((await res.json()) as { error: { message: string; type: string; code: string | null } }).error });
     const noKey = await error(await models({ "x-portkey-provider": "groq" }));

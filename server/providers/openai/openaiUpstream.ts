@@ -46,14 +46,15 @@ export class OpenAIUpstream implements Upstream {
   readonly passthrough = passthrough;
 
   async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {
-    // Azure lists models per resource, not under a deployment, in a shape of its own.
-    if (target.provider === "azure-openai") throw badRequest("Faro does not list Azure OpenAI's models: a request names the deployment (deployment_id).", "x-portkey-provider", "unsupported_provider");
     const x = exchange(target, ctx);
-    const res = await send({ provider: target.provider, url: endpoint(target, "/models"), method: "GET", headers: headers(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
+    const url = target.provider === "azure-openai" ? azureModelsUrl(target) : endpoint(target, "/models");
+    const res = await send({ provider: target.provider, url, method: "GET", headers: headers(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
     const text = await readText(res.body, x);
     if (res.status >= 400) throw errorOf(target, res.status, res.headers, text);
-    const data = parseJson<{ data?: Array<Partial<ProviderModel>> }>(text, x).data ?? [];
-    return data.flatMap((m) => (typeof m.id === "string" ? [{ created: 0, owned_by: target.provider, ...m, id: m.id, object: "model" as const }] : []));
+    const data = parseJson<{ data?: Array<Partial<ProviderModel> & { created_at?: unknown }> }>(text, x).data ?? [];
+    // Azure's entries say created_at where OpenAI's say created.
+    const created = (m: { created_at?: unknown }) => (typeof m.created_at === "number" ? m.created_at : 0);
+    return data.flatMap((m) => (typeof m.id === "string" ? [{ created: created(m), owned_by: target.provider, ...m, id: m.id, object: "model" as const }] : []));
   }
 
   async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
@@ -90,13 +91,32 @@ function endpoint(target: Target, path: string): string {
   const preset = PRESETS[target.provider] ?? PRESETS.custom!;
   if (target.provider === "azure-openai") {
     const a = target.azure ?? {};
-    const base = target.baseUrl ?? (a.resourceName ? `https://${a.resourceName}.openai.azure.com` : null);
+    const base = azureBase(target);
     if (!base || !a.deploymentId) throw badRequest("Azure OpenAI needs resource_name (or custom_host) and deployment_id.", "config", "invalid_config");
-    return `${base.replace(/\/$/, "")}/openai/deployments/${encodeURIComponent(a.deploymentId)}${path}?api-version=${encodeURIComponent(a.apiVersion ?? "2024-10-21")}`;
+    return `${base}/openai/deployments/${encodeURIComponent(a.deploymentId)}${path}?api-version=${encodeURIComponent(a.apiVersion ?? AZURE_API_VERSION)}`;
   }
   const base = target.baseUrl ?? preset.baseUrl;
   if (!base) throw badRequest(`Provider '${target.provider}' needs a base URL (custom_host).`, "config", "invalid_config");
   return base.replace(/\/$/, "") + path;
+}
+
+const AZURE_API_VERSION = "2024-10-21";
+
+function azureBase(target: Target): string | null {
+  const name = target.azure?.resourceName;
+  const base = target.baseUrl ?? (name ? `https://${name}.openai.azure.com` : null);
+  return base && base.replace(/\/$/, "");
+}
+
+/**
+ * Azure's Models - List: the models the resource can use, not under a deployment (what Portkey
+ * proxies GET /v1/models to); api-version `v1` is the newer /openai/v1 API, which takes none.
+ */
+function azureModelsUrl(target: Target): string {
+  const base = azureBase(target);
+  if (!base) throw badRequest("Listing Azure OpenAI's models needs the resource: send x-portkey-azure-resource-name (or x-portkey-custom-host).", "x-portkey-azure-resource-name", "invalid_config");
+  const version = target.azure?.apiVersion ?? AZURE_API_VERSION;
+  return version.trim() === "v1" ? `${base}/openai/v1/models` : `${base}/openai/models?api-version=${encodeURIComponent(version)}`;
 }
 
 function headers(target: Target, stream: boolean): Record<string, string> {
