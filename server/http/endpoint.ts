@@ -173,13 +173,13 @@ export class HttpEndpoint {
       // request failed because Faro is stopping: say so, not that the client went away.
       const stopping = controller.signal.reason instanceof ShuttingDown;
       const err = stopping ? controller.signal.reason : thrown;
-      const { status, headers, body } = toErrorResponse(err, stopping ? SILENT : this.logger);
+      const { status, statusText, headers, body } = toErrorResponse(err, stopping ? SILENT : this.logger);
       if (errorStatus !== CLIENT_CLOSED_STATUS) errorStatus = status;
       record.error ??= body.error.message;
       if (!res.headersSent) {
         // An unread body (e.g. 413) would be misread as the next request: close the connection.
         const close: Record<string, string> = req.complete ? {} : { connection: "close" };
-        sendJson(res, status, body, { ...baseHeaders, ...headers, ...close });
+        sendJson(res, status, body, { ...baseHeaders, ...headers, ...close }, statusText);
       } else if (!res.writableEnded) {
         // Mid-stream: OpenAI sends the error as a last event.
         endSseWithError(res, body);

@@ -13,6 +13,8 @@ export interface ErrorBody {
 
 export interface ErrorResponse {
   status: number;
+  /** The provider's reason phrase for a status that is its own answer, if it sent one. */
+  statusText: string | null;
   headers: Record<string, string>;
   body: ErrorBody;
 }
@@ -24,6 +26,7 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
     const source: Record<string, string> = err instanceof UpstreamError ? { "x-faro-error-source": "provider", "x-faro-provider": err.provider } : { "x-faro-error-source": "faro" };
     return {
       status: err.status,
+      statusText: err instanceof UpstreamError ? err.statusText : null,
       headers: { ...err.headers, ...source },
       body: { error: { message: err.message, type: err.type, param: err.param, code: err.code } },
     };
@@ -31,6 +34,7 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
   logger.error(`unexpected error: ${describe(err)}`);
   return {
     status: 500,
+    statusText: null,
     headers: { "x-faro-error-source": "faro" },
     body: {
       error: {

@@ -25,6 +25,8 @@ export interface UpstreamRequest {
 
 export interface UpstreamResponse {
   status: number;
+  /** The reason phrase of the status line ("" when none). */
+  statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: UpstreamBody;
 }
@@ -169,10 +171,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.stopped) controller.abort(this.stopped);
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, statusText = ""): void {
     this.body = new UpstreamBody(controller);
     this.settled = true;
-    this.resolve({ status, headers, body: this.body });
+    this.resolve({ status, statusText, headers, body: this.body });
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -51,6 +51,8 @@ export interface ProviderModel {
 
 export interface RawResponse {
   status: number;
+  /** The provider's reason phrase ("" when it sent none). */
+  statusText: string;
   headers: Record<string, string | string[] | undefined>;
   body: NodeJS.ReadableStream;
 }
@@ -66,6 +68,8 @@ export interface UpstreamErrorInit {
   answered?: boolean;
   /** The provider's own message, when it sent one. */
   detail?: string;
+  /** The provider's reason phrase for its status, passed on with it ("" or absent: none). */
+  statusText?: string;
   code?: string | null;
   type?: ErrorType;
   /** The request field the provider named (OpenAI-compatible providers, whose request is the client's). */
@@ -78,6 +82,7 @@ export interface UpstreamErrorInit {
 export class UpstreamError extends FaroError {
   readonly provider: string;
   readonly retryAfterMs: number | null;
+  readonly statusText: string | null;
 
   constructor(init: UpstreamErrorInit) {
     const what = init.detail ? `: ${init.detail}` : "";
@@ -93,6 +98,7 @@ export class UpstreamError extends FaroError {
     this.name = "UpstreamError";
     this.provider = init.provider;
     this.retryAfterMs = init.retryAfterMs ?? null;
+    this.statusText = init.statusText || null;
   }
 }
 

@@ -289,6 +289,34 @@ describe("broken answers", () => {
 });
 
 describe("audio and images pass through", () => {
+  test("a status Node has no phrase for keeps the provider's own, else its class's (not 'unknown'), answer or error", async () => {
+    const { createServer } = await import("node:http");
+    const replies: Array<[number, string]> = [[218, "This Is Fine"], [218, ""], [529, "Site Overloaded"], [529, ""]];
+    const upstream = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        const [status, phrase] = replies.shift()!;
+        const body = status < 400 ? JSON.stringify({ created: 1, data: [{ url: "http://x/y.png" }] }) : JSON.stringify({ error: { message: "busy", type: "server_error" } });
+        res.writeHead(status, phrase, { "content-type": "application/json" });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const host = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/v1`;
+    try {
+      const headers = { "content-type": "application/json", "x-portkey-config": JSON.stringify({ provider: "openai", custom_host: host, api_key: KEY }) };
+      const seen: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${faro.baseURL}/images/generations`, { method: "POST", headers, body: JSON.stringify({ model: "dall-e-3", prompt: "a lighthouse" }) });
+        await res.arrayBuffer();
+        seen.push(`${res.status} ${res.statusText}`);
+      }
+      assert.deepEqual(seen, ["218 This Is Fine", "218 OK", "529 Site Overloaded", "529 Internal Server Error"]);
+    } finally {
+      upstream.close();
+    }
+  });
+
   test("a transcription upload keeps its bytes with the model rewritten; speech returns audio; local models refuse", async () => {
     const { createServer } = await import("node:http");
     const seen: Array<{ path: string; type: string; body: Buffer; auth: string }> = [];

@@ -9,6 +9,7 @@ import type { Gateway } from "../../gateway/gateway";
 import { routingHints } from "../../gateway/routing/headers";
 import { readBuffer } from "../body";
 import { boundaryOf, readField, replaceField } from "../multipart";
+import { nameStatus } from "../respond";
 import type { Route } from "../router";
 import { requestContext, routeHeaders } from "./chat";
 
@@ -46,6 +47,7 @@ export function passthroughRoutes(gateway: Gateway, faroApiKey: string | null): 
           : { body: Buffer.from(JSON.stringify({ ...json, ...leaf.overrideParams, model: leaf.target.model })), contentType: "application/json" },
       );
       const type = response.headers["content-type"];
+      nameStatus(ctx.res, response.status, response.statusText);
       ctx.res.writeHead(response.status, {
         ...ctx.baseHeaders,
         ...routeHeaders(provider, trail, hints),

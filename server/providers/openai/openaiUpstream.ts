@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { badRequest, type ErrorType } from "../../errors";
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
-import { readBody, send } from "../httpClient";
+import { readBody, send, type UpstreamResponse } from "../httpClient";
 import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { UpstreamError, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
@@ -26,7 +26,7 @@ export class OpenAIUpstream implements Upstream {
       signal: ctx.signal,
       timeoutMs: target.timeoutMs,
     });
-    if (res.status >= 400) throw errorOf(target, res.status, res.headers, await readText(res.body, x));
+    if (res.status >= 400) throw errorOf(target, res, await readText(res.body, x));
     if (!stream) {
       yield* completionEvents(parseJson<WireCompletion>(await readText(res.body, x), x));
       return;
@@ -50,7 +50,7 @@ export class OpenAIUpstream implements Upstream {
     const url = target.provider === "azure-openai" ? azureModelsUrl(target) : endpoint(target, "/models");
     const res = await send({ provider: target.provider, url, method: "GET", headers: headers(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
     const text = await readText(res.body, x);
-    if (res.status >= 400) throw errorOf(target, res.status, res.headers, text);
+    if (res.status >= 400) throw errorOf(target, res, text);
     const data = parseJson<{ data?: Array<Partial<ProviderModel> & { created_at?: unknown }> }>(text, x).data ?? [];
     // Azure's entries say created_at where OpenAI's say created.
     const created = (m: { created_at?: unknown }) => (typeof m.created_at === "number" ? m.created_at : 0);
@@ -68,7 +68,7 @@ export class OpenAIUpstream implements Upstream {
       timeoutMs: target.timeoutMs,
     });
     const text = await readText(res.body, exchange(target, ctx));
-    if (res.status >= 400) throw errorOf(target, res.status, res.headers, text);
+    if (res.status >= 400) throw errorOf(target, res, text);
     const parsed = JSON.parse(text) as { data?: Array<{ embedding: number[] }>; usage?: { prompt_tokens?: number } };
     return { vectors: (parsed.data ?? []).map((d) => d.embedding), promptTokens: parsed.usage?.prompt_tokens ?? 0 };
   }
@@ -83,8 +83,8 @@ async function passthrough(target: Target, path: string, body: Buffer, contentTy
     signal: ctx.signal,
     timeoutMs: target.timeoutMs,
   });
-  if (res.status >= 400) throw errorOf(target, res.status, res.headers, await readBody(res.body));
-  return { status: res.status, headers: res.headers, body: Readable.from(res.body, { objectMode: false }) };
+  if (res.status >= 400) throw errorOf(target, res, await readBody(res.body));
+  return { status: res.status, statusText: res.statusText, headers: res.headers, body: Readable.from(res.body, { objectMode: false }) };
 }
 
 function endpoint(target: Target, path: string): string {
@@ -127,7 +127,8 @@ function headers(target: Target, stream: boolean): Record<string, string> {
   return h;
 }
 
-function errorOf(target: Target, status: number, hdrs: Record<string, string | string[] | undefined>, text: string): UpstreamError {
+function errorOf(target: Target, res: Pick<UpstreamResponse, "status" | "statusText" | "headers">, text: string): UpstreamError {
+  const status = res.status;
   let detail = text.slice(0, 500);
   let code: string | null = null;
   let param: string | null = null;
@@ -142,5 +143,5 @@ function errorOf(target: Target, status: number, hdrs: Record<string, string | s
   } catch {
     // Not JSON (a proxy's HTML page, say): the raw text is the detail.
   }
-  return new UpstreamError({ provider: target.provider, status, answered: true, detail, code, param, type, retryAfterMs: retryAfterMs(hdrs) });
+  return new UpstreamError({ provider: target.provider, status, statusText: res.statusText, answered: true, detail, code, param, type, retryAfterMs: retryAfterMs(res.headers) });
 }

@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { sendJson } from "../../../server/http/respond";
 
-async function answered(status: number): Promise<Response> {
-  const server = createServer((_req, res) => sendJson(res, status, { error: { message: "m" } }));
+async function answered(status: number, upstream: string | null = null): Promise<Response> {
+  const server = createServer((_req, res) => sendJson(res, status, { error: { message: "m" } }, {}, upstream));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   try {
@@ -26,4 +26,11 @@ test("499 (a request cancelled through the queue API) goes out as nginx names it
 
 test("a status Node knows keeps its own phrase", async () => {
   assert.equal((await answered(429)).statusText, "Too Many Requests");
+});
+
+test("a provider's status Node has no phrase for: the provider's phrase, else its class's, never 'unknown'", async () => {
+  assert.equal((await answered(529, "Site Overloaded")).statusText, "Site Overloaded");
+  assert.equal((await answered(529)).statusText, "Internal Server Error");
+  assert.equal((await answered(460)).statusText, "Bad Request");
+  assert.equal((await answered(429, "Slow Down")).statusText, "Too Many Requests", "a status Node knows keeps Node's phrase");
 });
