@@ -36,7 +36,7 @@ const EXPOSED_HEADERS =
  */
 const ALLOWED_HEADERS = [
   "authorization, content-type, x-api-key, x-faro-priority, x-faro-config, x-faro-pii, x-faro-pii-restore",
-  "x-portkey-api-key, x-portkey-config, x-portkey-cache, x-portkey-cache-force-refresh, x-portkey-cache-namespace, x-portkey-metadata, x-portkey-trace-id",
+  "x-portkey-api-key, x-portkey-virtual-key, x-portkey-config, x-portkey-cache, x-portkey-cache-force-refresh, x-portkey-cache-namespace, x-portkey-metadata, x-portkey-trace-id",
   "x-portkey-provider, x-portkey-custom-host, x-portkey-retry-count, x-portkey-request-timeout, x-portkey-strict-open-ai-compliance",
   "x-portkey-azure-resource-name, x-portkey-azure-deployment-id, x-portkey-azure-api-version",
   "x-portkey-package-version, x-portkey-runtime, x-portkey-runtime-version",

@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
 import { timingSafeEqual, createHash } from "node:crypto";
-import { FaroError } from "../errors";
+import { FaroError, badRequest } from "../errors";
 import { isLoopbackHost } from "./loopback";
 
 export interface GuardOptions {
@@ -89,6 +89,24 @@ export function checkOperatorKey(headers: IncomingHttpHeaders, apiKey: string | 
 }
 
 function givenKey(headers: IncomingHttpHeaders): string | undefined {
+  const virtual = headers["x-portkey-virtual-key"];
+  if (virtual !== undefined) return faroVirtualKey(virtual);
   const portkey = headers["x-portkey-api-key"];
   return (typeof portkey === "string" ? portkey.trim() : undefined) ?? headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? (headers["x-api-key"] as string | undefined);
+}
+
+/**
+ * The Portkey SDK sends `virtualKey` as x-portkey-virtual-key, where a Portkey app ported to Faro
+ * puts its Faro virtual key: it is the key presented, over x-portkey-api-key (ignored, the key's
+ * limits would silently not hold). Portkey's own virtual keys name provider credentials stored in
+ * its cloud, which Faro has none of: refused, not sent on with some other key.
+ */
+function faroVirtualKey(header: string | string[]): string {
+  const key = (Array.isArray(header) ? header[0]! : header).trim();
+  if (key.startsWith("fk-")) return key;
+  throw badRequest(
+    "x-portkey-virtual-key (the Portkey SDK's virtualKey) is not a Faro virtual key (fk-..., made with 'faro keys create'). Faro stores no provider keys under a name: send the provider's key as the Authorization bearer with x-portkey-provider, as api_key in a config, or set its environment variable.",
+    "x-portkey-virtual-key",
+    "invalid_virtual_key",
+  );
 }

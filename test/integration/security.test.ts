@@ -80,7 +80,7 @@ describe("Origin", () => {
     const pre = await raw(open.port, { method: "OPTIONS", path: "/v1/chat/completions", headers: { origin: ALLOWED, "access-control-request-method": "POST" } });
     const allowed = String(pre.headers["access-control-allow-headers"]).split(/,\s*/);
     // portkey-ai's baseClient and getPlatformProperties (browser branch), and its customHost / strictOpenAiCompliance options.
-    for (const h of ["x-portkey-package-version", "x-portkey-runtime", "x-portkey-runtime-version", "x-portkey-custom-host", "x-portkey-strict-open-ai-compliance", "x-portkey-azure-deployment-id"]) {
+    for (const h of ["x-portkey-package-version", "x-portkey-runtime", "x-portkey-runtime-version", "x-portkey-custom-host", "x-portkey-strict-open-ai-compliance", "x-portkey-azure-deployment-id", "x-portkey-virtual-key"]) {
       assert.ok(allowed.includes(h), h);
     }
     const res = await raw(open.port, { path: "/v1/models", headers: { origin: ALLOWED } });

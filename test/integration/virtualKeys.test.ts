@@ -11,6 +11,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import OpenAI from "openai";
+import { Portkey } from "portkey-ai";
 import { CLI, serve, tempDir, type Served } from "../fixtures/serve";
 import { loggedRow } from "../fixtures/logRows";
 import { startOpenAIMock } from "../fixtures/mocks/openai";
@@ -286,6 +287,22 @@ test("a request refused before any target of a config of several was chosen logs
     assert.match(String(row.error), new RegExp(name.replace(/[()']/g, ".")));
   }
   assert.equal(mock.requests.length, 0);
+});
+
+test("the Portkey SDK's virtualKey (x-portkey-virtual-key) presents a Faro virtual key: its limits hold; any other value is refused", async () => {
+  const made = keys("create", "--name", "portkey-vk", "--rpm", "2");
+  const secret = secretOf(made.stdout);
+  const portkey = (virtualKey: string) => new Portkey({ apiKey: "unused", virtualKey, baseURL: faro.baseURL, config: { provider: "openai", custom_host: mock.url, api_key: UPSTREAM_KEY }, maxRetries: 0 } as never);
+  const status = (p: Promise<unknown>) => p.then(() => 200, (e: { status?: number; message?: string }) => `${e.status} ${e.message}`);
+  mock.reset();
+  const c = portkey(secret);
+  assert.equal(await status(c.chat.completions.create(ask("gpt-4o-mini"))), 200);
+  assert.equal(await status(c.chat.completions.create(ask("gpt-4o-mini"))), 200);
+  assert.match(String(await status(c.chat.completions.create(ask("gpt-4o-mini")))), /^429 .*'portkey-vk': 2 requests per minute/);
+  assert.match(keys("usage", "portkey-vk").stdout, /total\s+2\s/);
+  // A Portkey virtual key names provider credentials stored in Portkey's cloud: Faro has none to look up.
+  assert.match(String(await status(portkey("openai-prod-3f9a").chat.completions.create(ask("gpt-4o-mini")))), /^400 .*x-portkey-virtual-key.*not a Faro virtual key/);
+  assert.equal(mock.requests.length, 2);
 });
 
 test("revoked and unknown virtual keys are 401 in OpenAI's shape; an fk- key is never forwarded to a provider", async () => {
