@@ -262,6 +262,33 @@ describe("clients and secrets", () => {
     assert.equal(r.choices.length, 1);
   });
 
+  test("legacy completions reach an OpenAI-compatible provider (Portkey SDK): JSON, streamed, logprobs, usage in the log", async () => {
+    mock.reset();
+    const portkey = new Portkey({ apiKey: "unused", baseURL: faro.baseURL, provider: "openai", Authorization: `Bearer ${KEY}`, customHost: mock.url });
+    const r = (await portkey.completions.create({ model: "gpt-3.5-turbo-instruct", prompt: "hello from the app", logprobs: 2 })) as unknown as {
+      id: string;
+      object: string;
+      model: string;
+      choices: Array<{ text: string; finish_reason: string; logprobs: { tokens: string[]; top_logprobs: Array<Record<string, number>> } | null }>;
+      usage: { prompt_tokens: number; completion_tokens: number };
+    };
+    assert.deepEqual([r.object, r.model, r.choices[0]!.text, r.choices[0]!.finish_reason], ["text_completion", "gpt-3.5-turbo-instruct", "hello from the app", "stop"]);
+    assert.deepEqual(r.choices[0]!.logprobs?.tokens, ["hello ", "from ", "the ", "app"]);
+    assert.deepEqual(Object.keys(r.choices[0]!.logprobs!.top_logprobs[0]!), ["hello ", "alt1"]);
+    assert.equal(mock.requests[0]!.path, "/v1/completions");
+    const row = await logged(r.id);
+    assert.deepEqual([row.provider, row.model, row.prompt_tokens, row.completion_tokens], ["openai", "gpt-3.5-turbo-instruct", r.usage.prompt_tokens, r.usage.completion_tokens]);
+    let text = "";
+    let usage: unknown = null;
+    const stream = (await portkey.completions.create({ model: "gpt-3.5-turbo-instruct", prompt: "hello from the app", stream: true, stream_options: { include_usage: true } } as never)) as unknown as AsyncIterable<{ choices: Array<{ text: string }>; usage?: unknown }>;
+    for await (const c of stream) {
+      text += c.choices[0]?.text ?? "";
+      if (c.usage) usage = c.usage;
+    }
+    assert.equal(text, "hello from the app");
+    assert.ok(usage, "the usage chunk came");
+  });
+
   test("provider keys never reach the log table or the output", async () => {
     await new Promise((r) => setTimeout(r, 300));
     const db = new Database(join(faro.home, "faro.db"), { readonly: true });

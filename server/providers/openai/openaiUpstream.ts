@@ -4,43 +4,24 @@
  */
 import { Readable } from "node:stream";
 import { badRequest, type ErrorType } from "../../errors";
-import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
+import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { readBody, send, type UpstreamResponse } from "../httpClient";
 import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { UpstreamError, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
-import { chunkEvents, completionEvents, requestBody, usageOf, type WireCompletion } from "./wire";
+import { chunkEvents, completionEvents, requestBody, textChunkEvents, textCompletionEvents, usageOf, type WireCompletion } from "./wire";
 
 export class OpenAIUpstream implements Upstream {
   readonly family = "openai";
 
-  async *chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
-    const stream = req.stream === true;
-    const x = exchange(target, ctx);
-    const res = await send({
-      provider: target.provider,
-      url: endpoint(target, "/chat/completions"),
-      headers: headers(target, stream),
-      body: requestBody(req, target.model, stream),
-      signal: ctx.signal,
-      timeoutMs: target.timeoutMs,
-    });
-    if (res.status >= 400) throw errorOf(target, res, await readText(res.body, x));
-    if (!stream) {
-      yield* completionEvents(parseJson<WireCompletion>(await readText(res.body, x), x));
-      return;
-    }
-    let usage: ChatEvent | null = null;
-    for await (const { data: chunk } of sseJson<WireCompletion>(res.body, x)) {
-      if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: `${chunk.error.message ?? "error"} (in the stream)`, code: chunk.error.code ?? "upstream_stream_error" });
-      if (chunk.usage) usage = { type: "usage", usage: usageOf(chunk.usage) };
-      yield* chunkEvents(chunk);
-    }
-    // A cut connection errors the body (thrown above); a body that ended cleanly without
-    // [DONE] is accepted.
-    // Servers that ignore stream_options.include_usage send no counts: the gateway estimates them.
-    yield usage ?? { type: "usage", usage: usageOf(null), unreported: true };
+  chat(target: Target, req: ChatCompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    return generate(target, req, ctx, CHAT);
+  }
+
+  /** Legacy /completions, which OpenAI (gpt-3.5-turbo-instruct) and most OpenAI-compatible servers still serve. */
+  complete(target: Target, req: CompletionRequest, ctx: RequestContext): AsyncIterable<ChatEvent> {
+    return generate(target, req, ctx, LEGACY);
   }
 
   readonly passthrough = passthrough;
@@ -72,6 +53,43 @@ export class OpenAIUpstream implements Upstream {
     const parsed = JSON.parse(text) as { data?: Array<{ embedding: number[] }>; usage?: { prompt_tokens?: number } };
     return { vectors: (parsed.data ?? []).map((d) => d.embedding), promptTokens: parsed.usage?.prompt_tokens ?? 0 };
   }
+}
+
+/** Chat and legacy completions differ only in their path and in how an answer reads as events. */
+interface Api {
+  path: string;
+  whole: (body: WireCompletion) => Iterable<ChatEvent>;
+  chunk: (chunk: WireCompletion) => Iterable<ChatEvent>;
+}
+const CHAT: Api = { path: "/chat/completions", whole: completionEvents, chunk: chunkEvents };
+const LEGACY: Api = { path: "/completions", whole: textCompletionEvents, chunk: textChunkEvents };
+
+async function* generate(target: Target, req: ChatCompletionRequest | CompletionRequest, ctx: RequestContext, api: Api): AsyncIterable<ChatEvent> {
+  const stream = req.stream === true;
+  const x = exchange(target, ctx);
+  const res = await send({
+    provider: target.provider,
+    url: endpoint(target, api.path),
+    headers: headers(target, stream),
+    body: requestBody(req, target.model, stream),
+    signal: ctx.signal,
+    timeoutMs: target.timeoutMs,
+  });
+  if (res.status >= 400) throw errorOf(target, res, await readText(res.body, x));
+  if (!stream) {
+    yield* api.whole(parseJson<WireCompletion>(await readText(res.body, x), x));
+    return;
+  }
+  let usage: ChatEvent | null = null;
+  for await (const { data: chunk } of sseJson<WireCompletion>(res.body, x)) {
+    if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: `${chunk.error.message ?? "error"} (in the stream)`, code: chunk.error.code ?? "upstream_stream_error" });
+    if (chunk.usage) usage = { type: "usage", usage: usageOf(chunk.usage) };
+    yield* api.chunk(chunk);
+  }
+  // A cut connection errors the body (thrown above); a body that ended cleanly without
+  // [DONE] is accepted.
+  // Servers that ignore stream_options.include_usage send no counts: the gateway estimates them.
+  yield usage ?? { type: "usage", usage: usageOf(null), unreported: true };
 }
 
 async function passthrough(target: Target, path: string, body: Buffer, contentType: string, ctx: RequestContext): Promise<RawResponse> {

@@ -2,10 +2,10 @@
  * OpenAI wire format <-> ChatEvents. Requests go out as the client sent them (minus Faro's own
  * fields, with the target's model); answers and SSE chunks come back as events.
  */
-import type { ChatCompletionRequest } from "../../gateway/schema";
+import type { ChatCompletionRequest, CompletionRequest } from "../../gateway/schema";
 import type { ChatEvent, FinishReason, TokenLogprob, Usage } from "../types";
 
-export function requestBody(req: ChatCompletionRequest, model: string, stream: boolean): string {
+export function requestBody(req: ChatCompletionRequest | CompletionRequest, model: string, stream: boolean): string {
   // Faro's own fields (priority, keep_alive) stay here. Left out by destructuring, not `delete`,
   // which would turn the body into a slow dictionary object on every request.
   const { priority: _priority, keep_alive: _keepAlive, stream_options: options, ...rest } = req;
@@ -21,12 +21,24 @@ interface WireToolCall {
 }
 interface WireChoice {
   index?: number;
+  /** Legacy completions: the choice's text (whole, or this chunk's). */
+  text?: string | null;
   message?: { content?: string | null; reasoning_content?: string | null; refusal?: string | null; tool_calls?: WireToolCall[] };
   delta?: { content?: string | null; reasoning_content?: string | null; refusal?: string | null; tool_calls?: WireToolCall[] };
   finish_reason?: string | null;
-  /** Present when the request asked for logprobs: the content tokens (chunks carry their own). */
-  logprobs?: { content?: TokenLogprob[] | null } | null;
+  /**
+   * Present when the request asked for logprobs: the content tokens (chunks carry their own); a
+   * legacy completion's are parallel arrays instead.
+   */
+  logprobs?: ({ content?: TokenLogprob[] | null } & WireLegacyLogprobs) | null;
 }
+interface WireLegacyLogprobs {
+  tokens?: string[];
+  token_logprobs?: Array<number | null>;
+  top_logprobs?: Array<Record<string, number> | null> | null;
+  text_offset?: number[];
+}
+
 export interface WireUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
@@ -77,7 +89,7 @@ export function* completionEvents(body: WireCompletion): Generator<ChatEvent> {
 }
 
 function text(index: number, content: string, logprobs: WireChoice["logprobs"]): ChatEvent {
-  const tokens = logprobs?.content;
+  const tokens = logprobs?.content ?? legacyTokens(logprobs);
   return tokens?.length ? { type: "text", index, text: content, logprobs: tokens } : { type: "text", index, text: content };
 }
 
@@ -94,4 +106,36 @@ export function* chunkEvents(chunk: WireCompletion): Generator<ChatEvent> {
     }
     if (c.finish_reason) yield { type: "choice_end", index, finishReason: finishReason(c.finish_reason) };
   }
+}
+
+/** A whole legacy text_completion as events. */
+export function* textCompletionEvents(body: WireCompletion): Generator<ChatEvent> {
+  for (const [i, c] of (body.choices ?? []).entries()) {
+    const index = c.index ?? i;
+    if (c.text) yield text(index, c.text, c.logprobs);
+    yield { type: "choice_end", index, finishReason: finishReason(c.finish_reason) };
+  }
+  yield body.usage ? { type: "usage", usage: usageOf(body.usage) } : { type: "usage", usage: usageOf(null), unreported: true };
+}
+
+/** One legacy text_completion chunk as events. */
+export function* textChunkEvents(chunk: WireCompletion): Generator<ChatEvent> {
+  for (const [i, c] of (chunk.choices ?? []).entries()) {
+    const index = c.index ?? i;
+    if (c.text) yield text(index, c.text, c.logprobs);
+    if (c.finish_reason) yield { type: "choice_end", index, finishReason: finishReason(c.finish_reason) };
+  }
+}
+
+/** Legacy logprobs (parallel arrays, alternatives as token -> logprob maps) as chat's tokens. */
+function legacyTokens(l: WireLegacyLogprobs | null | undefined): TokenLogprob[] | undefined {
+  if (!l?.tokens?.length) return undefined;
+  const bytes = (t: string) => [...Buffer.from(t, "utf8")];
+  return l.tokens.map((token, i) => ({
+    token,
+    logprob: l.token_logprobs?.[i] ?? 0,
+    bytes: bytes(token),
+    top_logprobs: Object.entries(l.top_logprobs?.[i] ?? {}).map(([t, logprob]) => ({ token: t, logprob, bytes: bytes(t) })),
+    ...(l.text_offset?.[i] !== undefined ? { text_offset: l.text_offset[i] } : {}),
+  }));
 }
