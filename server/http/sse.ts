@@ -79,9 +79,14 @@ export function isSse(res: ServerResponse): boolean {
   return writers.has(res);
 }
 
-/** Ends a started stream with an error frame, after the events still pending (mid-stream errors). */
+/**
+ * Ends a started stream with an error frame, after the events still pending (mid-stream errors).
+ * The frame is OpenAI's `{"error": ...}`, named `event: error`: the OpenAI SDKs throw on either,
+ * the Portkey SDK only on the name (without it the app got the error as a chunk without choices).
+ */
 export function endSseWithError(res: ServerResponse, body: unknown): void {
+  const frame = `event: error\n${sseEvent(body)}`;
   const writer = writers.get(res);
-  if (writer) writer.end(sseEvent(body));
-  else res.end(sseEvent(body));
+  if (writer) writer.end(frame);
+  else res.end(frame);
 }

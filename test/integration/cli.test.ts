@@ -133,8 +133,8 @@ test("Ctrl-C during a cloud stream ends it with the shutting_down error event, a
       if (!stopping && text.includes('"content":"hello')) stopping = s.stop();
     }
     assert.equal(await stopping, 0);
-    const frames = text.split("\n\n").filter((f) => f.startsWith("data: "));
-    assert.match(frames.at(-1)!, /"code":"shutting_down"/, "the stream's last frame is the error, not a cut connection");
+    const frames = text.split("\n\n").filter(Boolean);
+    assert.match(frames.at(-1)!, /^event: error\ndata: .*"code":"shutting_down"/, "the stream's last frame is the error, not a cut connection");
     const [row] = chatRows<{ status: number; prompt_tokens: number; completion_tokens: number }>(home, "status, prompt_tokens, completion_tokens");
     assert.equal(row!.status, 503);
     assert.ok(row!.prompt_tokens > 0 && row!.completion_tokens > 0, JSON.stringify(row));
@@ -163,7 +163,7 @@ test("Ctrl-C during a local stream ends it with the shutting_down error event, a
       if (!stopping && /"content":"[^"]/.test(text)) stopping = s.stop();
     }
     assert.equal(await stopping, 0);
-    assert.match(text.split("\n\n").filter((f) => f.startsWith("data: ")).at(-1)!, /"code":"shutting_down"/);
+    assert.match(text.split("\n\n").filter(Boolean).at(-1)!, /^event: error\ndata: .*"code":"shutting_down"/);
     const [row] = chatRows<{ status: number; error: string }>(home, "status, error");
     assert.equal(row!.status, 503);
     assert.match(row!.error, /^Faro is shutting down/);

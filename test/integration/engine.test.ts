@@ -165,7 +165,8 @@ describe("request_timeout on local targets", () => {
     const res = await post(tight, short({ max_tokens: 300, n: 8, stream: true, logit_bias }), { "x-portkey-request-timeout": "1500" });
     assert.equal(res.status, 200);
     const text = await res.text();
-    const events = text.split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6));
+    // The error frame is named (event: error) so that every SDK throws it.
+    const events = text.split("\n\n").filter((f) => /^(event: error\n)?data: /.test(f)).map((f) => f.replace(/^(event: error\n)?data: /, ""));
     assert.ok(events.some((e) => e.includes('"content":"') && !e.includes('"content":""')), "tokens came first");
     const last = JSON.parse(events.at(-1)!) as { error?: { code: string; message: string } };
     assert.equal(last.error?.code, "request_timeout");

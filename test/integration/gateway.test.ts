@@ -235,7 +235,8 @@ describe("reliability", () => {
     assert.equal(res.status, 200);
     const text = await res.text();
     const events = text.split("\n\n").filter(Boolean);
-    const last = JSON.parse(events.at(-1)!.replace(/^data: /, "")) as { error?: { message: string } };
+    assert.match(events.at(-1)!, /^event: error\ndata: /, "named, so the Portkey SDK throws it too");
+    const last = JSON.parse(events.at(-1)!.replace(/^event: error\ndata: /, "")) as { error?: { message: string } };
     assert.match(last.error?.message ?? "", /openai/);
     const id = res.headers.get("x-request-id")!;
     await new Promise((r) => setTimeout(r, 400));
@@ -260,6 +261,28 @@ describe("clients and secrets", () => {
     const r = (await portkey.chat.completions.create({ model: "gpt-4o-mini", messages: hello })) as { model: string; choices: unknown[] };
     assert.equal(r.model, "tiny");
     assert.equal(r.choices.length, 1);
+  });
+
+  test("a stream that breaks after it started throws in the Portkey SDK, as in the OpenAI SDK, instead of yielding the error as a chunk", async () => {
+    const portkey = new Portkey({ apiKey: "unused", baseURL: faro.baseURL, provider: "openai", Authorization: `Bearer ${KEY}`, customHost: mock.url });
+    const openai = new OpenAI({ baseURL: faro.baseURL, apiKey: "unused", maxRetries: 0, defaultHeaders: { "x-portkey-config": JSON.stringify(mockTarget()) } });
+    const ask = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "one two three four five six" }], stream: true as const };
+    const read = async (stream: AsyncIterable<{ choices?: Array<{ delta?: { content?: string | null } }> }>) => {
+      let text = "";
+      for await (const c of stream) {
+        assert.ok(c.choices, `a chunk without choices reached the app: ${JSON.stringify(c)}`);
+        text += c.choices[0]?.delta?.content ?? "";
+      }
+      return text;
+    };
+    for (const stream of [() => portkey.chat.completions.create(ask), () => openai.chat.completions.create(ask)]) {
+      mock.reset();
+      mock.failNext({ disconnectAfterChunks: 2 });
+      await assert.rejects(
+        (async () => read((await stream()) as AsyncIterable<{ choices?: Array<{ delta?: { content?: string | null } }> }>))(),
+        (e: Error) => !(e instanceof assert.AssertionError) && /broke off mid-answer/.test(e.message),
+      );
+    }
   });
 
   test("legacy completions reach an OpenAI-compatible provider (Portkey SDK): JSON, streamed, logprobs, usage in the log", async () => {
@@ -503,7 +526,7 @@ describe("deadlines mid-stream", () => {
     });
     assert.equal(res.status, 200);
     const events = (await res.text()).split("\n\n").filter(Boolean);
-    const last = JSON.parse(events.at(-1)!.replace(/^data: /, "")) as { error?: { code: string } };
+    const last = JSON.parse(events.at(-1)!.replace(/^event: error\ndata: /, "")) as { error?: { code: string } };
     assert.equal(last.error?.code, "request_timeout");
   });
 });
