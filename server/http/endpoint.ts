@@ -29,7 +29,7 @@ export interface EndpointOptions {
 
 const EXPOSED_HEADERS =
   "x-request-id, x-faro-overhead-ms, x-faro-cost-usd, x-faro-provider, x-faro-retry-count, x-faro-fallback-index, x-faro-cache, x-faro-error-source, " +
-  "x-portkey-cache-status, x-portkey-last-used-option-index, x-portkey-retry-attempt-count, x-portkey-trace-id, retry-after, retry-after-ms, x-should-retry";
+  "x-portkey-cache-status, x-portkey-last-used-option-index, x-portkey-retry-attempt-count, x-portkey-trace-id, x-portkey-request-id, retry-after, retry-after-ms, x-should-retry";
 /**
  * What browsers may send: Faro's and Portkey's routing headers, and what the OpenAI and Portkey
  * SDKs add to every request (a preflight that leaves one out fails the whole call).
@@ -179,7 +179,9 @@ export class HttpEndpoint {
       if (!res.headersSent) {
         // An unread body (e.g. 413) would be misread as the next request: close the connection.
         const close: Record<string, string> = req.complete ? {} : { connection: "close" };
-        sendJson(res, status, body, { ...baseHeaders, ...headers, ...close }, statusText);
+        // The Portkey SDK sends a 5xx again unless a gateway id marks it as the gateway's answer,
+        // whose retries and fallbacks have already run: it would run them all a second time.
+        sendJson(res, status, body, { ...baseHeaders, ...headers, ...close, "x-portkey-request-id": id }, statusText);
       } else if (!res.writableEnded) {
         // Mid-stream: OpenAI sends the error as a last event.
         endSseWithError(res, body);

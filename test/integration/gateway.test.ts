@@ -263,6 +263,21 @@ describe("clients and secrets", () => {
     assert.equal(r.choices.length, 1);
   });
 
+  test("the Portkey SDK does not run again a request whose config already retried and fell back (Faro's 5xx is the gateway's answer)", async () => {
+    mock.reset();
+    mock.failNext({ status: 503 }, 6);
+    // Models of their own: the failures must not open the circuit breaker of the other tests' targets.
+    const target = (model: string, extra = {}) => mockTarget({ override_params: { model }, ...extra });
+    const portkey = new Portkey({ apiKey: "unused", baseURL: faro.baseURL, config: { strategy: { mode: "fallback" }, targets: [target("gpt-4o-2024-08-06", { retry: { attempts: 1 } }), target("gpt-4o-2024-11-20")] } });
+    const err = await portkey.chat.completions.create({ model: "x", messages: hello }).then(
+      () => assert.fail("expected a 503"),
+      (e: { status?: number }) => e,
+    );
+    assert.equal(err.status, 503);
+    assert.equal(mock.requests.length, 3, "two tries of the first target and one of the second, once");
+    mock.reset();
+  });
+
   test("a stream that breaks after it started throws in the Portkey SDK, as in the OpenAI SDK, instead of yielding the error as a chunk", async () => {
     const portkey = new Portkey({ apiKey: "unused", baseURL: faro.baseURL, provider: "openai", Authorization: `Bearer ${KEY}`, customHost: mock.url });
     const openai = new OpenAI({ baseURL: faro.baseURL, apiKey: "unused", maxRetries: 0, defaultHeaders: { "x-portkey-config": JSON.stringify(mockTarget()) } });
