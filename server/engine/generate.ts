@@ -5,9 +5,10 @@
  * asked for (logprobs.ts), usage counted by the sequence's meter.
  */
 import { randomUUID } from "node:crypto";
-import type { ChatModelFunctions, LlamaChatResponse, LlamaChatResponseChunk, LlamaContextSequence, LlamaGrammar } from "node-llama-cpp";
+import type { ChatModelFunctions, LlamaChatResponse, LlamaChatResponseChunk, LlamaContextSequence, LlamaGrammar, Token } from "node-llama-cpp";
+import { HeldTokens } from "./heldTokens";
 import type { LoadedModel } from "./loadedModel";
-import { LogprobRecorder } from "./logprobs";
+import { CONTEXT_TOKENS, LogprobRecorder } from "./logprobs";
 import { CONTEXT_SHIFT_SIZE, samplingOptions, tokenBiasFor, tokenBudget } from "./sampling";
 import type { FinishReason, GenerateEvent, GenerateRequest, ToolCall, ToolSpec } from "./types";
 
@@ -20,7 +21,8 @@ export async function generate(
 ): Promise<void> {
   const { LlamaChat } = await import("node-llama-cpp");
   const recorder = req.logprobs === null ? null : new LogprobRecorder(loaded.model, req.logprobs, req.temperature);
-  const chat = new LlamaChat({ contextSequence: recorder ? recorder.wrap(sequence) : sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
+  const held = new HeldTokens();
+  const chat = new LlamaChat({ contextSequence: held.wrap(recorder ? recorder.wrap(sequence) : sequence), chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
   try {
     const forcedTools = forced(req);
     const functions = !forcedTools && req.toolChoice.type === "auto" && req.tools.length ? toFunctions(req.tools) : undefined;
@@ -34,13 +36,21 @@ export async function generate(
 
     for (let index = 0; index < req.n && !signal.aborted; index++) {
       recorder?.reset();
-      const onResponseChunk = (chunk: LlamaChatResponseChunk) => {
+      held.reset();
+      let thought = false;
+      let last: readonly Token[] = [];
+      const report = (tokens: Token[], text: string, isThought: boolean) => {
+        held.reported(tokens);
+        if (tokens.length) last = tokens;
         // Taken even when not reported (thoughts), so that later tokens line up with their own steps.
-        const logprobs = recorder?.take(chunk.tokens);
-        if (!chunk.text) return;
-        if (chunk.type === "segment" && chunk.segmentType === "thought") emit({ type: "reasoning", index, text: chunk.text });
-        else if (!forcedTools) emit({ type: "text", index, text: chunk.text, ...(logprobs ? { logprobs } : {}) });
+        const logprobs = recorder?.take(tokens);
+        if (!text) return;
+        thought = isThought;
+        if (thought) emit({ type: "reasoning", index, text });
+        else if (!forcedTools) emit({ type: "text", index, text, ...(logprobs ? { logprobs } : {}) });
       };
+      const onResponseChunk = (chunk: LlamaChatResponseChunk) =>
+        report(chunk.tokens, chunk.text, chunk.type === "segment" && chunk.segmentType === "thought");
       const response = await chat.generateResponse(req.history, {
         signal,
         stopOnAbortSignal: true,
@@ -51,6 +61,10 @@ export async function generate(
         ...(grammar ? { grammar: grammar as LlamaGrammar } : functions ? { functions } : {}),
       });
       const reason = finishReason(response, signal);
+      // Cut inside a character (or a possible stop trigger), LlamaChat drops the tokens it held
+      // back; they were generated and counted, so the answer ends with them, as OpenAI's does.
+      const tail = reason === "length" && !forcedTools && !response.functionCalls?.length ? held.held() : [];
+      if (tail.length) report(tail, loaded.model.detokenize(tail, false, last.slice(-CONTEXT_TOKENS)), thought);
       if (forcedTools) {
         emit({ type: "tool_calls", index, calls: [forcedCall(forcedTools, response.response)] });
         emit({ type: "choice_end", index, finishReason: reason === "stop" ? "tool_calls" : reason });

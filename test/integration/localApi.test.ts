@@ -60,6 +60,28 @@ describe("legacy completions", () => {
     }
   });
 
+  test("chat cut by max_tokens inside a UTF-8 character: the answer holds every token usage counts", async () => {
+    // Same prompts as above: LlamaChat keeps a last token that ends inside a character to itself.
+    for (const prompt of ["hello", "the water"]) {
+      for (let max = 1; max <= 10; max++) {
+        const r = await client.chat.completions.create({ model: MODEL, messages: user(prompt), temperature: 0, max_tokens: max, logprobs: true });
+        const tokens = r.choices[0]!.logprobs!.content!;
+        const at = `${JSON.stringify(prompt)}, max_tokens ${max}: ${JSON.stringify(tokens.map((t) => t.token))}`;
+        assert.equal(r.usage!.completion_tokens, tokens.length, at);
+        const bytes = Buffer.from(tokens.flatMap((t) => t.bytes ?? []));
+        assert.equal(r.choices[0]!.message.content, bytes.toString("utf8"), at);
+        let streamed = "";
+        let count = 0;
+        for await (const c of await client.chat.completions.create({ model: MODEL, messages: user(prompt), temperature: 0, max_tokens: max, stream: true, stream_options: { include_usage: true } })) {
+          streamed += c.choices[0]?.delta.content ?? "";
+          count = c.usage?.completion_tokens ?? count;
+        }
+        assert.equal(streamed, r.choices[0]!.message.content, `stream: ${at}`);
+        assert.equal(count, tokens.length, `stream: ${at}`);
+      }
+    }
+  });
+
   test("echo and several prompts at once are refused, naming the parameter", async () => {
     await assert.rejects(client.completions.create({ model: MODEL, prompt: "x", echo: true }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "echo");
     await assert.rejects(client.completions.create({ model: MODEL, prompt: ["a", "b"] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "prompt");
