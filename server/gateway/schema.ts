@@ -45,7 +45,7 @@ export const samplingFields = {
   presence_penalty: nullableNumber(-2, 2),
   frequency_penalty: nullableNumber(-2, 2),
   // llama.cpp-style extras (its server, Ollama and many clients send them): local models apply
-  // them; other providers get them as sent.
+  // them; Anthropic and Gemini take top_k and refuse min_p (no equivalent); others get them as sent.
   top_k: z.number().int().min(0).nullish(),
   min_p: nullableNumber(0, 1),
   logit_bias: z.record(z.string().regex(/^\d+$/, "keys are token ids"), z.number().min(-100).max(100)).nullish(),

@@ -51,6 +51,8 @@ export const toolCallId = (id: string, signature: string | undefined) => (signat
 
 export function toGenerateContentBody(req: ChatCompletionRequest): GenerateContentBody {
   if (req.logprobs) throw badRequest("logprobs is not supported by Gemini through Faro.", "logprobs", "unsupported_parameter");
+  // min_p 0 is llama.cpp's "off"; Gemini's generationConfig has no min-p sampling.
+  if (req.min_p) throw badRequest("min_p is not supported by Gemini.", "min_p", "unsupported_parameter");
   const names = toolNamesById(req.messages);
   const system: Array<{ text: string }> = [];
   const contents: GeminiContent[] = [];

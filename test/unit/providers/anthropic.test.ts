@@ -132,6 +132,10 @@ test("request: json_schema becomes output_config; what Anthropic cannot do is a 
   assert.equal(refused(() => body({ logprobs: true })).param, "logprobs");
   assert.equal(refused(() => body({ presence_penalty: 0.5 })).param, "presence_penalty");
   assert.equal(refused(() => body({ frequency_penalty: 1 })).param, "frequency_penalty");
+  const minP = refused(() => body({ min_p: 0.05 }));
+  assert.equal(minP.param, "min_p");
+  assert.match(minP.message, /min_p is not supported by Anthropic/);
+  assert.equal(body({ min_p: 0 }).model, MODEL, "min_p 0 (off) asks for nothing");
   assert.equal(refused(() => body({ response_format: { type: "json_object" } })).param, "response_format");
   const audio = refused(() => body({ messages: [{ role: "user", content: [{ type: "text", text: "a" }, { type: "input_audio", input_audio: {} }] }] }));
   assert.equal(audio.param, "messages[0].content[1].type");

@@ -98,6 +98,10 @@ test("request: what Gemini cannot take is a 400 naming the part", () => {
   assert.equal(refused(() => body({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x/cat.png" } }] }] })).param, "messages[0].content[0].image_url.url");
   assert.equal(refused(() => body({ messages: [{ role: "tool", tool_call_id: "nobody", content: "x" }] })).param, "messages[0].tool_call_id");
   assert.equal(refused(() => body({ logprobs: true })).param, "logprobs");
+  const minP = refused(() => body({ min_p: 0.05 }));
+  assert.equal(minP.param, "min_p");
+  assert.match(minP.message, /min_p is not supported by Gemini/);
+  assert.ok(body({ min_p: 0 }).contents.length, "min_p 0 (off) asks for nothing");
   assert.equal(refused(() => body({ tools: [lookup], tool_choice: { type: "function", function: { name: "gone" } } })).param, "tool_choice.function.name");
   assert.equal(refused(() => body({ response_format: { type: "json_schema", json_schema: { name: "r" } } })).param, "response_format.json_schema.schema");
 });
