@@ -17,11 +17,23 @@ export interface Target {
   /** Replaces the preset's base URL (Portkey's custom_host). */
   baseUrl: string | null;
   headers: Record<string, string>;
-  /** Azure OpenAI: the deployment is in the URL, the version in the query. */
+  /**
+   * Azure OpenAI: the deployment is in the URL, the version in the query; with api-version `v1`
+   * (the /openai/v1 API) there is no version and the deployment is the body's model.
+   */
   azure?: { resourceName?: string; deploymentId?: string; apiVersion?: string };
   /** Abort the upstream call after this long (408 to the client). */
   timeoutMs: number | null;
 }
+
+/** True for Azure OpenAI's v1 API (api-version `v1`), which is OpenAI's own paths under /openai/v1. */
+export const isAzureV1 = (target: Target): boolean => target.provider === "azure-openai" && target.azure?.apiVersion?.trim() === "v1";
+
+/**
+ * The model a request body names: the target's, except on Azure's v1 API, where the body's model
+ * picks the deployment (Portkey sends the deployment id there).
+ */
+export const bodyModel = (target: Target): string => (isAzureV1(target) && target.azure?.deploymentId) || target.model;
 
 export interface Upstream {
   readonly family: string;

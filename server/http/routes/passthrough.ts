@@ -5,6 +5,7 @@
  * sent it (audio bytes, JSON). Local models answer a clear 400.
  */
 import { badRequest } from "../../errors";
+import { bodyModel } from "../../providers/upstream";
 import type { Gateway } from "../../gateway/gateway";
 import { routingHints } from "../../gateway/routing/headers";
 import { readBuffer } from "../body";
@@ -43,8 +44,8 @@ export function passthroughRoutes(gateway: Gateway, faroApiKey: string | null): 
       const hints = routingHints(ctx.req.headers, gateway.routing.configs, faroApiKey);
       const { response, provider, trail } = await gateway.passthrough(kind, path, { model }, ctx.record, requestContext(ctx), hints, (leaf) =>
         multipart
-          ? { body: replaceField(raw, boundary, "model", leaf.target.model), contentType }
-          : { body: Buffer.from(JSON.stringify({ ...json, ...leaf.overrideParams, model: leaf.target.model })), contentType: "application/json" },
+          ? { body: replaceField(raw, boundary, "model", bodyModel(leaf.target)), contentType }
+          : { body: Buffer.from(JSON.stringify({ ...json, ...leaf.overrideParams, model: bodyModel(leaf.target) })), contentType: "application/json" },
       );
       const type = response.headers["content-type"];
       nameStatus(ctx.res, response.status, response.statusText);

@@ -8,7 +8,7 @@ import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from 
 import { readBody, send, type UpstreamResponse } from "../httpClient";
 import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
-import { UpstreamError, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
+import { UpstreamError, bodyModel, isAzureV1, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
 import { chunkEvents, completionEvents, requestBody, textChunkEvents, textCompletionEvents, usageOf, type WireCompletion } from "./wire";
 
@@ -44,7 +44,7 @@ export class OpenAIUpstream implements Upstream {
       provider: target.provider,
       url: endpoint(target, "/embeddings"),
       headers: headers(target, false),
-      body: JSON.stringify({ ...body, model: target.model, encoding_format: "float" }),
+      body: JSON.stringify({ ...body, model: bodyModel(target), encoding_format: "float" }),
       signal: ctx.signal,
       timeoutMs: target.timeoutMs,
     });
@@ -71,7 +71,7 @@ async function* generate(target: Target, req: ChatCompletionRequest | Completion
     provider: target.provider,
     url: endpoint(target, api.path),
     headers: headers(target, stream),
-    body: requestBody(req, target.model, stream),
+    body: requestBody(req, bodyModel(target), stream),
     signal: ctx.signal,
     timeoutMs: target.timeoutMs,
   });
@@ -110,6 +110,8 @@ function endpoint(target: Target, path: string): string {
   if (target.provider === "azure-openai") {
     const a = target.azure ?? {};
     const base = azureBase(target);
+    // The v1 API is OpenAI's paths under /openai/v1, with no api-version; the body names the deployment.
+    if (base && isAzureV1(target)) return `${base}/openai/v1${path}`;
     if (!base || !a.deploymentId) throw badRequest("Azure OpenAI needs resource_name (or custom_host) and deployment_id.", "config", "invalid_config");
     return `${base}/openai/deployments/${encodeURIComponent(a.deploymentId)}${path}?api-version=${encodeURIComponent(a.apiVersion ?? AZURE_API_VERSION)}`;
   }
@@ -133,8 +135,7 @@ function azureBase(target: Target): string | null {
 function azureModelsUrl(target: Target): string {
   const base = azureBase(target);
   if (!base) throw badRequest("Listing Azure OpenAI's models needs the resource: send x-portkey-azure-resource-name (or x-portkey-custom-host).", "x-portkey-azure-resource-name", "invalid_config");
-  const version = target.azure?.apiVersion ?? AZURE_API_VERSION;
-  return version.trim() === "v1" ? `${base}/openai/v1/models` : `${base}/openai/models?api-version=${encodeURIComponent(version)}`;
+  return isAzureV1(target) ? `${base}/openai/v1/models` : `${base}/openai/models?api-version=${encodeURIComponent(target.azure?.apiVersion ?? AZURE_API_VERSION)}`;
 }
 
 function headers(target: Target, stream: boolean): Record<string, string> {
