@@ -390,6 +390,30 @@ describe("native providers through Faro", () => {
       await gemini.close();
     }
   });
+
+  test("an Anthropic or Gemini error keeps the provider's reason phrase for a status Node has none for", async () => {
+    const { startAnthropicMock } = await import("../fixtures/mocks/anthropic");
+    const { startGeminiMock } = await import("../fixtures/mocks/gemini");
+    const anthropic = await startAnthropicMock({ apiKey: KEY });
+    const gemini = await startGeminiMock({ apiKey: KEY });
+    try {
+      const seen: string[] = [];
+      for (const [mock, provider, model] of [[anthropic, "anthropic", "claude-3-5-haiku-latest"], [gemini, "google", "gemini-2.0-flash"]] as const) {
+        mock.failNext({ status: 529, statusText: "Site Overloaded" });
+        mock.failNext({ status: 529, statusText: "" });
+        const headers = { "content-type": "application/json", "x-portkey-config": JSON.stringify({ provider, custom_host: mock.url, api_key: KEY, override_params: { model } }) };
+        for (let i = 0; i < 2; i++) {
+          const res = await fetch(`${faro.baseURL}/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "x", messages: hello, max_tokens: 5 }) });
+          await res.arrayBuffer();
+          seen.push(`${provider} ${res.status} ${res.statusText}`);
+        }
+      }
+      assert.deepEqual(seen, ["anthropic 529 Site Overloaded", "anthropic 529 Internal Server Error", "google 529 Site Overloaded", "google 529 Internal Server Error"]);
+    } finally {
+      await anthropic.close();
+      await gemini.close();
+    }
+  });
 });
 
 describe("deadlines mid-stream", () => {

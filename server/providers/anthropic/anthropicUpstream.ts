@@ -28,7 +28,7 @@ export class AnthropicUpstream implements Upstream {
       signal: ctx.signal,
       timeoutMs: target.timeoutMs,
     });
-    if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, await readText(res.body, x));
+    if (res.status >= 400) throw errorOf(target.provider, res, await readText(res.body, x));
     if (!body.stream) {
       yield* messageEvents(target.provider, parseJson<WireMessage>(await readText(res.body, x), x));
       return;
@@ -45,7 +45,7 @@ export class AnthropicUpstream implements Upstream {
     const url = `${(target.baseUrl ?? ANTHROPIC_BASE_URL).replace(/\/$/, "")}/models?limit=1000`;
     const res = await send({ provider: target.provider, url, method: "GET", headers: headers(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
     const text = await readText(res.body, x);
-    if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, text);
+    if (res.status >= 400) throw errorOf(target.provider, res, text);
     const data = parseJson<{ data?: Array<{ id?: unknown; created_at?: unknown }> }>(text, x).data ?? [];
     return data.flatMap((m) =>
       typeof m.id === "string" ? [{ id: m.id, object: "model" as const, created: Math.floor((Date.parse(String(m.created_at)) || 0) / 1000), owned_by: "anthropic" }] : [],

@@ -4,6 +4,7 @@
  * Usage counts cache reads and writes as prompt tokens (reads also as cached_tokens); a refusal is a content_filtered error.
  */
 import type { ChatEvent, FinishReason, ToolCall, Usage } from "../types";
+import type { UpstreamResponse } from "../httpClient";
 import { UpstreamError, retryAfterMs } from "../upstream";
 
 export interface WireUsage {
@@ -60,14 +61,16 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
   overloaded_error: 529,
 };
 
-export function errorOf(provider: string, status: number, headers: Record<string, string | string[] | undefined>, text: string): UpstreamError {
+/** An HTTP error answer as the provider's UpstreamError, with its status and reason phrase. */
+export function errorOf(provider: string, res: Pick<UpstreamResponse, "status" | "statusText" | "headers">, text: string): UpstreamError {
+  const { status, statusText, headers } = res;
   let error: WireError | undefined;
   try {
     error = (JSON.parse(text) as { error?: WireError }).error;
   } catch {
     // Not JSON (a proxy's HTML page, say): the raw text is the detail.
   }
-  return new UpstreamError({ provider, status, answered: true, detail: error?.message ?? text.slice(0, 500), code: error?.type ?? null, retryAfterMs: retryAfterMs(headers) });
+  return new UpstreamError({ provider, status, statusText, answered: true, detail: error?.message ?? text.slice(0, 500), code: error?.type ?? null, retryAfterMs: retryAfterMs(headers) });
 }
 
 export function streamErrorOf(provider: string, error: WireError): UpstreamError {

@@ -47,7 +47,7 @@ export class GeminiUpstream implements Upstream {
     const url = `${(target.baseUrl ?? GEMINI_BASE_URL).replace(/\/$/, "")}/models?pageSize=1000`;
     const res = await send({ provider: target.provider, url, method: "GET", headers: keyHeaders(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
     const text = await readText(res.body, x);
-    if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, text);
+    if (res.status >= 400) throw errorOf(target.provider, res, text);
     const models = parseJson<{ models?: Array<{ name?: unknown }> }>(text, x).models ?? [];
     return models.flatMap((m) => (typeof m.name === "string" ? [{ id: m.name.replace(/^models\//, ""), object: "model" as const, created: 0, owned_by: "google" }] : []));
   }
@@ -68,6 +68,6 @@ async function post(target: Target, ctx: RequestContext, method: string, body: s
   const headers = keyHeaders(target, stream);
   const url = `${base}/models/${encodeURIComponent(modelName(target))}:${method}`;
   const res = await send({ provider: target.provider, url, headers, body, signal: ctx.signal, timeoutMs: target.timeoutMs });
-  if (res.status >= 400) throw errorOf(target.provider, res.status, res.headers, await readText(res.body, x));
+  if (res.status >= 400) throw errorOf(target.provider, res, await readText(res.body, x));
   return { res: res.body, x };
 }

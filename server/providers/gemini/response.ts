@@ -5,6 +5,7 @@
  * and the harm categories Gemini flagged; Google's RetryInfo becomes retryAfterMs.
  */
 import type { ChatEvent, FinishReason, ToolCall, Usage } from "../types";
+import type { UpstreamResponse } from "../httpClient";
 import { UpstreamError, retryAfterMs } from "../upstream";
 import { toolCallId } from "./request";
 
@@ -58,7 +59,9 @@ export type CallIds = (index: number, callIndex: number) => string;
 const BLOCKED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"]);
 const BROKEN_CALL = new Set(["MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS"]);
 
-export function errorOf(provider: string, status: number, headers: Record<string, string | string[] | undefined>, text: string): UpstreamError {
+/** An HTTP error answer as the provider's UpstreamError, with its status and reason phrase. */
+export function errorOf(provider: string, res: Pick<UpstreamResponse, "status" | "statusText" | "headers">, text: string): UpstreamError {
+  const { status, statusText, headers } = res;
   let error: WireError | undefined;
   try {
     const body = JSON.parse(text) as WireResponse | WireResponse[];
@@ -67,7 +70,7 @@ export function errorOf(provider: string, status: number, headers: Record<string
     // Not JSON (a proxy's HTML page, say): the raw text is the detail.
   }
   const wait = retryAfterMs(headers) ?? retryDelayMs(error);
-  return new UpstreamError({ provider, status, answered: true, detail: error?.message ?? text.slice(0, 500), code: error?.status?.toLowerCase() ?? null, retryAfterMs: wait });
+  return new UpstreamError({ provider, status, statusText, answered: true, detail: error?.message ?? text.slice(0, 500), code: error?.status?.toLowerCase() ?? null, retryAfterMs: wait });
 }
 
 /** google.rpc.RetryInfo's retryDelay ("1.5s") in milliseconds. */

@@ -251,15 +251,15 @@ test("stream: an error event mid-stream is an UpstreamError with the status of i
 
 test("errors: Anthropic's error body, status and retry-after become the UpstreamError", () => {
   const body = JSON.stringify({ type: "error", error: { type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" } });
-  const e = errorOf("anthropic", 429, { "retry-after": "2" }, body);
+  const e = errorOf("anthropic", { status: 429, statusText: "", headers: { "retry-after": "2" } }, body);
   assert.equal(e.status, 429);
   assert.equal(e.type, "rate_limit_error");
   assert.equal(e.code, "rate_limit_error");
   assert.equal(e.retryAfterMs, 2000);
   assert.equal(e.message, "Provider 'anthropic' answered 429: Number of request tokens has exceeded your per-minute rate limit");
-  const overloaded = errorOf("anthropic", 529, {}, JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }));
+  const overloaded = errorOf("anthropic", { status: 529, statusText: "", headers: {} }, JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }));
   assert.deepEqual([overloaded.status, overloaded.type, overloaded.retryAfterMs], [529, "server_error", null]);
-  assert.equal(errorOf("anthropic", 502, {}, "<html>Bad gateway</html>").message, "Provider 'anthropic' answered 502: <html>Bad gateway</html>");
+  assert.equal(errorOf("anthropic", { status: 502, statusText: "", headers: {} }, "<html>Bad gateway</html>").message, "Provider 'anthropic' answered 502: <html>Bad gateway</html>");
 });
 
 test("request: an OpenAI temperature above Anthropic's maximum of 1 is sent as 1 (as Portkey does), not refused upstream", () => {

@@ -194,11 +194,11 @@ test("stream: a safety stop after some text, an error chunk, and a stream withou
 
 test("errors: Google's error body, RetryInfo and retry-after become the UpstreamError", () => {
   const body = { error: { code: 429, message: "Resource has been exhausted (e.g. check quota).", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "1.5s" }] } };
-  const e = errorOf("gemini", 429, {}, JSON.stringify(body));
+  const e = errorOf("gemini", { status: 429, statusText: "", headers: {} }, JSON.stringify(body));
   assert.deepEqual([e.status, e.type, e.code, e.retryAfterMs], [429, "rate_limit_error", "resource_exhausted", 1500]);
   assert.equal(e.message, "Provider 'gemini' answered 429: Resource has been exhausted (e.g. check quota).");
-  assert.equal(errorOf("gemini", 429, { "retry-after": "3" }, JSON.stringify(body)).retryAfterMs, 3000, "the header wins");
-  const inArray = errorOf("gemini", 400, {}, JSON.stringify([{ error: { code: 400, message: "API key not valid. Please pass a valid API key.", status: "INVALID_ARGUMENT" } }]));
+  assert.equal(errorOf("gemini", { status: 429, statusText: "", headers: { "retry-after": "3" } }, JSON.stringify(body)).retryAfterMs, 3000, "the header wins");
+  const inArray = errorOf("gemini", { status: 400, statusText: "", headers: {} }, JSON.stringify([{ error: { code: 400, message: "API key not valid. Please pass a valid API key.", status: "INVALID_ARGUMENT" } }]));
   assert.deepEqual([inArray.status, inArray.code, inArray.retryAfterMs], [400, "invalid_argument", null]);
   assert.match(inArray.message, /API key not valid/);
 });
