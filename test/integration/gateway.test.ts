@@ -391,6 +391,53 @@ describe("native providers through Faro", () => {
     }
   });
 
+  test("streamed tool calls through the OpenAI SDK: parallel calls after text, results sent back, a call without arguments", async () => {
+    const { startAnthropicMock } = await import("../fixtures/mocks/anthropic");
+    const { startGeminiMock } = await import("../fixtures/mocks/gemini");
+    const anthropic = await startAnthropicMock({ apiKey: KEY });
+    const gemini = await startGeminiMock({ apiKey: KEY });
+    const tools: OpenAI.ChatCompletionTool[] = ["weather", "now"].map((name) => ({ type: "function", function: { name, parameters: { type: "object", properties: {} } } }));
+    const ask: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "weather and time?" }];
+    try {
+      const families = [[mock, "openai", "gpt-4o-mini"], [anthropic, "anthropic", "claude-3-5-haiku-latest"], [gemini, "google", "gemini-2.0-flash"]] as const;
+      for (const [upstream, provider, model] of families) {
+        const opts = withConfig({ provider, custom_host: upstream.url, api_key: KEY, override_params: { model } });
+        upstream.replyNext({ text: "Let me check.", toolCalls: [{ name: "weather", arguments: { city: "Paris" } }, { name: "now", arguments: {} }] });
+        const first = (await client.chat.completions.stream({ model: "x", messages: ask, tools }, opts).finalChatCompletion()).choices[0]!;
+        assert.equal(first.finish_reason, "tool_calls", provider);
+        assert.equal(first.message.content, "Let me check.", provider);
+        const calls = first.message.tool_calls! as OpenAI.ChatCompletionMessageFunctionToolCall[];
+        assert.deepEqual(calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)]), [["weather", { city: "Paris" }], ["now", {}]], provider);
+        const results = calls.map((c) => ({ role: "tool" as const, tool_call_id: c.id, content: c.function.name === "weather" ? "sunny" : "noon" }));
+        let text = "";
+        for await (const c of await client.chat.completions.create({ model: "x", messages: [...ask, first.message, ...results], tools, stream: true }, opts)) text += c.choices[0]?.delta.content ?? "";
+        assert.equal(text, provider === "openai" ? "noon" : "sunnynoon", `${provider}: the mock echoes the results it was sent`);
+      }
+      // Claude streams a call without arguments as one empty input_json_delta, and may write text after a call.
+      const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+      anthropic.replyNext({
+        rawEvents: [
+          ev("message_start", { message: { id: "msg_1", type: "message", role: "assistant", model: "claude", content: [], stop_reason: null, usage: { input_tokens: 3, output_tokens: 1 } } }),
+          ev("content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_1", name: "now", input: {} } }),
+          ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: "" } }),
+          ev("content_block_stop", { index: 0 }),
+          ev("content_block_start", { index: 1, content_block: { type: "text", text: "" } }),
+          ev("content_block_delta", { index: 1, delta: { type: "text_delta", text: "Checking the clock." } }),
+          ev("content_block_stop", { index: 1 }),
+          ev("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 9 } }),
+          ev("message_stop", {}),
+        ],
+      });
+      const opts = withConfig({ provider: "anthropic", custom_host: anthropic.url, api_key: KEY, override_params: { model: "claude-3-5-haiku-latest" } });
+      const noArgs = (await client.chat.completions.stream({ model: "x", messages: ask, tools }, opts).finalChatCompletion()).choices[0]!;
+      assert.equal(noArgs.message.content, "Checking the clock.");
+      assert.deepEqual(noArgs.message.tool_calls!.map((c) => (c as OpenAI.ChatCompletionMessageFunctionToolCall).function), [{ name: "now", arguments: "{}" }]);
+    } finally {
+      await anthropic.close();
+      await gemini.close();
+    }
+  });
+
   test("an Anthropic or Gemini error keeps the provider's reason phrase for a status Node has none for", async () => {
     const { startAnthropicMock } = await import("../fixtures/mocks/anthropic");
     const { startGeminiMock } = await import("../fixtures/mocks/gemini");

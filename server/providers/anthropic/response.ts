@@ -113,6 +113,8 @@ export class MessageStream {
   private readonly usage: WireUsage = {};
   /** Content block index -> the tool call it streams. */
   private readonly toolBlocks = new Map<number, number>();
+  /** Tool blocks that have streamed some of their input's JSON. */
+  private readonly withInput = new Set<number>();
 
   constructor(private readonly provider: string) {}
 
@@ -136,8 +138,18 @@ export class MessageStream {
         else if (d.type === "thinking_delta") yield { type: "reasoning", index: 0, text: d.thinking };
         else if (d.type === "input_json_delta") {
           const callIndex = this.toolBlocks.get(e.index);
-          if (callIndex !== undefined && d.partial_json) yield { type: "tool_call_delta", index: 0, callIndex, arguments: d.partial_json };
+          if (callIndex !== undefined && d.partial_json) {
+            this.withInput.add(e.index);
+            yield { type: "tool_call_delta", index: 0, callIndex, arguments: d.partial_json };
+          }
         }
+        return;
+      }
+      case "content_block_stop": {
+        // Claude streams a call without arguments as one empty input_json_delta: its input is {}, and
+        // the arguments say so, as OpenAI's (and this call's non-streamed answer) do, rather than "".
+        const callIndex = this.toolBlocks.get(e.index);
+        if (callIndex !== undefined && !this.withInput.has(e.index)) yield { type: "tool_call_delta", index: 0, callIndex, arguments: "{}" };
         return;
       }
       case "message_delta":
@@ -151,7 +163,7 @@ export class MessageStream {
       case "error":
         throw streamErrorOf(this.provider, e.error);
       default:
-        return; // ping, content_block_stop, and event types added later
+        return; // ping, and event types added later
     }
   }
 
