@@ -1,5 +1,5 @@
 /**
- * Quick fixes: replace an unknown model, key, config key, tool, variable or partial with the nearest known one,
+ * Quick fixes: replace an unknown model, key, config key, value, tool, variable or partial with the nearest known one,
  * declare a variable the template uses in input.schema, and remove what comes before a
  * frontmatter's first '---'.
  */
@@ -9,7 +9,7 @@ import { findPair, nodeSpan, topPair, type PromptDocument } from "../prompts/doc
 import type { PromptAnalysis } from "../prompts/check";
 import { rangeOf, toDiagnostic } from "./convert";
 
-const RENAMES: Record<string, string> = { "model-unknown": "Change to", "unknown-key": "Rename to", "config-unknown": "Rename to", "tool-unknown": "Change to", "variable-undeclared": "Change to", "partial-unresolved": "Change to", "default-undeclared": "Rename to" };
+const RENAMES: Record<string, string> = { "model-unknown": "Change to", "unknown-key": "Rename to", "config-unknown": "Rename to", "tool-unknown": "Change to", "variable-undeclared": "Change to", "partial-unresolved": "Change to", "default-undeclared": "Rename to", "value-unknown": "Change to" };
 
 export function codeActions(uri: string, a: PromptAnalysis, range: Range): CodeAction[] {
   const lines = a.doc.lines;

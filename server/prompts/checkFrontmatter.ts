@@ -248,6 +248,11 @@ function checkValue(fm: Frontmatter, key: string, spec: KeySpec, pair: Pair<Yaml
     push(target, "error", "wrong-value", `'${key}' must be one of ${spec.values.join(", ")}, not ${shown()}.`);
     return false;
   }
+  if (spec.values && typeof value === "string" && !spec.values.includes(value)) {
+    // Open values are allowed on purpose; one a typo away from a known value is most likely that typo.
+    const suggestions = nearest(value, spec.values.map(String));
+    if (suggestions.length) push(target, "warning", "value-unknown", `'${value}' is not a value Faro knows for '${key}' (${spec.values.join(", ")}).${didYouMean(suggestions)}`, { suggestions });
+  }
   return true;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The diagnostic codes promptDiagnostics.test.ts does not reach, over stdio against the built
  * language server, each with its exact range (the span of the text it points at), severity and
- * message: a frontmatter that is not a mapping, a YAML warning, a value outside a key's values, a
+ * message: a frontmatter that is not a mapping, a YAML warning, a value outside a key's values, an
+ * output format a typo away from a known one (with its quick fix), a
  * key Dotprompt computes, a key Faro does not send to the prompt's model, a Handlebars syntax
  * error, a misused helper, a repeated {{history}}, a tool that is not a mapping, and a default
  * prompt that fails to render.
@@ -9,7 +10,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Diagnostic } from "vscode-languageserver/node";
+import type { CodeAction, Diagnostic } from "vscode-languageserver/node";
 import { startLsp, type LspClient } from "../fixtures/lspClient";
 import { writeTinyModel } from "../fixtures/models";
 import { tempDir } from "../fixtures/serve";
@@ -75,6 +76,20 @@ test("keys: a value outside its values, a key Dotprompt computes, a key Faro doe
   const cloud = "---\nmodel: openai/gpt-4o-mini\nconfig:\n  topK: 5\n---\nHi\n";
   await check(cloud, [["ignored-by-faro", I, span(cloud, "topK"), /^'topK' is left out for openai models: their API has no top_k\.$/]]);
   await check(cloud.replace("openai/gpt-4o-mini", "gemini/gemini-2.0-flash"), []);
+});
+
+test("an output format a typo away from a known one: a warning with a quick fix; another value is left alone", async () => {
+  const text = "---\nmodel: lsp-model\noutput:\n  format: jsn\n---\nHi\n";
+  const uri = await lsp.open(join(ws, `codes${++n}.prompt`), text);
+  const ds = await lsp.diagnostics(uri);
+  assert.deepEqual(ds.map((d) => [d.code, d.severity, d.message]), [
+    ["value-unknown", W, "'jsn' is not a value Faro knows for 'output.format' (text, json, jsonl, array, enum, media). Did you mean 'json'?"],
+  ]);
+  assert.deepEqual(ds[0]!.range, { start: { line: 3, character: 10 }, end: { line: 3, character: 13 } });
+  const actions = (await lsp.conn.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: ds[0]!.range, context: { diagnostics: ds } })) as CodeAction[];
+  assert.deepEqual(actions.map((a) => [a.title, a.isPreferred]), [["Change to 'json'", true], ["Change to 'jsonl'", false]]);
+  assert.deepEqual(actions[0]!.edit?.changes?.[uri], [{ range: ds[0]!.range, newText: "json" }]);
+  for (const custom of ["xml", "yaml", "markdown", "json"]) await check(text.replace("jsn", custom), []);
 });
 
 test("template: a Handlebars syntax error, helpers misused, {{history}} twice", async () => {
