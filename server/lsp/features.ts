@@ -3,6 +3,7 @@
  * other editor features on the connection. main.ts calls registerPromptFeatures once and
  * merges `capabilities` into its initialize result.
  */
+import { dirname, resolve } from "node:path";
 import { familyOf } from "../gateway/targets";
 import {
   CodeActionKind,
@@ -27,7 +28,8 @@ import { CompareRequests } from "./compareRequests";
 import { DiagnosticsPublisher } from "./diagnostics";
 import { PromptDocuments } from "./documents";
 import { ModelSnapshot } from "./models";
-import { LspWorkspace } from "./workspace";
+import { FileStats } from "./fileStats";
+import { LspWorkspace, pathOf } from "./workspace";
 
 export const PROMPT_LANGUAGE_ID = "dotprompt";
 
@@ -55,6 +57,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     partial: ws.partials(uri),
     partialNames: () => ws.partialNames(uri),
     partialFile: isPartialUri(uri),
+    files: fileLookup(uri),
   }));
   const ws: LspWorkspace = new LspWorkspace(documents);
   // Tokenizers load on the engine's Llama instance, so they exist once the backend does.
@@ -71,6 +74,16 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     for (const d of documents.all()) diagnostics.update(d);
   };
   const models = new ModelSnapshot(() => backend()?.listModels() ?? null, revalidateAll, logger);
+  const files = new FileStats(revalidateAll, logger);
+  const fileLookup = (uri: string) => {
+    const path = pathOf(uri);
+    if (!path) return undefined;
+    return (rel: string) => {
+      const abs = resolve(dirname(path), rel);
+      const kind = files.kind(abs);
+      return kind && { path: abs, kind };
+    };
+  };
   const isPrompt = (uri: string, languageId?: string) => languageId === PROMPT_LANGUAGE_ID || uri.endsWith(".prompt");
   const requests = new PromptRequests(rpc, documents, ws, logger, (m) => void connection.window.showWarningMessage(m));
   const compare = new CompareRequests(rpc, ws, logger, (uri) => requests.source(uri));
@@ -96,6 +109,7 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
   connection.onDidChangeWatchedFiles(() => {
     // Partial files are kept while their stat holds (prompts/workspace.ts); a client's word that files changed drops them.
     clearPartialFiles();
+    files.clear();
     revalidateAll();
   });
 
@@ -143,11 +157,13 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
     initialize(params) {
       ws.initialize(params);
       models.start();
+      files.start();
     },
     async dispose() {
       requests.dispose();
       await compare.dispose();
       models.dispose();
+      files.dispose();
       diagnostics.dispose();
       await tokenizers?.dispose();
     },

@@ -7,6 +7,7 @@ import type { ModelInfo } from "../protocol";
 import { parsePromptDocument, topPair, nodeSpan, type PromptDocument } from "./document";
 import type { CloudLimits, FrontmatterFacts } from "./checkFrontmatter";
 import { checkTemplate, type PartialSource, type TemplateFacts } from "./checkTemplate";
+import { checkFileRefs, type FileLookup } from "./fileRefs";
 import { frontmatterReport } from "./frontmatterReport";
 import type { DeclaredVariable } from "./schemaCheck";
 import { countTokens, renderWithDefaults, type ExactCounter, type TokenCount } from "./tokens";
@@ -26,6 +27,8 @@ export interface CheckContext {
   partialNames?: () => string[];
   /** The document is a partial (`_name.prompt`), included by other prompts. */
   partialFile?: boolean;
+  /** What is at a path relative to the prompt (faro.dataset); absent: files are not checked. */
+  files?: FileLookup;
 }
 
 export interface PromptAnalysis {
@@ -81,6 +84,8 @@ export function analyzePrompt(text: string, ctx: CheckContext): PromptAnalysis {
   const fm = doc.frontmatter;
   const report = fm && !fm.hasErrors ? frontmatterReport(fm, ctx.models, ctx.defaultModel, ctx.aliases, ctx.cloud ?? null) : null;
   if (report) problems.push(...report.problems);
+  // Outside the remembered report: what is on disk changes without the YAML changing.
+  if (fm && !fm.hasErrors && ctx.files) checkFileRefs(fm, ctx.files, problems);
   const facts = report?.facts ?? { model: null, resolvedModel: null, window: null, maxOutputTokens: null };
   const declared = report?.declared ?? null;
   const defaults = report?.defaults ?? {};

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CodeAction, Diagnostic } from "vscode-languageserver/node";
 import { startLsp, type LspClient } from "../fixtures/lspClient";
@@ -81,6 +81,20 @@ test("model not in the catalog, with quick fixes to the nearest ids", async () =
   assert.equal(actions[0]?.title, "Change to 'lsp-model'");
   assert.equal(actions[0]?.isPreferred, true);
   assert.deepEqual(actions[0]?.edit?.changes?.[uri], [{ range: diagnostics[0]!.range, newText: "lsp-model" }]);
+});
+
+test("a faro.dataset naming no file (relative to the prompt) is a warning, which goes once the file is there, without an edit", async () => {
+  const dir = join(ws, "sub");
+  await mkdir(dir, { recursive: true });
+  const text = "---\nmodel: lsp-model\nfaro.dataset: rows.jsonl\n---\nHi\n";
+  const uri = await lsp.open(join(dir, "withData.prompt"), text);
+  const missing = await lsp.diagnostics(uri, 1, (d) => d.length > 0);
+  expectDiagnostics(missing, [["file-missing", W, [2, 14, 2, 24], new RegExp(`^The dataset 'rows\\.jsonl' does not exist \\(looked for ${join(dir, "rows.jsonl").replace(/[\\/.]/g, "\\$&")}\\); the path is relative to the prompt\\.$`)]]);
+  await writeFile(join(dir, "rows.jsonl"), '{"name": "Ada"}\n');
+  assert.deepEqual(await lsp.diagnostics(uri, 1, (d) => d.length === 0), []);
+  await mkdir(join(dir, "cases"));
+  const folder = await lsp.open(join(dir, "withFolder.prompt"), text.replace("rows.jsonl", "cases"));
+  expectDiagnostics(await lsp.diagnostics(folder, 1, (d) => d.length > 0), [["file-missing", W, [2, 14, 2, 19], /^The dataset 'cases' is a folder \(.*\); name a JSON or JSONL file\.$/]]);
 });
 
 test("YAML syntax errors are surfaced with the line they are on", async () => {
