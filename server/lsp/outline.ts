@@ -1,12 +1,13 @@
 /**
- * Document symbols (the frontmatter's keys, the template's blocks, inline partials and role
+ * Document symbols (the frontmatter's keys, Picoschema fields by name with their type, the template's blocks, inline partials and role
  * markers) and folding ranges (frontmatter, multi-line YAML values, blocks, inline partials,
  * comments, role sections).
  */
-import { isMap, isScalar, type Node as YamlNode, type Pair } from "yaml";
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from "yaml";
 import { FoldingRangeKind, SymbolKind, type DocumentSymbol, type FoldingRange } from "vscode-languageserver/node";
 import type { PromptAnalysis } from "../prompts/check";
-import { nodeSpan, type Frontmatter } from "../prompts/document";
+import { nodeSpan, resolved, type Frontmatter } from "../prompts/document";
+import { describeValue, isJsonSchema, parsePicoKey, splitDescription } from "../prompts/schemaCheck";
 import type { Span } from "../prompts/lineIndex";
 import { rangeOf } from "./convert";
 
@@ -23,7 +24,7 @@ export function documentSymbols(a: PromptAnalysis): DocumentSymbol[] {
     ...(detail ? { detail } : {}),
   });
   if (fm) {
-    const keys = isMap(fm.yaml.contents) ? pairSymbols(fm, fm.yaml.contents.items as Pair<YamlNode, YamlNode | null>[], sym, 0) : [];
+    const keys = isMap(fm.yaml.contents) ? pairSymbols(fm, fm.yaml.contents.items as Pair<YamlNode, YamlNode | null>[], sym, []) : [];
     symbols.push(sym("frontmatter", SymbolKind.Namespace, fm.block, { start: 0, end: 3 }, keys));
   }
   const body: DocumentSymbol[] = [];
@@ -53,15 +54,45 @@ export function documentSymbols(a: PromptAnalysis): DocumentSymbol[] {
 
 type Make = (name: string, kind: SymbolKind, span: Span, select: Span, children?: DocumentSymbol[], detail?: string) => DocumentSymbol;
 
-function pairSymbols(fm: Frontmatter, pairs: Pair<YamlNode, YamlNode | null>[], sym: Make, depth: number): DocumentSymbol[] {
+/** Keys under these paths hold a schema, whose fields read as Picoschema unless it is JSON Schema. */
+const SCHEMA_PATHS = [/^(input|output)\.schema$/, /^faro\.tools\.[^.]+\.parameters$/];
+
+function pairSymbols(fm: Frontmatter, pairs: Pair<YamlNode, YamlNode | null>[], sym: Make, path: string[]): DocumentSymbol[] {
   return pairs.flatMap((p) => {
     const key = nodeSpan(fm, p.key);
     if (!key || !isScalar(p.key)) return [];
     const value = nodeSpan(fm, p.value);
     const span = { start: key.start, end: Math.max(key.end, value?.end ?? key.end) };
-    const children = isMap(p.value) && depth < 3 ? pairSymbols(fm, p.value.items as Pair<YamlNode, YamlNode | null>[], sym, depth + 1) : [];
+    const name = String(p.key.value);
+    const inner = [...path, name];
+    const schema = resolved(fm, p.value);
+    if (isMap(schema) && SCHEMA_PATHS.some((re) => re.test(inner.join("."))) && !isJsonSchema(fm, schema)) {
+      return [sym(name, SymbolKind.Object, span, key, picoSymbols(fm, schema.items as Pair<YamlNode, YamlNode | null>[], sym, 0))];
+    }
+    const children = isMap(p.value) && path.length < 3 ? pairSymbols(fm, p.value.items as Pair<YamlNode, YamlNode | null>[], sym, inner) : [];
     const detail = isScalar(p.value) && p.value.value !== null ? String(p.value.value).slice(0, 60) : undefined;
-    return [sym(String(p.key.value), isMap(p.value) ? SymbolKind.Object : SymbolKind.Property, span, key, children, detail)];
+    return [sym(name, isMap(p.value) ? SymbolKind.Object : SymbolKind.Property, span, key, children, detail)];
+  });
+}
+
+/** A Picoschema object's fields: `to(enum, the language): [...]` is `to`, with `enum (…) · the language` as detail. */
+function picoSymbols(fm: Frontmatter, pairs: Pair<YamlNode, YamlNode | null>[], sym: Make, depth: number): DocumentSymbol[] {
+  return pairs.flatMap((p) => {
+    const key = nodeSpan(fm, p.key);
+    if (!key || !isScalar(p.key)) return [];
+    const span = { start: key.start, end: Math.max(key.end, nodeSpan(fm, p.value)?.end ?? key.end) };
+    const raw = String(p.key.value);
+    const field = raw === "(*)" ? { name: "(*)", optional: true, type: null, description: "any other field" } : parsePicoKey(raw);
+    const value = resolved(fm, p.value);
+    let type = field.type ?? describeValue(value);
+    let description = field.description;
+    if (field.type === null && isScalar(value) && typeof value.value === "string") description = splitDescription(value.value)[1];
+    if (field.type === "array") type = `array of ${describeValue(value)}`;
+    if (field.type === "enum" && isSeq(value)) type = `enum (${(value.toJS(fm.yaml) as unknown[]).map(String).join(", ")})`.slice(0, 60);
+    const nested = isMap(value) && depth < 6 ? picoSymbols(fm, value.items as Pair<YamlNode, YamlNode | null>[], sym, depth + 1) : [];
+    const kind = field.type === "enum" ? SymbolKind.Enum : isMap(value) ? SymbolKind.Object : SymbolKind.Field;
+    const detail = `${type}${field.optional && raw !== "(*)" ? " (optional)" : ""}${description ? ` · ${description}` : ""}`;
+    return [sym(field.name, kind, span, key, nested, detail.slice(0, 80))];
   });
 }
 

@@ -35,6 +35,32 @@ export function splitDescription(text: string): [string, string | null] {
   return m ? [m[1]!, m[2]!] : [text, null];
 }
 
+/** A Picoschema field key as Dotprompt reads it: `name?(type, description)`. */
+export interface PicoKey {
+  name: string;
+  optional: boolean;
+  /** The parenthetical type (`object`, `array`, `enum`), null when the value gives the type. */
+  type: string | null;
+  description: string | null;
+}
+
+export function parsePicoKey(key: string): PicoKey {
+  const open = key.indexOf("(");
+  const head = open >= 0 ? key.slice(0, open) : key;
+  const optional = head.endsWith("?");
+  const name = optional ? head.slice(0, -1) : head;
+  if (open < 0) return { name, optional, type: null, description: null };
+  const [type, description] = splitDescription(key.slice(open + 1, key.endsWith(")") ? -1 : undefined));
+  return { name, optional, type, description };
+}
+
+/** Whether a schema mapping is JSON Schema (a scalar `type` it knows, or `properties`) rather than Picoschema, as the library decides. */
+export function isJsonSchema(fm: Frontmatter, node: YamlNode | null): boolean {
+  const type = mapValue(fm, node, "type");
+  const typeName = isScalar(type) ? type.value : undefined;
+  return (typeof typeName === "string" && [...SCALAR_TYPES, "object", "array"].includes(typeName)) || isMap(mapValue(fm, node, "properties"));
+}
+
 export function checkSchema(fm: Frontmatter, written: YamlNode | null | undefined): SchemaReport {
   const problems: Problem[] = [];
   // Aliases (`*name`) are read as the node they stand for, here and below, as Dotprompt reads them.
@@ -51,12 +77,7 @@ export function checkSchema(fm: Frontmatter, written: YamlNode | null | undefine
     return { problems, variables: null };
   }
   if (isMap(node)) {
-    const type = mapValue(fm, node, "type");
-    const props = mapValue(fm, node, "properties");
-    const typeName = isScalar(type) ? type.value : undefined;
-    if ((typeof typeName === "string" && [...SCALAR_TYPES, "object", "array"].includes(typeName)) || isMap(props)) {
-      return { problems, variables: checkJsonSchema(fm, node, error) };
-    }
+    if (isJsonSchema(fm, node)) return { problems, variables: checkJsonSchema(fm, node, error) };
     return { problems, variables: checkPicoObject(fm, node, error) };
   }
   error(node, "schema-invalid", "A schema is a type name (e.g. `string`) or a mapping of fields, not a list.");
@@ -87,16 +108,12 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
       checkPicoValue(fm, value, error, pair.key);
       continue;
     }
-    const open = key.indexOf("(");
-    const head = open >= 0 ? key.slice(0, open) : key;
-    const optional = head.endsWith("?");
-    const name = optional ? head.slice(0, -1) : head;
+    const { name, optional, type: t, description: d } = parsePicoKey(key);
     let type = "object";
     let description: string | null = null;
     let enumValues: unknown[] | undefined;
-    if (open >= 0) {
+    if (t !== null) {
       if (!key.endsWith(")")) error(pair.key, "schema-invalid", `'${key}': a parenthetical type must end with ')'.`);
-      const [t, d] = splitDescription(key.slice(open + 1, key.endsWith(")") ? -1 : undefined));
       description = d;
       if (t === "array") {
         type = `array of ${describeValue(value)}`;
@@ -135,7 +152,7 @@ function checkPicoValue(fm: Frontmatter, value: YamlNode | null, error: Report, 
   error(value, "schema-invalid", `A list is not a Picoschema type: write '${isScalar(keyNode) ? String(keyNode.value) : "name"}(array): type' instead.`);
 }
 
-function describeValue(value: YamlNode | null): string {
+export function describeValue(value: YamlNode | null): string {
   if (isScalar(value) && typeof value.value === "string") return splitDescription(value.value)[0];
   return "object";
 }

@@ -202,6 +202,23 @@ test("document symbols: frontmatter keys and template blocks and roles, nested",
   assert.deepEqual(each.selectionRange, { start: { line: 7, character: 0 }, end: { line: 7, character: 15 } });
 });
 
+test("document symbols: a Picoschema field is its name, with its type, optionality and description as detail; JSON Schema keys stay as written", async () => {
+  const text = "---\ninput:\n  schema:\n    text: string, the text\n    to(enum, the language): [Spanish, English]\n    user?(object, who asks):\n      name: string\n      tags(array): string\noutput:\n  schema:\n    type: object\n    properties:\n      ok: {type: boolean}\nfaro.tools:\n  lookup:\n    description: A word\n    parameters:\n      q: string, the word\n---\n{{text}} {{to}} {{user}}\n";
+  const uri = await lsp.open(join(ws, "picoOutline.prompt"), text);
+  const symbols = (await lsp.conn.sendRequest("textDocument/documentSymbol", { textDocument: { uri } })) as DocumentSymbol[];
+  const shape = (s: DocumentSymbol): unknown => [s.name, ...(s.detail ? [s.detail] : []), ...(s.children?.length ? [s.children.map(shape)] : [])];
+  const [input, output, tools] = symbols[0]!.children!;
+  assert.deepEqual(shape(input!), ["input", [["schema", [
+    ["text", "string · the text"],
+    ["to", "enum (Spanish, English) · the language"],
+    ["user", "object (optional) · who asks", [["name", "string"], ["tags", "array of string"]]],
+  ]]]]);
+  assert.deepEqual(shape(output!), ["output", [["schema", [["type", "object"], ["properties", [["ok"]]]]]]]);
+  assert.deepEqual(shape(tools!), ["faro.tools", [["lookup", [["description", "A word"], ["parameters", [["q", "string · the word"]]]]]]]);
+  const to = input!.children![0]!.children![1]!;
+  assert.deepEqual(to.selectionRange, { start: { line: 4, character: 4 }, end: { line: 4, character: 26 } });
+});
+
 test("folding: frontmatter, multi-line YAML values, blocks, comments", async () => {
   const text = "---\nmodel: lsp-model\nconfig:\n  temperature: 1\n  topP: 0.5\n---\n{{!--\n a comment\n--}}\n{{#each items}}\n- {{this}}\n{{/each}}\n";
   const uri = await lsp.open(join(ws, "fold.prompt"), text);
