@@ -32,6 +32,8 @@ import { FileStats } from "./fileStats";
 import { LspWorkspace, pathOf } from "./workspace";
 
 export const PROMPT_LANGUAGE_ID = "dotprompt";
+/** How long a completion in the frontmatter waits for the first model list. */
+const FIRST_MODELS_WAIT_MS = 2_000;
 
 export interface PromptFeatures {
   capabilities: ServerCapabilities;
@@ -130,11 +132,16 @@ export function registerPromptFeatures(connection: Connection, backend: () => Ba
       return [{ id, detail: `${provider} (cloud)${window} · $${price.input} in / $${price.output} out per million tokens${ready}` }];
     });
   };
-  connection.onCompletion(({ textDocument, position }) =>
-    withAnalysis(textDocument.uri, [], (a) =>
+  const inFrontmatter = (a: PromptAnalysis, offset: number) => a.doc.frontmatter !== null && offset <= a.doc.frontmatter.span.end;
+  connection.onCompletion(async ({ textDocument, position }) => {
+    // Right after start the model list is still on its way: a model completion without it would offer no local model.
+    if (models.models === null && withAnalysis(textDocument.uri, false, (a) => inFrontmatter(a, a.doc.lines.offsetAt(position)))) {
+      await models.known(FIRST_MODELS_WAIT_MS);
+    }
+    return withAnalysis(textDocument.uri, [], (a) =>
       complete(a, a.doc.lines.offsetAt(position), { models: models.models, defaultModel: models.defaultModel, partials: () => ws.partialNames(textDocument.uri), aliases: models.aliases, cloud: cloudModels }),
-    ),
-  );
+    );
+  });
   const price = (provider: string, model: string) => backend()?.gateway.prices.find(provider, model) ?? null;
   const limits = (provider: string, model: string) => backend()?.gateway.prices.limits(provider, model) ?? null;
   connection.onHover(({ textDocument, position }) =>

@@ -1,6 +1,7 @@
 /**
  * The model list the language features check against: a snapshot refreshed in the background
- * (at start, periodically, on demand), so no keystroke ever waits for the catalog.
+ * (at start, periodically, on demand), so no keystroke ever waits for the catalog; only a
+ * completion in the frontmatter before the first list arrives waits for it, briefly.
  */
 import type { Logger } from "../logger";
 import type { ModelInfo, ModelsListResult } from "../protocol";
@@ -32,6 +33,21 @@ export class ModelSnapshot {
   refresh(): Promise<void> {
     this.inflight ??= this.fetch().finally(() => (this.inflight = null));
     return this.inflight;
+  }
+
+  /**
+   * Resolves once the first list is known, the fetch under way fails, or after `timeoutMs`
+   * (for a request that is worth a short wait, such as completing a model id).
+   */
+  async known(timeoutMs: number): Promise<void> {
+    if (this.models !== null) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    try {
+      await Promise.race([this.refresh(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   dispose(): void {

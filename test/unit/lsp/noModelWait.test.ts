@@ -3,7 +3,7 @@
  * has not settled), an edit's diagnostics are published before update() returns, without the
  * model checks (no verdict rather than a wrong one); when the list arrives, the open prompts
  * are checked again against it. The render check after a pause counts with an estimate when no
- * tokenizer is ready.
+ * tokenizer is ready. Only a completion in the frontmatter waits for the first list, briefly (known()).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -53,5 +53,26 @@ test("an edit publishes at once while the model list is pending; the list's arri
   } finally {
     snapshot.dispose();
     publisher.dispose();
+  }
+});
+
+test("known() waits for the first model list, at most its timeout, and not at all once a list is known", async () => {
+  const logger = createLogger(() => {});
+  let arrive: (r: ModelsListResult) => void = () => {};
+  const pending = new Promise<ModelsListResult>((r) => (arrive = r));
+  const snapshot = new ModelSnapshot(() => pending, () => {}, logger);
+  snapshot.start();
+  try {
+    const t0 = Date.now();
+    await snapshot.known(30);
+    assert.equal(snapshot.models, null, "the timeout ends the wait");
+    assert.ok(Date.now() - t0 >= 25);
+    const waiting = snapshot.known(5_000);
+    arrive({ models: [{ id: "m", faro: { provider: "local" } }] as unknown as ModelInfo[], defaultModel: "m" });
+    await waiting;
+    assert.deepEqual(snapshot.models!.map((m) => m.id), ["m"]);
+    await snapshot.known(5_000);
+  } finally {
+    snapshot.dispose();
   }
 });
