@@ -80,6 +80,8 @@ function valueItems(path: string[], item: boolean, r: Range, ctx: CompletionCont
   if (key === "model" || (item && key === "faro.fallbacks")) return modelItems(r, ctx);
   if (item && key === "tools") return tools().map((name) => ({ label: name, kind: CompletionItemKind.Function, detail: "defined in faro.tools", textEdit: { range: r, newText: name } }));
   if ((path[0] === "input" || path[0] === "output") && path[1] === "schema" && path.length >= 3) return schemaTypeItems(path.at(-1)!, r);
+  // A tool's parameters are a schema like input.schema's.
+  if (path[0] === "faro.tools" && path[2] === "parameters" && path.length >= 4) return schemaTypeItems(path.at(-1)!, r);
   const spec = path.length === 2 ? { config: CONFIG_KEYS, input: INPUT_KEYS, output: OUTPUT_KEYS }[path[0]!]?.[path[1]!] : (TOP_LEVEL_KEYS[key] ?? FARO_KEYS[key]);
   if (spec?.values) return plain(spec.values.map(String), r, CompletionItemKind.EnumMember);
   if (spec?.kind === "boolean") return plain(["true", "false"], r, CompletionItemKind.Value);

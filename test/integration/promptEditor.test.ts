@@ -101,7 +101,7 @@ test("completes config keys under config and enum values", async () => {
   assert.deepEqual(labels(await completions("---\noutput:\n  format: §\n---\nHi\n")), ["text", "json", "jsonl", "array", "enum", "media"]);
 });
 
-test("completes schema types: Picoschema's for a field, JSON Schema's for 'type:', none for an enum's or object's value; in output.schema too", async () => {
+test("completes schema types: Picoschema's for a field, JSON Schema's for 'type:', none for an enum's or object's value; in output.schema and a tool's parameters too", async () => {
   const pico = ["string", "number", "integer", "boolean", "any", "null"];
   assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    name: §\n---\nHi\n")), pico);
   assert.deepEqual(labels(await completions("---\noutput:\n  schema:\n    ok: §\n---\nHi\n")), pico);
@@ -109,6 +109,9 @@ test("completes schema types: Picoschema's for a field, JSON Schema's for 'type:
   assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    type: object\n    properties:\n      n:\n        type: §\n---\nHi\n")), ["string", "number", "integer", "boolean", "null", "object", "array"]);
   assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    tone(enum): §\n---\nHi\n")), []);
   assert.deepEqual(labels(await completions("---\ninput:\n  schema:\n    user?(object, who): §\n---\nHi\n")), []);
+  const tool = "---\nfaro.tools:\n  lookup:\n    description: Look a word up\n    parameters:\n      word: §\n---\nHi\n";
+  assert.deepEqual(labels(await completions(tool)), pico, "a tool's parameters are a schema too");
+  assert.deepEqual(labels(await completions(tool.replace("word: §", "type: §"))), ["string", "number", "integer", "boolean", "null", "object", "array"]);
 });
 
 test("completes variables and helpers in the body, block helpers after {{#, the open block after {{/, partials after {{>, roles", async () => {
