@@ -70,7 +70,8 @@ function pairSymbols(fm: Frontmatter, pairs: Pair<YamlNode, YamlNode | null>[], 
       return [sym(name, SymbolKind.Object, span, key, picoSymbols(fm, schema.items as Pair<YamlNode, YamlNode | null>[], sym, 0))];
     }
     const children = isMap(p.value) && path.length < 3 ? pairSymbols(fm, p.value.items as Pair<YamlNode, YamlNode | null>[], sym, inner) : [];
-    const detail = isScalar(p.value) && p.value.value !== null ? String(p.value.value).slice(0, 60) : undefined;
+    // One line: the outline shows a block scalar's line breaks as they are.
+    const detail = isScalar(p.value) && p.value.value !== null ? String(p.value.value).replace(/\s+/g, " ").trim().slice(0, 60) : undefined;
     return [sym(name, isMap(p.value) ? SymbolKind.Object : SymbolKind.Property, span, key, children, detail)];
   });
 }

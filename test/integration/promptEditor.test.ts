@@ -218,6 +218,9 @@ test("document symbols: a Picoschema field is its name, with its type, optionali
   ]]]]);
   assert.deepEqual(shape(output!), ["output", [["schema", [["type", "object"], ["properties", [["ok"]]]]]]]);
   assert.deepEqual(shape(tools!), ["faro.tools", [["lookup", [["description", "A word"], ["parameters", [["q", "string · the word"]]]]]]]);
+  const block = await lsp.open(join(ws, "blockOutline.prompt"), "---\ninput:\n  default:\n    code: |\n      one()\n        two()\n---\n{{code}}\n");
+  const [blockSymbols] = (await lsp.conn.sendRequest("textDocument/documentSymbol", { textDocument: { uri: block } })) as DocumentSymbol[];
+  assert.equal(blockSymbols!.children![0]!.children![0]!.children![0]!.detail, "one() two()", "a block scalar's detail is one line");
   const to = input!.children![0]!.children![1]!;
   assert.deepEqual(to.selectionRange, { start: { line: 4, character: 4 }, end: { line: 4, character: 26 } });
 });
