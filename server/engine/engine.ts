@@ -15,6 +15,7 @@ import { ModelLoader } from "./modelLoader";
 import { ModelPool, type ResidentView } from "./modelPool";
 import { Scheduler, type Job, type SchedulerHost } from "./scheduler";
 import type { CompleteRequest, EmbedResult, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, JobMeta, QueueEntry } from "./types";
+import { anySignal } from "../signals";
 
 interface EngineJob extends Job {
   entry: CatalogEntry;
@@ -141,7 +142,7 @@ export class Engine implements SchedulerHost<EngineJob> {
   ): void {
     if (this.disposed) return out.fail(shuttingDown());
     const controller = new AbortController();
-    const jobSignal = AbortSignal.any([signal, controller.signal]);
+    const jobSignal = anySignal([signal, controller.signal]);
     const job: EngineJob = {
       id: meta.id,
       model: entry.id,

@@ -15,6 +15,7 @@ import { CLIENT_CLOSED_STATUS } from "./clientGone";
 import { toErrorResponse } from "./errors";
 import { checkApiKey, checkHostAndOrigin, checkOperatorKey } from "./guard";
 import { isLoopbackHost } from "./loopback";
+import { RequestSignal } from "../signals";
 import { requestId } from "./requestId";
 import { sendJson } from "./respond";
 import type { Match, Router } from "./router";
@@ -101,7 +102,7 @@ export class HttpEndpoint {
       // One line for them all: a request stopped by the shutdown is not a failure to report each.
       if (this.inflight.size > 0) this.logger.info(`stopping: ${plural(this.inflight.size, "request")} in flight answered 503 shutting_down`);
       for (const flight of this.inflight) {
-        flight.controller.abort(reason);
+        flight.signal.abort(reason);
         // Answered now, not when the work notices the abort: a local decode step on a busy
         // machine can outlast the grace below, and the client would get a cut connection.
         flight.stopped = answerStopped(flight.res, reason, flight.headers);
@@ -142,15 +143,15 @@ export class HttpEndpoint {
     const id = requestId(match?.route.idPrefix ?? "req-");
     const record: RequestRecord = openRecord(id, `${method} ${pathname}`, startedAt);
     const baseHeaders: Record<string, string> = { "x-request-id": id };
-    const controller = new AbortController();
-    const flight: Flight = { controller, res, headers: baseHeaders, stopped: false };
+    const signal = new RequestSignal();
+    const flight: Flight = { signal, res, headers: baseHeaders, stopped: false };
     this.inflight.add(flight);
     let errorStatus: number | null = null;
     const closed = new Promise<void>((resolve) => {
       res.on("close", () => {
         this.inflight.delete(flight);
         if (!res.writableFinished) {
-          controller.abort();
+          signal.abort();
           errorStatus ??= CLIENT_CLOSED_STATUS;
           record.error ??= "client closed the connection before the response was complete";
         }
@@ -167,12 +168,12 @@ export class HttpEndpoint {
       if (!match) throw routeError;
       if (match.route.operator) checkOperatorKey(req.headers, opts.apiKey);
       else if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
-      await match.route.handler({ req, res, get url() { return target.url(); }, params: match.params, record, signal: controller.signal, baseHeaders });
+      await match.route.handler({ req, res, get url() { return target.url(); }, params: match.params, record, signal, baseHeaders });
     } catch (thrown) {
       // Whatever the abort made the handler throw (a cancelled job, a closed upstream), the
       // request failed because Faro is stopping: say so, not that the client went away.
-      const stopping = controller.signal.reason instanceof ShuttingDown;
-      const err = stopping ? controller.signal.reason : thrown;
+      const stopping = signal.reason instanceof ShuttingDown;
+      const err = stopping ? signal.reason : thrown;
       const { status, statusText, headers, body } = toErrorResponse(err, stopping ? SILENT : this.logger);
       if (errorStatus !== CLIENT_CLOSED_STATUS) errorStatus = status;
       record.error ??= body.error.message;
@@ -190,7 +191,7 @@ export class HttpEndpoint {
     if (flight.stopped) {
       // The shutdown answered it, whatever the handler did after.
       errorStatus = 503;
-      record.error ??= (controller.signal.reason as ShuttingDown).message;
+      record.error ??= (signal.reason as ShuttingDown).message;
     }
     // Logged once the handler is done (final token counts) and the response is over (status).
     await closed;
@@ -262,7 +263,7 @@ function requestTarget(raw = "/"): { pathname: string; url: () => URL } {
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface Flight {
-  controller: AbortController;
+  signal: RequestSignal;
   res: ServerResponse;
   headers: Record<string, string>;
   /** Answered 503 by the shutdown. */

@@ -9,6 +9,7 @@ import { timeoutError } from "../httpClient";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import type { Target, Upstream } from "../upstream";
 import type { LocalProvider } from "./localProvider";
+import { anySignal } from "../../signals";
 
 export class LocalUpstream implements Upstream {
   readonly family = "local";
@@ -48,7 +49,7 @@ class Deadline {
   constructor(ctx: RequestContext, ms: number) {
     // A client already gone keeps its own error.
     this.timer = setTimeout(() => ctx.signal.aborted || this.controller.abort(timeoutError("local", ms)), ms);
-    this.ctx = { ...ctx, signal: AbortSignal.any([ctx.signal, this.controller.signal]) };
+    this.ctx = { ...ctx, signal: anySignal([ctx.signal, this.controller.signal]) };
   }
 
   /** The 408, once the deadline has passed (and the client had not gone before it). */
