@@ -5,7 +5,7 @@
  * data that is not JSON (502). A request cancelled by its client rethrows as it is.
  */
 import { FaroError } from "../errors";
-import { readBody, timeoutError, type UpstreamBody } from "./httpClient";
+import { readBody, send, timeoutError, type UpstreamBody, type UpstreamResponse } from "./httpClient";
 import { SseParser } from "./sseParser";
 import type { RequestContext } from "./types";
 import { UpstreamError, type Target } from "./upstream";
@@ -32,6 +32,24 @@ export async function readText(res: UpstreamBody, x: Exchange): Promise<string> 
   } catch (err) {
     throw bodyFailure(err, x);
   }
+}
+
+/**
+ * A GET whose answer is JSON (a provider's model list): a status of 400 or more becomes the
+ * family's own error, built by `errorOf` from the response and its text.
+ */
+export async function getJson<T>(
+  target: Target,
+  ctx: RequestContext,
+  url: string,
+  headers: Record<string, string>,
+  errorOf: (res: UpstreamResponse, text: string) => Error,
+): Promise<T> {
+  const x = exchange(target, ctx);
+  const res = await send({ provider: target.provider, url, method: "GET", headers, signal: ctx.signal, timeoutMs: target.timeoutMs });
+  const text = await readText(res.body, x);
+  if (res.status >= 400) throw errorOf(res, text);
+  return parseJson<T>(text, x);
 }
 
 export function parseJson<T>(text: string, x: Exchange): T {

@@ -6,7 +6,7 @@
 import type { ChatCompletionRequest } from "../../gateway/schema";
 import { send } from "../httpClient";
 import type { ChatEvent, RequestContext } from "../types";
-import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
+import { endedEarly, exchange, getJson, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ProviderModel, Target, Upstream } from "../upstream";
 import { toMessagesBody } from "./request";
 import { MessageStream, errorOf, messageEvents, type WireMessage, type WireStreamEvent } from "./response";
@@ -41,12 +41,8 @@ export class AnthropicUpstream implements Upstream {
   }
 
   async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {
-    const x = exchange(target, ctx);
     const url = `${(target.baseUrl ?? ANTHROPIC_BASE_URL).replace(/\/$/, "")}/models?limit=1000`;
-    const res = await send({ provider: target.provider, url, method: "GET", headers: headers(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
-    const text = await readText(res.body, x);
-    if (res.status >= 400) throw errorOf(target.provider, res, text);
-    const data = parseJson<{ data?: Array<{ id?: unknown; created_at?: unknown }> }>(text, x).data ?? [];
+    const data = (await getJson<{ data?: Array<{ id?: unknown; created_at?: unknown }> }>(target, ctx, url, headers(target, false), (res, text) => errorOf(target.provider, res, text))).data ?? [];
     return data.flatMap((m) =>
       typeof m.id === "string" ? [{ id: m.id, object: "model" as const, created: Math.floor((Date.parse(String(m.created_at)) || 0) / 1000), owned_by: "anthropic" }] : [],
     );

@@ -6,7 +6,7 @@
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { send } from "../httpClient";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
-import { endedEarly, exchange, parseJson, readText, sseJson, type Exchange } from "../upstreamBody";
+import { endedEarly, exchange, getJson, parseJson, readText, sseJson, type Exchange } from "../upstreamBody";
 import type { ProviderModel, Target, Upstream } from "../upstream";
 import { toGenerateContentBody } from "./request";
 import { GenerateStream, errorOf, responseEvents, type CallIds, type WireResponse } from "./response";
@@ -43,12 +43,8 @@ export class GeminiUpstream implements Upstream {
   }
 
   async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {
-    const x = exchange(target, ctx);
     const url = `${(target.baseUrl ?? GEMINI_BASE_URL).replace(/\/$/, "")}/models?pageSize=1000`;
-    const res = await send({ provider: target.provider, url, method: "GET", headers: keyHeaders(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
-    const text = await readText(res.body, x);
-    if (res.status >= 400) throw errorOf(target.provider, res, text);
-    const models = parseJson<{ models?: Array<{ name?: unknown }> }>(text, x).models ?? [];
+    const models = (await getJson<{ models?: Array<{ name?: unknown }> }>(target, ctx, url, keyHeaders(target, false), (res, text) => errorOf(target.provider, res, text))).models ?? [];
     return models.flatMap((m) => (typeof m.name === "string" ? [{ id: m.name.replace(/^models\//, ""), object: "model" as const, created: 0, owned_by: "google" }] : []));
   }
 }

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { badRequest, type ErrorType } from "../../errors";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { readBody, send, type UpstreamResponse } from "../httpClient";
-import { endedEarly, exchange, parseJson, readText, sseJson } from "../upstreamBody";
+import { endedEarly, exchange, getJson, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { UpstreamError, bodyModel, isAzureV1, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
@@ -27,12 +27,8 @@ export class OpenAIUpstream implements Upstream {
   readonly passthrough = passthrough;
 
   async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {
-    const x = exchange(target, ctx);
     const url = target.provider === "azure-openai" ? azureModelsUrl(target) : endpoint(target, "/models");
-    const res = await send({ provider: target.provider, url, method: "GET", headers: headers(target, false), signal: ctx.signal, timeoutMs: target.timeoutMs });
-    const text = await readText(res.body, x);
-    if (res.status >= 400) throw errorOf(target, res, text);
-    const data = parseJson<{ data?: Array<Partial<ProviderModel> & { created_at?: unknown }> }>(text, x).data ?? [];
+    const data = (await getJson<{ data?: Array<Partial<ProviderModel> & { created_at?: unknown }> }>(target, ctx, url, headers(target, false), (res, text) => errorOf(target, res, text))).data ?? [];
     // Azure's entries say created_at where OpenAI's say created.
     const created = (m: { created_at?: unknown }) => (typeof m.created_at === "number" ? m.created_at : 0);
     return data.flatMap((m) => (typeof m.id === "string" ? [{ created: created(m), owned_by: target.provider, ...m, id: m.id, object: "model" as const }] : []));
