@@ -7,8 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type OpenAI from "openai";
 import type { Served } from "../fixtures/serve";
-import { serveWithClient } from "../fixtures/serveFixture";
-import { startOpenAIMock } from "../fixtures/mocks/openai";
+import { serveBesideOpenAIMock, stopBesideMock } from "../fixtures/serveFixture";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
 const KEY = "test-key";
@@ -16,15 +15,8 @@ let mock: MockServer;
 let faro: Served;
 let client: OpenAI;
 
-before(async () => {
-  mock = await startOpenAIMock({ apiKey: KEY });
-  ({ server: faro, client } = await serveWithClient());
-});
-
-after(async () => {
-  assert.equal(await faro.stop(), 0);
-  await mock.close();
-});
+before(async () => ({ mock, server: faro, client } = await serveBesideOpenAIMock({ apiKey: KEY })));
+after(() => stopBesideMock(faro, mock));
 
 const azure = (apiVersion: string) => ({
   "x-portkey-provider": "azure-openai",

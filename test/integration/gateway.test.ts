@@ -10,9 +10,9 @@ import OpenAI from "openai";
 import { Portkey } from "portkey-ai";
 import Database from "better-sqlite3";
 import type { Served } from "../fixtures/serve";
-import { serveWithClient } from "../fixtures/serveFixture";
+import { serveBesideOpenAIMock, stopBesideMock } from "../fixtures/serveFixture";
 import { loggedRow } from "../fixtures/logRows";
-import { startOpenAIMock, tokenLogprob } from "../fixtures/mocks/openai";
+import { tokenLogprob } from "../fixtures/mocks/openai";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
 let mock: MockServer;
@@ -21,18 +21,14 @@ let client: OpenAI;
 const KEY = "test-key";
 
 before(async () => {
-  mock = await startOpenAIMock({ apiKey: KEY });
-  const config = {
-    aliases: { "mock-gpt": { provider: "openai", custom_host: `${mock.url}`, api_key: KEY, override_params: { model: "gpt-4o-mini" } } },
-    configs: { "safe-chat": { strategy: { mode: "fallback" }, targets: [{ provider: "openai", custom_host: mock.url, api_key: KEY, override_params: { model: "gpt-4o" } }, { provider: "local", override_params: { model: "tiny" } }] } },
-  };
-  ({ server: faro, client } = await serveWithClient({ models: [{ name: "tiny" }], config }));
+  const config = (url: string) => ({
+    aliases: { "mock-gpt": { provider: "openai", custom_host: url, api_key: KEY, override_params: { model: "gpt-4o-mini" } } },
+    configs: { "safe-chat": { strategy: { mode: "fallback" }, targets: [{ provider: "openai", custom_host: url, api_key: KEY, override_params: { model: "gpt-4o" } }, { provider: "local", override_params: { model: "tiny" } }] } },
+  });
+  ({ mock, server: faro, client } = await serveBesideOpenAIMock({ apiKey: KEY, models: [{ name: "tiny" }], config }));
 });
 
-after(async () => {
-  assert.equal(await faro.stop(), 0);
-  await mock.close();
-});
+after(() => stopBesideMock(faro, mock));
 
 const hello = [{ role: "user" as const, content: "hello from the app" }];
 

@@ -7,8 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import type { Served } from "../fixtures/serve";
-import { serveWithClient } from "../fixtures/serveFixture";
-import { startOpenAIMock } from "../fixtures/mocks/openai";
+import { serveBesideOpenAIMock, stopBesideMock } from "../fixtures/serveFixture";
 import type { MockServer } from "../fixtures/mocks/mockServer";
 
 let mock: MockServer;
@@ -16,15 +15,8 @@ let faro: Served;
 let client: OpenAI;
 const KEY = "test-key";
 
-before(async () => {
-  mock = await startOpenAIMock({ apiKey: KEY });
-  ({ server: faro, client } = await serveWithClient({ models: [{ name: "tiny" }] }));
-});
-
-after(async () => {
-  assert.equal(await faro.stop(), 0);
-  await mock.close();
-});
+before(async () => ({ mock, server: faro, client } = await serveBesideOpenAIMock({ apiKey: KEY, models: [{ name: "tiny" }] })));
+after(() => stopBesideMock(faro, mock));
 
 describe("audio and images pass through", () => {
   test("a status Node has no phrase for keeps the provider's own, else its class's (not 'unknown'), answer or error", async () => {
