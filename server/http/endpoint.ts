@@ -15,10 +15,11 @@ import { CLIENT_CLOSED_STATUS } from "./clientGone";
 import { toErrorResponse } from "./errors";
 import { checkApiKey, checkHostAndOrigin, checkOperatorKey } from "./guard";
 import { isLoopbackHost } from "./loopback";
+import { merged } from "../objects";
 import { RequestSignal } from "../signals";
 import { requestId } from "./requestId";
 import { sendJson } from "./respond";
-import type { Match, Router } from "./router";
+import type { HttpContext, Match, Router } from "./router";
 import { endSseWithError, isSse } from "./sse";
 
 export interface EndpointOptions {
@@ -131,8 +132,7 @@ export class HttpEndpoint {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     const method = req.method ?? "GET";
-    const target = requestTarget(req.url);
-    const pathname = target.pathname;
+    const pathname = requestPath(req.url);
     let match: Match | null = null;
     let routeError: unknown = null;
     try {
@@ -168,7 +168,7 @@ export class HttpEndpoint {
       if (!match) throw routeError;
       if (match.route.operator) checkOperatorKey(req.headers, opts.apiKey);
       else if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
-      await match.route.handler({ req, res, get url() { return target.url(); }, params: match.params, record, signal, baseHeaders });
+      await match.route.handler(new Context(req, res, match.params, record, signal, baseHeaders));
     } catch (thrown) {
       // Whatever the abort made the handler throw (a cancelled job, a closed upstream), the
       // request failed because Faro is stopping: say so, not that the client went away.
@@ -182,7 +182,7 @@ export class HttpEndpoint {
         const close: Record<string, string> = req.complete ? {} : { connection: "close" };
         // The Portkey SDK sends a 5xx again unless a gateway id marks it as the gateway's answer,
         // whose retries and fallbacks have already run: it would run them all a second time.
-        sendJson(res, status, body, { ...baseHeaders, ...headers, ...close, "x-portkey-request-id": id }, statusText);
+        sendJson(res, status, body, merged(baseHeaders, headers, close, { "x-portkey-request-id": id }), statusText);
       } else if (!res.writableEnded) {
         // Mid-stream: OpenAI sends the error as a last event.
         endSseWithError(res, body);
@@ -247,17 +247,40 @@ export class HttpEndpoint {
 const PLAIN_PATH = /^\/(?:[\w~-]+(?:\/[\w~-]+)*\/?)?(?:\?.*)?$/;
 
 /**
- * The request's path, and its URL (query included) built only for the routes that read it: a
- * URL object on every request cost more than routing it. Other paths go through URL's own
- * normalisation. A path that starts with "//" would be read as a host ("//v1/models": host v1,
- * path /models).
+ * The request's path, read without a URL object when it is plain: a URL object on every request
+ * cost more than routing it. Other paths go through URL's own normalisation.
  */
-function requestTarget(raw = "/"): { pathname: string; url: () => URL } {
-  let url: URL | null = null;
-  const parse = () => (url ??= new URL(raw.replace(/^\/{2,}/, "/"), "http://localhost"));
-  if (!PLAIN_PATH.test(raw)) return { pathname: parse().pathname, url: parse };
+function requestPath(raw = "/"): string {
+  if (!PLAIN_PATH.test(raw)) return parseUrl(raw).pathname;
   const query = raw.indexOf("?");
-  return { pathname: query < 0 ? raw : raw.slice(0, query), url: parse };
+  return query < 0 ? raw : raw.slice(0, query);
+}
+
+/** A path that starts with "//" would be read as a host ("//v1/models": host v1, path /models). */
+function parseUrl(raw: string): URL {
+  return new URL(raw.replace(/^\/{2,}/, "/"), "http://localhost");
+}
+
+/**
+ * What a route handler gets. A class, not a literal with a `get url()`: a literal with an
+ * accessor before other keys is turned into a slow dictionary object, on every request. The URL
+ * (query included) is built only for the routes that read it.
+ */
+class Context implements HttpContext {
+  private parsed: URL | null = null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly params: Record<string, string>,
+    readonly record: RequestRecord,
+    readonly signal: RequestSignal,
+    readonly baseHeaders: Record<string, string>,
+  ) {}
+
+  get url(): URL {
+    return (this.parsed ??= parseUrl(this.req.url ?? "/"));
+  }
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -274,7 +297,7 @@ interface Flight {
 function answerStopped(res: ServerResponse, reason: ShuttingDown, baseHeaders: Record<string, string>): boolean {
   if (res.writableEnded) return false;
   const { status, headers, body } = toErrorResponse(reason, SILENT);
-  if (!res.headersSent) sendJson(res, status, body, { ...baseHeaders, ...headers, connection: "close" });
+  if (!res.headersSent) sendJson(res, status, body, merged(baseHeaders, headers, { connection: "close" }));
   else if (isSse(res)) endSseWithError(res, body);
   else return false;
   return true;
@@ -293,11 +316,13 @@ class ShuttingDown extends FaroError {
 }
 
 function preflight(res: ServerResponse, headers: Record<string, string>): void {
-  res.writeHead(204, {
-    ...headers,
-    "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-    "access-control-allow-headers": ALLOWED_HEADERS,
-    "access-control-max-age": "600",
-  });
+  res.writeHead(
+    204,
+    merged(headers, {
+      "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+      "access-control-allow-headers": ALLOWED_HEADERS,
+      "access-control-max-age": "600",
+    }),
+  );
   res.end();
 }

@@ -5,6 +5,7 @@
  */
 import { FaroError } from "../errors";
 import { UpstreamError } from "../providers/upstream";
+import { merged } from "../objects";
 import type { Logger } from "../logger";
 
 export interface ErrorBody {
@@ -27,7 +28,7 @@ export function toErrorResponse(err: unknown, logger: Logger): ErrorResponse {
     return {
       status: err.status,
       statusText: err instanceof UpstreamError ? err.statusText : null,
-      headers: { ...err.headers, ...source },
+      headers: merged(err.headers, source),
       body: { error: { message: err.message, type: err.type, param: err.param, code: err.code } },
     };
   }

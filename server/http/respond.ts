@@ -1,5 +1,6 @@
 /** Writing JSON responses, with the headers every Faro response carries, and their status lines. */
 import { STATUS_CODES, type ServerResponse } from "node:http";
+import { merged } from "../objects";
 import { CLIENT_CLOSED_STATUS, CLIENT_CLOSED_TEXT } from "./clientGone";
 
 /** Statuses Faro answers itself that Node has no phrase for, named as the servers that use them name them. */
@@ -20,11 +21,7 @@ export function nameStatus(res: ServerResponse, status: number, upstream: string
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, upstream: string | null = null): void {
   const text = JSON.stringify(body);
   if (status !== 200) nameStatus(res, status, upstream);
-  res.writeHead(status, {
-    ...headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
+  res.writeHead(status, merged(headers, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }));
   res.end(text);
 }
 

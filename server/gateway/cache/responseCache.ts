@@ -18,6 +18,7 @@ import { cachePolicy, type CachePolicy, type CacheSettings, type RouteCache } fr
 import { resolveRoute, type Route } from "./route";
 import { cosine, unit } from "./vectors";
 import { providerId } from "../targets";
+import { merged } from "../../objects";
 
 /** What x-faro-cache says: `disabled` when the request did not use the cache. */
 export type CacheOutcome = "hit" | "miss" | "refresh" | "disabled";
@@ -68,7 +69,7 @@ export class ResponseCache {
     run: () => Promise<Generation>,
   ): Promise<CachedGeneration> {
     const policy = cachePolicy(headers, hints.config?.cache as RouteCache | undefined, this.settings);
-    if (!policy) return { ...(await run()), cache: "disabled", similarity: null };
+    if (!policy) return merged(await run(), { cache: "disabled" as const, similarity: null });
     const route = await resolveRoute(this.gateway, req.model, hints);
     const parts = keyParts(kind, req, route.id);
     const semantic = policy.mode === "semantic" && parts.text !== null;
@@ -94,7 +95,7 @@ export class ResponseCache {
       }
     }
     if (semantic && policy.forceRefresh) embedding = await this.embed(parts.text!, signal, record, route, hints);
-    const outcome = policy.forceRefresh ? "refresh" : "miss";
+    const outcome: CacheOutcome = policy.forceRefresh ? "refresh" : "miss";
     record.cacheStatus = outcome;
     const gen = await run();
     const keep = (events: ChatEvent[]) => {
@@ -103,7 +104,7 @@ export class ResponseCache {
       if (record.guardrails.some((v) => v.check === "pii" && v.verdict === "redacted")) return;
       this.save({ model: gen.model, provider: gen.provider, events }, parts, route.label, policy, embedding);
     };
-    return { ...gen, events: collect(gen.events, keep), cache: outcome, similarity: null };
+    return merged(gen, { events: collect(gen.events, keep), cache: outcome, similarity: null });
   }
 
   private exact(parts: KeyParts, policy: CachePolicy): Found | null {

@@ -11,6 +11,7 @@ import type { RequestContext } from "../../providers/types";
 import type { Trail } from "../../gateway/routing/executor";
 import { routingHints, type RoutingHints } from "../../gateway/routing/headers";
 import { cacheHeaders, type CachedGeneration, type ResponseCache } from "../../gateway/cache/responseCache";
+import { merged } from "../../objects";
 import { readJson } from "../body";
 import type { HttpContext, Route } from "../router";
 import { answer, type Shape } from "./generation";
@@ -51,8 +52,8 @@ export function chatRoutes(gateway: Gateway, bodyLimit: number, faroApiKey: stri
       const live = () => run(req, ctx, hints);
       const gen: CachedGeneration = cache
         ? await cache.generate(kind, req, ctx.req.headers, ctx.record, hints, ctx.signal, live)
-        : { ...(await live()), cache: "disabled", similarity: null };
-      const headers = { ...routeHeaders(gen.provider, gen.trail, hints), ...cacheHeaders(gen) };
+        : merged(await live(), { cache: "disabled" as const, similarity: null });
+      const headers = merged(routeHeaders(gen.provider, gen.trail, hints), cacheHeaders(gen));
       const includeUsage = req.stream_options?.include_usage === true;
       await answer({ ctx, meta: metaOf(ctx, gen.model), events: gen.events, stream: req.stream === true, includeUsage, shape, headers });
     },

@@ -8,6 +8,7 @@ import { badRequest } from "../../errors";
 import type { Gateway } from "../../gateway/gateway";
 import { embeddingBodySchema, parseBody } from "../../gateway/schema";
 import { embeddingText } from "../../gateway/tokenInput";
+import { merged } from "../../objects";
 import { readJson } from "../body";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
@@ -32,7 +33,7 @@ export function embeddingRoutes(gateway: Gateway, bodyLimit: number, faroApiKey:
           return { object: "embedding", index, embedding: req.encoding_format === "base64" ? toBase64(vector) : vector };
         });
         const usage = { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens };
-        const headers = { ...ctx.baseHeaders, ...routeHeaders(ctx.record.provider ?? "", trail, hints), "x-faro-overhead-ms": msSince(ctx.record.startedAt) };
+        const headers = merged(ctx.baseHeaders, routeHeaders(ctx.record.provider ?? "", trail, hints), { "x-faro-overhead-ms": msSince(ctx.record.startedAt) });
         sendJson(ctx.res, 200, { object: "list", data, model, usage }, headers);
       },
     },

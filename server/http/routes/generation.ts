@@ -8,6 +8,7 @@ import type { Usage } from "../../providers/types";
 import type { ChatEvent } from "../../providers/types";
 import { ChoiceCollector, type ApiFinishReason, type CompletionMeta } from "../../gateway/openaiShape";
 import { clientGone } from "../clientGone";
+import { merged } from "../../objects";
 import { sendJson } from "../respond";
 import type { HttpContext } from "../router";
 import { SSE_DONE, startSse } from "../sse";
@@ -44,7 +45,7 @@ export async function answer({ ctx, meta, events, stream, includeUsage, shape, h
   const first = await it.next();
   if (!stream) return whole(ctx, meta, first, it, providerStart, shape, headers);
 
-  const sse = startSse(ctx.res, { ...ctx.baseHeaders, ...headers, "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) });
+  const sse = startSse(ctx.res, merged(ctx.baseHeaders, headers, { "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) }));
   const write = (obj: unknown) => sse.send(obj);
   const opened = new Set<number>();
   const open = (index: number) => {
@@ -94,8 +95,8 @@ async function whole(
   const providerMs = performance.now() - providerStart;
   const overhead = (performance.now() - ctx.record.startedAt - providerMs).toFixed(2);
   const usd = requestCost(ctx.record);
-  const cost: Record<string, string> = usd === null ? {} : { "x-faro-cost-usd": formatCost(usd) };
-  sendJson(ctx.res, 200, shape.whole(collector, meta, usage), { ...ctx.baseHeaders, ...headers, ...cost, "x-faro-overhead-ms": overhead });
+  const added: Record<string, string> = usd === null ? { "x-faro-overhead-ms": overhead } : { "x-faro-cost-usd": formatCost(usd), "x-faro-overhead-ms": overhead };
+  sendJson(ctx.res, 200, shape.whole(collector, meta, usage), merged(ctx.baseHeaders, headers, added));
 }
 
 /** Reads what is left (the usage, for the log) and reports the disconnect. */

@@ -8,6 +8,7 @@ import { badRequest } from "../../errors";
 import { bodyModel } from "../../providers/upstream";
 import type { Gateway } from "../../gateway/gateway";
 import { routingHints } from "../../gateway/routing/headers";
+import { merged } from "../../objects";
 import { readBuffer } from "../body";
 import { boundaryOf, readField, replaceField } from "../multipart";
 import { nameStatus } from "../respond";
@@ -49,11 +50,7 @@ export function passthroughRoutes(gateway: Gateway, faroApiKey: string | null): 
       );
       const type = response.headers["content-type"];
       nameStatus(ctx.res, response.status, response.statusText);
-      ctx.res.writeHead(response.status, {
-        ...ctx.baseHeaders,
-        ...routeHeaders(provider, trail, hints),
-        ...(type ? { "content-type": String(type) } : {}),
-      });
+      ctx.res.writeHead(response.status, merged(ctx.baseHeaders, routeHeaders(provider, trail, hints), type ? { "content-type": String(type) } : {}));
       response.body.pipe(ctx.res);
       await new Promise<void>((resolve) => ctx.res.on("close", resolve));
     },

@@ -7,10 +7,11 @@ import type { ChatEvent, FinishReason, TokenLogprob, Usage } from "../types";
 
 export function requestBody(req: ChatCompletionRequest | CompletionRequest, model: string, stream: boolean): string {
   // Faro's own fields (priority, keep_alive) stay here. Left out by destructuring, not `delete`,
-  // which would turn the body into a slow dictionary object on every request.
-  const { priority: _priority, keep_alive: _keepAlive, stream_options: options, ...rest } = req;
+  // which would turn the body into a slow dictionary object on every request; the literal starts
+  // with model and stream, not with the spread (server/objects.ts: a new hidden class per body).
+  const { priority: _priority, keep_alive: _keepAlive, stream_options: options, model: _model, stream: _stream, ...rest } = req;
   // Ask for usage on streams so the log and cost are right; the client sees it only if it asked.
-  const body = stream ? { ...rest, model, stream, stream_options: { ...options, include_usage: true } } : { ...rest, model, stream };
+  const body = stream ? { model, stream, ...rest, stream_options: { ...options, include_usage: true } } : { model, stream, ...rest };
   return JSON.stringify(body);
 }
 
