@@ -125,7 +125,7 @@ export function chatDelta(e: Exclude<ChatEvent, { type: "usage" | "choice_end" }
   if (e.type === "reasoning") return { reasoning_content: e.text };
   if (e.type === "refusal") return { refusal: e.text };
   if (e.type === "tool_call_delta") {
-    const fn = { ...(e.name ? { name: e.name } : {}), arguments: e.arguments };
+    const fn = e.name ? { name: e.name, arguments: e.arguments } : { arguments: e.arguments };
     return { tool_calls: [{ index: e.callIndex, ...(e.id ? { id: e.id, type: "function" as const } : {}), function: fn }] };
   }
   return { tool_calls: e.calls.map((c, i) => ({ index: i, ...toolCallObject(c) })) };

@@ -5,6 +5,7 @@
  */
 import { isLoopbackHost } from "../http/loopback";
 import { badRequest } from "../errors";
+import { merged } from "../objects";
 import { PRESETS } from "../providers/openai/presets";
 import type { CacheSettings } from "./cache/policy";
 import type { GuardrailSettings } from "./guardrails/policy";
@@ -68,8 +69,8 @@ export function configForModel(name: string, settings: GatewaySettings, hints: R
       ? { provider: prefix, override_params: { model: name.slice(slash + 1) } }
       : { provider: "local", override_params: { model: slash > 0 && prefix === "local" ? name.slice(slash + 1) : name } };
   }
-  if (hints.retryAttempts !== null && !config.retry) config = { ...config, retry: { attempts: hints.retryAttempts } };
-  if (hints.timeoutMs !== null && !config.request_timeout) config = { ...config, request_timeout: hints.timeoutMs };
+  if (hints.retryAttempts !== null && !config.retry) config = merged(config, { retry: { attempts: hints.retryAttempts } });
+  if (hints.timeoutMs !== null && !config.request_timeout) config = merged(config, { request_timeout: hints.timeoutMs });
   return config;
 }
 

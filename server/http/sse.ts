@@ -1,5 +1,6 @@
 /** Server-sent events as OpenAI streams them: `data: <json>\n\n`, ending with `data: [DONE]`. */
 import type { ServerResponse } from "node:http";
+import { merged } from "../objects";
 
 export const SSE_DONE = "data: [DONE]\n\n";
 
@@ -61,15 +62,11 @@ export class SseWriter {
  * Starts an SSE response. No Nagle, no proxy buffering; the headers go out with the first
  * events (same tick) rather than in a write of their own.
  */
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
+
 export function startSse(res: ServerResponse, headers: Record<string, string>): SseWriter {
   res.socket?.setNoDelay(true);
-  res.writeHead(200, {
-    ...headers,
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-  });
+  res.writeHead(200, merged(headers, SSE_HEADERS));
   const writer = new SseWriter(res);
   writers.set(res, writer);
   return writer;

@@ -5,6 +5,7 @@
  * trail (attempts, retries, which option answered) for headers and the log.
  */
 import { FaroError, badRequest } from "../../errors";
+import { merged } from "../../objects";
 import { UpstreamError, type Target } from "../../providers/upstream";
 import type { CircuitBreaker } from "./breaker";
 import { matches, type ConditionContext } from "./conditions";
@@ -215,8 +216,8 @@ function inherit(parent: Inherited, node: TargetConfig): Inherited {
     retry: node.retry ?? parent.retry,
     request_timeout: node.request_timeout ?? parent.request_timeout,
     custom_host: node.custom_host ?? parent.custom_host,
-    override_params: { ...parent.override_params, ...node.override_params },
-    guardrails: node.guardrails && parent.guardrails ? { ...parent.guardrails, ...node.guardrails } : (node.guardrails ?? parent.guardrails),
+    override_params: node.override_params ? merged(parent.override_params, node.override_params) : parent.override_params,
+    guardrails: node.guardrails && parent.guardrails ? merged(parent.guardrails, node.guardrails) : (node.guardrails ?? parent.guardrails),
   };
 }
 

@@ -10,6 +10,7 @@ import { logHandlers } from "../../store/logQuery";
 import type { RequestLog } from "../../store/requestLog";
 import { badRequest } from "../../errors";
 import type { Metrics } from "../metrics";
+import { merged } from "../../objects";
 import { sendJson } from "../respond";
 import type { Route } from "../router";
 
@@ -21,7 +22,7 @@ export function logRoutes(db: Db, requestLog: RequestLog, metrics: Metrics, engi
       operator: true,
       handler: async ({ res, baseHeaders }) => {
         const body = metrics.render(engine.stats(), requestLog, version);
-        res.writeHead(200, { ...baseHeaders, "content-type": "text/plain; version=0.0.4; charset=utf-8", "content-length": Buffer.byteLength(body) });
+        res.writeHead(200, merged(baseHeaders, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "content-length": Buffer.byteLength(body) }));
         res.end(body);
       },
     },

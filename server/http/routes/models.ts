@@ -6,6 +6,7 @@ import { FaroError, modelNotFound } from "../../errors";
 import { DEFAULT_MODEL_ALIAS, type Gateway } from "../../gateway/gateway";
 import { routingHints } from "../../gateway/routing/headers";
 import { providerId } from "../../gateway/targets";
+import { merged } from "../../objects";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
 
@@ -19,7 +20,7 @@ export function modelRoutes(gateway: Gateway, faroApiKey: string | null): Route[
         const hints = routingHints(req.headers, gateway.routing.configs, faroApiKey);
         if (hints.provider) record.provider = providerId(hints.provider.name);
         const data = hints.provider ? await gateway.providerModels(hints, { signal, requestId: record.id, priority: null }) : await gateway.listModels();
-        sendJson(res, 200, { object: "list", data }, { ...baseHeaders, "x-faro-overhead-ms": msSince(record.startedAt) });
+        sendJson(res, 200, { object: "list", data }, merged(baseHeaders, { "x-faro-overhead-ms": msSince(record.startedAt) }));
       },
     },
     {
@@ -33,7 +34,7 @@ export function modelRoutes(gateway: Gateway, faroApiKey: string | null): Route[
         const model = id === null ? undefined : (await gateway.listModels()).find((m) => m.id === id);
         if (!model) throw asked === DEFAULT_MODEL_ALIAS && id !== null ? cloudDefault(id) : modelNotFound(asked);
         record.model = model.id;
-        sendJson(res, 200, model, { ...baseHeaders, "x-faro-overhead-ms": msSince(record.startedAt) });
+        sendJson(res, 200, model, merged(baseHeaders, { "x-faro-overhead-ms": msSince(record.startedAt) }));
       },
     },
   ];

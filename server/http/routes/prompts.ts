@@ -11,6 +11,7 @@ import { preparePromptRun } from "../../prompts/prepare";
 import type { PromptVersions } from "../../prompts/versions";
 import { validatePromptId } from "../../prompts/workspace";
 import { readJson } from "../body";
+import { merged } from "../../objects";
 import { msSince, sendJson } from "../respond";
 import type { Route } from "../router";
 import { chatShape, requestContext } from "./chat";
@@ -40,7 +41,7 @@ export function promptRoutes(gateway: Gateway, versions: PromptVersions, bodyLim
           labels: p.labels,
           updated_at: Math.floor(p.updatedAt / 1000),
         }));
-        sendJson(res, 200, { object: "list", data }, { ...baseHeaders, "x-faro-overhead-ms": msSince(record.startedAt) });
+        sendJson(res, 200, { object: "list", data }, merged(baseHeaders, { "x-faro-overhead-ms": msSince(record.startedAt) }));
       },
     },
     {
@@ -56,7 +57,7 @@ export function promptRoutes(gateway: Gateway, versions: PromptVersions, bodyLim
           labels: h.labels,
           versions: h.versions.map((v) => ({ version: v.version, hash: v.hash, created_at: Math.floor(v.createdAt / 1000), labels: v.labels })),
         };
-        sendJson(res, 200, body, { ...baseHeaders, "x-faro-overhead-ms": msSince(record.startedAt) });
+        sendJson(res, 200, body, merged(baseHeaders, { "x-faro-overhead-ms": msSince(record.startedAt) }));
       },
     },
     {

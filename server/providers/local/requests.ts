@@ -39,7 +39,8 @@ export function toGenerateRequest(req: ChatCompletionRequest): GenerateRequest {
     throw badRequest("response_format and tools cannot be combined on local models: a grammar constrains one or the other.", "response_format", "unsupported_parameter");
   }
   const logprobs = chatLogprobs(req, toolChoice);
-  return { ...sampling(req, req.max_completion_tokens ?? req.max_tokens ?? null, logprobs, req.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens"), history: toChatHistory(req.messages), n: req.n ?? 1, format, tools, toolChoice };
+  // The literal starts with its own keys, not the spread (server/objects.ts).
+  return { history: toChatHistory(req.messages), n: req.n ?? 1, format, tools, toolChoice, ...sampling(req, req.max_completion_tokens ?? req.max_tokens ?? null, logprobs, req.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens") };
 }
 
 const CHAT_ONLY = ["response_format", "tools", "tool_choice", "functions", "function_call"] as const;
@@ -54,7 +55,7 @@ export function toCompleteRequest(req: CompletionRequest, prompt: string | numbe
       throw badRequest(`${param} is not supported by /v1/completions; use /v1/chat/completions for it.`, param, "unsupported_parameter");
     }
   }
-  return { ...sampling(req, req.max_tokens ?? 16, req.logprobs ?? null), prompt, n: req.n ?? 1 };
+  return { prompt, n: req.n ?? 1, ...sampling(req, req.max_tokens ?? 16, req.logprobs ?? null) };
 }
 
 /** Chat's `logprobs: true` with `top_logprobs` alternatives (0 when absent), as OpenAI validates them. */
