@@ -14,13 +14,14 @@ import type { KeyAdmission } from "../gateway/virtualKeys/admission";
 import { CLIENT_CLOSED_STATUS } from "./clientGone";
 import { toErrorResponse } from "./errors";
 import { checkApiKey, checkHostAndOrigin, checkOperatorKey } from "./guard";
+import { InFlight, type Linked } from "./inflight";
 import { isLoopbackHost } from "./loopback";
 import { merged } from "../objects";
 import { RequestSignal } from "../signals";
 import { requestId } from "./requestId";
 import { sendJson } from "./respond";
 import type { HttpContext, Match, Router } from "./router";
-import { endSseWithError, isSse } from "./sse";
+import { endSseWithError, type SseWriter } from "./sse";
 
 export interface EndpointOptions {
   host: string;
@@ -50,7 +51,7 @@ export class HttpEndpoint {
   private server: Server | null = null;
   private opts: EndpointOptions | null = null;
   /** Requests whose response is not over. */
-  private readonly inflight = new Set<Flight>();
+  private readonly inflight = new InFlight<Flight>();
   /** Requests not yet logged (handle() still running). */
   private readonly handling = new Set<Promise<void>>();
 
@@ -102,11 +103,11 @@ export class HttpEndpoint {
       const reason = new ShuttingDown();
       // One line for them all: a request stopped by the shutdown is not a failure to report each.
       if (this.inflight.size > 0) this.logger.info(`stopping: ${plural(this.inflight.size, "request")} in flight answered 503 shutting_down`);
-      for (const flight of this.inflight) {
+      for (const flight of this.inflight.list()) {
         flight.signal.abort(reason);
         // Answered now, not when the work notices the abort: a local decode step on a busy
         // machine can outlast the grace below, and the client would get a cut connection.
-        flight.stopped = answerStopped(flight.res, reason, flight.headers);
+        flight.stopped = answerStopped(flight, reason);
       }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -144,7 +145,7 @@ export class HttpEndpoint {
     const record: RequestRecord = openRecord(id, `${method} ${pathname}`, startedAt);
     const baseHeaders: Record<string, string> = { "x-request-id": id };
     const signal = new RequestSignal();
-    const flight: Flight = { signal, res, headers: baseHeaders, stopped: false };
+    const flight = new Flight(req, res, match?.params ?? NO_PARAMS, record, signal, baseHeaders);
     this.inflight.add(flight);
     let errorStatus: number | null = null;
     const closed = new Promise<void>((resolve) => {
@@ -168,7 +169,7 @@ export class HttpEndpoint {
       if (!match) throw routeError;
       if (match.route.operator) checkOperatorKey(req.headers, opts.apiKey);
       else if (!match.route.public) checkApiKey(req.headers, opts.apiKey, this.admission ? (secret) => this.admission!.authenticate(secret, record) : null);
-      await match.route.handler(new Context(req, res, match.params, record, signal, baseHeaders));
+      await match.route.handler(flight);
     } catch (thrown) {
       // Whatever the abort made the handler throw (a cancelled job, a closed upstream), the
       // request failed because Faro is stopping: say so, not that the client went away.
@@ -185,7 +186,7 @@ export class HttpEndpoint {
         sendJson(res, status, body, merged(baseHeaders, headers, close, { "x-portkey-request-id": id }), statusText);
       } else if (!res.writableEnded) {
         // Mid-stream: OpenAI sends the error as a last event.
-        endSseWithError(res, body);
+        endSseWithError(res, flight.sse, body);
       }
     }
     if (flight.stopped) {
@@ -261,12 +262,20 @@ function parseUrl(raw: string): URL {
   return new URL(raw.replace(/^\/{2,}/, "/"), "http://localhost");
 }
 
+const NO_PARAMS: Record<string, string> = Object.freeze({});
+
 /**
- * What a route handler gets. A class, not a literal with a `get url()`: a literal with an
+ * One request until its response is over: what its route handler gets, and what the endpoint
+ * needs to stop it when Faro stops. A class, not a literal with a `get url()`: a literal with an
  * accessor before other keys is turned into a slow dictionary object, on every request. The URL
  * (query included) is built only for the routes that read it.
  */
-class Context implements HttpContext {
+class Flight implements HttpContext, Linked<Flight> {
+  sse: SseWriter | null = null;
+  /** Answered 503 by the shutdown. */
+  stopped = false;
+  prev: Flight | null = null;
+  next: Flight | null = null;
   private parsed: URL | null = null;
 
   constructor(
@@ -285,20 +294,12 @@ class Context implements HttpContext {
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-interface Flight {
-  signal: RequestSignal;
-  res: ServerResponse;
-  headers: Record<string, string>;
-  /** Answered 503 by the shutdown. */
-  stopped: boolean;
-}
-
 /** The 503 for a request the shutdown stopped, as JSON or as a stream's last event; false if it could not be. */
-function answerStopped(res: ServerResponse, reason: ShuttingDown, baseHeaders: Record<string, string>): boolean {
+function answerStopped({ res, sse, baseHeaders }: Flight, reason: ShuttingDown): boolean {
   if (res.writableEnded) return false;
   const { status, headers, body } = toErrorResponse(reason, SILENT);
   if (!res.headersSent) sendJson(res, status, body, merged(baseHeaders, headers, { connection: "close" }));
-  else if (isSse(res)) endSseWithError(res, body);
+  else if (sse) endSseWithError(res, sse, body);
   else return false;
   return true;
 }

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaroError } from "../errors";
 import type { RequestRecord } from "../gateway/requestRecord";
+import type { SseWriter } from "./sse";
 
 export interface HttpContext {
   req: IncomingMessage;
@@ -15,6 +16,11 @@ export interface HttpContext {
   signal: AbortSignal;
   /** Headers every response carries (x-request-id, CORS). */
   baseHeaders: Record<string, string>;
+  /**
+   * The stream's writer, once the route has started one: a route that fails mid-stream is ended
+   * with an error event after the events the writer still holds.
+   */
+  sse: SseWriter | null;
 }
 
 export type Handler = (ctx: HttpContext) => Promise<void>;

@@ -8,8 +8,6 @@ export function sseEvent(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`;
 }
 
-const writers = new WeakMap<ServerResponse, SseWriter>();
-
 /**
  * Writes events as they come, but the events produced in one turn of the event loop (several
  * chunks an upstream sent in one packet) go out in one write: a socket write is a system call,
@@ -67,13 +65,7 @@ const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache
 export function startSse(res: ServerResponse, headers: Record<string, string>): SseWriter {
   res.socket?.setNoDelay(true);
   res.writeHead(200, merged(headers, SSE_HEADERS));
-  const writer = new SseWriter(res);
-  writers.set(res, writer);
-  return writer;
-}
-
-export function isSse(res: ServerResponse): boolean {
-  return writers.has(res);
+  return new SseWriter(res);
 }
 
 /**
@@ -81,9 +73,8 @@ export function isSse(res: ServerResponse): boolean {
  * The frame is OpenAI's `{"error": ...}`, named `event: error`: the OpenAI SDKs throw on either,
  * the Portkey SDK only on the name (without it the app got the error as a chunk without choices).
  */
-export function endSseWithError(res: ServerResponse, body: unknown): void {
+export function endSseWithError(res: ServerResponse, writer: SseWriter | null, body: unknown): void {
   const frame = `event: error\n${sseEvent(body)}`;
-  const writer = writers.get(res);
   if (writer) writer.end(frame);
   else res.end(frame);
 }

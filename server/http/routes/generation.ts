@@ -45,7 +45,7 @@ export async function answer({ ctx, meta, events, stream, includeUsage, shape, h
   const first = await it.next();
   if (!stream) return whole(ctx, meta, first, it, providerStart, shape, headers);
 
-  const sse = startSse(ctx.res, merged(ctx.baseHeaders, headers, { "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) }));
+  const sse = (ctx.sse = startSse(ctx.res, merged(ctx.baseHeaders, headers, { "x-faro-overhead-ms": (providerStart - ctx.record.startedAt).toFixed(2) })));
   const write = (obj: unknown) => sse.send(obj);
   const opened = new Set<number>();
   const open = (index: number) => {
