@@ -138,11 +138,26 @@ export function httpUrl(raw: string): URL | null {
   return url.protocol === "http:" || url.protocol === "https:" ? url : null;
 }
 
+/**
+ * The host names of the custom hosts requests name (null: not an http(s) URL): a config sent
+ * with every request names the same few, and a URL parsed per request cost more than the check.
+ */
+const hosts = new Map<string, string | null>();
+
+function hostOf(url: string): string | null {
+  let host = hosts.get(url);
+  if (host === undefined) {
+    // Bounded: a different host per request would otherwise grow it without end.
+    if (hosts.size >= 256) hosts.clear();
+    hosts.set(url, (host = httpUrl(url)?.hostname ?? null));
+  }
+  return host;
+}
+
 /** No request may send data to an arbitrary host: only loopback, the preset's host, or allowed ones. */
 function checkHost(url: string, provider: string, model: string, settings: GatewaySettings): string {
-  const parsed = httpUrl(url);
-  if (!parsed) throw new RefusedTarget(provider, model, badRequest(`custom_host must be an http(s) URL, not '${url}'.`, "custom_host", "invalid_value"));
-  const host = parsed.hostname;
+  const host = hostOf(url);
+  if (host === null) throw new RefusedTarget(provider, model, badRequest(`custom_host must be an http(s) URL, not '${url}'.`, "custom_host", "invalid_value"));
   const presetHost = PRESET_HOSTS[provider] ?? null;
   if (isLoopbackHost(host) || host === presetHost || settings.allowedHosts.includes(host)) return url;
   throw new RefusedTarget(
