@@ -2,7 +2,7 @@
  * OpenAI chat requests -> Anthropic Messages bodies. System and developer messages become
  * `system`; tool results become `tool_result` blocks in a user turn, and turns of one role are
  * merged as Anthropic expects. `max_tokens` is required there (4096 when the client gives none).
- * What Anthropic cannot do (n > 1, logprobs, penalties, min_p, json_object) is a 400 naming the
+ * What Anthropic cannot do (n > 1, logprobs, penalties, min_p, logit_bias, json_object) is a 400 naming the
  * parameter; `seed` is best-effort in OpenAI's own terms and is left out.
  */
 import { badRequest } from "../../errors";
@@ -95,6 +95,8 @@ function refuseUnsupported(req: ChatCompletionRequest): void {
   if (req.frequency_penalty) throw refuse("frequency_penalty", "frequency_penalty");
   // min_p 0 is llama.cpp's "off"; Anthropic has no min-p sampling and nothing like it.
   if (req.min_p) throw refuse("min_p", "min_p");
+  // Token ids are the client's model's: Anthropic takes no biases, and dropping them would change the answer unseen.
+  if (req.logit_bias && Object.keys(req.logit_bias).length > 0) throw refuse("logit_bias", "logit_bias");
   const f = req.response_format;
   if (f?.type === "json_object") throw refuse("response_format", "response_format 'json_object' (give a schema with 'json_schema')");
   if (f?.type === "json_schema" && !f.json_schema.schema) {

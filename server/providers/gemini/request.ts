@@ -53,6 +53,8 @@ export function toGenerateContentBody(req: ChatCompletionRequest): GenerateConte
   if (req.logprobs) throw badRequest("logprobs is not supported by Gemini through Faro.", "logprobs", "unsupported_parameter");
   // min_p 0 is llama.cpp's "off"; Gemini's generationConfig has no min-p sampling.
   if (req.min_p) throw badRequest("min_p is not supported by Gemini.", "min_p", "unsupported_parameter");
+  // Gemini's generationConfig takes no token biases; dropping them would change the answer unseen.
+  if (req.logit_bias && Object.keys(req.logit_bias).length > 0) throw badRequest("logit_bias is not supported by Gemini.", "logit_bias", "unsupported_parameter");
   const names = toolNamesById(req.messages);
   const system: Array<{ text: string }> = [];
   const contents: GeminiContent[] = [];

@@ -136,6 +136,10 @@ test("request: json_schema becomes output_config; what Anthropic cannot do is a 
   assert.equal(minP.param, "min_p");
   assert.match(minP.message, /min_p is not supported by Anthropic/);
   assert.equal(body({ min_p: 0 }).model, MODEL, "min_p 0 (off) asks for nothing");
+  const bias = refused(() => body({ logit_bias: { "50256": -100 } }));
+  assert.equal(bias.param, "logit_bias");
+  assert.match(bias.message, /logit_bias is not supported by Anthropic/);
+  assert.equal(body({ logit_bias: {} }).model, MODEL, "an empty logit_bias asks for nothing");
   assert.equal(refused(() => body({ response_format: { type: "json_object" } })).param, "response_format");
   const audio = refused(() => body({ messages: [{ role: "user", content: [{ type: "text", text: "a" }, { type: "input_audio", input_audio: {} }] }] }));
   assert.equal(audio.param, "messages[0].content[1].type");

@@ -102,6 +102,10 @@ test("request: what Gemini cannot take is a 400 naming the part", () => {
   assert.equal(minP.param, "min_p");
   assert.match(minP.message, /min_p is not supported by Gemini/);
   assert.ok(body({ min_p: 0 }).contents.length, "min_p 0 (off) asks for nothing");
+  const bias = refused(() => body({ logit_bias: { "50256": -100 } }));
+  assert.equal(bias.param, "logit_bias");
+  assert.match(bias.message, /logit_bias is not supported by Gemini/);
+  assert.ok(body({ logit_bias: {} }).contents.length, "an empty logit_bias asks for nothing");
   assert.equal(refused(() => body({ tools: [lookup], tool_choice: { type: "function", function: { name: "gone" } } })).param, "tool_choice.function.name");
   assert.equal(refused(() => body({ response_format: { type: "json_schema", json_schema: { name: "r" } } })).param, "response_format.json_schema.schema");
 });
