@@ -3,7 +3,8 @@
  * that starts with a spread: the cost per object of each way of merging a request's headers, and
  * how many full (mark-compact) GCs 100,000 such objects bring.
  *   node --import tsx test/bench/objectMerge.ts
- * Baseline: `merged` (Object.assign onto a fresh object), in the same run.
+ * Baseline: `merged` (Object.assign onto a fresh object), in the same run. The cost is Node 20's
+ * (V8 11): on Node 22 and 24 the spreads keep one map and are the faster way.
  */
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import { merged } from "../../server/objects";
