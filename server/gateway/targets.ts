@@ -5,6 +5,7 @@
  */
 import { isLoopbackHost } from "../http/loopback";
 import { badRequest } from "../errors";
+import { BoundedCache } from "../boundedCache";
 import { merged } from "../objects";
 import { PRESETS } from "../providers/openai/presets";
 import type { CacheSettings } from "./cache/policy";
@@ -139,19 +140,13 @@ export function httpUrl(raw: string): URL | null {
 }
 
 /**
- * The host names of the custom hosts requests name (null: not an http(s) URL): a config sent
- * with every request names the same few, and a URL parsed per request cost more than the check.
+ * The host name of a custom host (null: not an http(s) URL). Requests name the same few, and a
+ * URL parsed per request cost more than the check.
  */
-const hosts = new Map<string, string | null>();
+const hosts = new BoundedCache<string | null>();
 
-function hostOf(url: string): string | null {
-  let host = hosts.get(url);
-  if (host === undefined) {
-    // Bounded: a different host per request would otherwise grow it without end.
-    if (hosts.size >= 256) hosts.clear();
-    hosts.set(url, (host = httpUrl(url)?.hostname ?? null));
-  }
-  return host;
+export function hostOf(url: string): string | null {
+  return hosts.get(url, (u) => httpUrl(u)?.hostname ?? null);
 }
 
 /** No request may send data to an arbitrary host: only loopback, the preset's host, or allowed ones. */

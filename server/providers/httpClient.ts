@@ -7,6 +7,7 @@
  * network failures are 502 UpstreamErrors, and a connection cut mid-body errors the body.
  */
 import { Agent, type Dispatcher } from "undici";
+import { BoundedCache } from "../boundedCache";
 import { FaroError } from "../errors";
 import { UpstreamError } from "./upstream";
 
@@ -217,26 +218,17 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 /** Origin and path of the URLs requests go to: a handful per provider, parsed once each. */
-const parsedUrls = new Map<string, { origin: string; path: string }>();
+const parsedUrls = new BoundedCache<{ origin: string; path: string }>();
 
 function parsedUrl(raw: string): { origin: string; path: string } {
-  let parsed = parsedUrls.get(raw);
-  if (!parsed) {
+  return parsedUrls.get(raw, () => {
     const url = new URL(raw);
-    // Bounded: a custom host per request would otherwise grow it without end.
-    if (parsedUrls.size >= 256) parsedUrls.clear();
-    parsedUrls.set(raw, (parsed = { origin: url.origin, path: url.pathname + url.search }));
-  }
-  return parsed;
+    return { origin: url.origin, path: url.pathname + url.search };
+  });
 }
 
 export function timeoutError(provider: string, ms: number): FaroError {
   return new UpstreamError({ provider, status: 408, detail: `no complete answer within ${ms} ms (request_timeout)`, code: "request_timeout", type: "invalid_request_error" });
-}
-
-/** The whole body as text. */
-export function readBody(body: UpstreamBody): Promise<string> {
-  return body.text();
 }
 
 function abortReason(signal: AbortSignal): Error {

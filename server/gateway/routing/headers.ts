@@ -7,7 +7,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import { FaroError, badRequest } from "../../errors";
 import { parseConfig, type TargetConfig } from "./config";
 import { guardrailHints, type GuardrailHints } from "../guardrails/policy";
-import { httpUrl } from "../targets";
+import { hostOf } from "../targets";
+import { BoundedCache } from "../../boundedCache";
 
 export interface RoutingHints {
   /** A full routing config, when the request brought one. */
@@ -100,22 +101,15 @@ function notAConfig(raw: string, saved: Record<string, unknown>): string {
  * Apps send the same config header on every request: parse and validate each distinct one once.
  * Parsed configs are never mutated (inheritance builds new objects), so sharing them is safe.
  */
-const parsedConfigs = new Map<string, TargetConfig>();
-const MAX_CACHED_CONFIGS = 256;
+const parsedConfigs = new BoundedCache<TargetConfig>();
 
 function cachedConfig(raw: string, source: string): TargetConfig {
-  let config = parsedConfigs.get(raw);
-  if (!config) {
-    config = parseConfig(raw, source);
-    if (parsedConfigs.size >= MAX_CACHED_CONFIGS) parsedConfigs.delete(parsedConfigs.keys().next().value!);
-    parsedConfigs.set(raw, config);
-  }
-  return config;
+  return parsedConfigs.get(raw, () => parseConfig(raw, source));
 }
 
 function customHost(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  if (!httpUrl(raw)) {
+  if (hostOf(raw) === null) {
     throw badRequest(`x-portkey-custom-host must be an http(s) URL such as http://127.0.0.1:8000/v1, not '${raw}'.`, "x-portkey-custom-host", "invalid_value");
   }
   return raw;
