@@ -56,12 +56,12 @@ export class SseWriter {
   }
 }
 
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
+
 /**
  * Starts an SSE response. No Nagle, no proxy buffering; the headers go out with the first
  * events (same tick) rather than in a write of their own.
  */
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
-
 export function startSse(res: ServerResponse, headers: Record<string, string>): SseWriter {
   res.socket?.setNoDelay(true);
   res.writeHead(200, merged(headers, SSE_HEADERS));

@@ -5,7 +5,7 @@
  * data that is not JSON (502). A request cancelled by its client rethrows as it is.
  */
 import { FaroError } from "../errors";
-import { readBody, send, timeoutError, type UpstreamBody, type UpstreamResponse } from "./httpClient";
+import { send, timeoutError, type UpstreamBody, type UpstreamResponse } from "./httpClient";
 import { SseParser } from "./sseParser";
 import type { RequestContext } from "./types";
 import { UpstreamError, type Target } from "./upstream";
@@ -28,7 +28,7 @@ export const exchange = (target: Target, ctx: RequestContext): Exchange => ({
 
 export async function readText(res: UpstreamBody, x: Exchange): Promise<string> {
   try {
-    return await readBody(res);
+    return await res.text();
   } catch (err) {
     throw bodyFailure(err, x);
   }

@@ -43,6 +43,8 @@ test("api-version v1 calls /openai/v1 with no api-version and the deployment as 
     ["/openai/v1/embeddings", "my-gpt"],
     ["/openai/v1/images/generations", "my-gpt"],
   ]);
+  // The SDK asks for base64; Faro asks the provider for floats and encodes them itself.
+  assert.deepEqual(mock.requests[2]!.body, { model: "my-gpt", encoding_format: "float", input: "hi" });
   const upload = mock.requests[4]!;
   assert.equal(upload.path, "/openai/v1/audio/transcriptions");
   const form = await new Request("http://x", { method: "POST", body: new Uint8Array(upload.raw), headers: { "content-type": String(upload.headers["content-type"]) } }).formData();

@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { badRequest, type ErrorType } from "../../errors";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
-import { readBody, send, type UpstreamResponse } from "../httpClient";
+import { send, type UpstreamResponse } from "../httpClient";
 import { endedEarly, exchange, getJson, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { UpstreamError, bodyModel, isAzureV1, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
@@ -35,12 +35,13 @@ export class OpenAIUpstream implements Upstream {
   }
 
   async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {
-    const { priority: _p, keep_alive: _k, ...body } = req;
+    // Faro converts to base64 itself; the literal starts with its own keys (server/objects.ts).
+    const { priority: _p, keep_alive: _k, model: _m, encoding_format: _f, ...body } = req;
     const res = await send({
       provider: target.provider,
       url: endpoint(target, "/embeddings"),
       headers: headers(target, false),
-      body: JSON.stringify({ ...body, model: bodyModel(target), encoding_format: "float" }),
+      body: JSON.stringify({ model: bodyModel(target), encoding_format: "float", ...body }),
       signal: ctx.signal,
       timeoutMs: target.timeoutMs,
     });
@@ -97,7 +98,7 @@ async function passthrough(target: Target, path: string, body: Buffer, contentTy
     signal: ctx.signal,
     timeoutMs: target.timeoutMs,
   });
-  if (res.status >= 400) throw errorOf(target, res, await readBody(res.body));
+  if (res.status >= 400) throw errorOf(target, res, await res.body.text());
   return { status: res.status, statusText: res.statusText, headers: res.headers, body: Readable.from(res.body, { objectMode: false }) };
 }
 
