@@ -11,7 +11,7 @@ import { openRecord, requestCost, type RequestRecord } from "../gateway/requestR
 import type { EndpointStatus } from "../protocol";
 import type { RequestLog } from "../store/requestLog";
 import type { KeyAdmission } from "../gateway/virtualKeys/admission";
-import { CLIENT_CLOSED_STATUS } from "./clientGone";
+import { CLIENT_CLOSED_STATUS, clientGone } from "./clientGone";
 import { toErrorResponse } from "./errors";
 import { checkApiKey, checkHostAndOrigin, checkOperatorKey } from "./guard";
 import { InFlight, type Linked } from "./inflight";
@@ -152,7 +152,9 @@ export class HttpEndpoint {
       res.on("close", () => {
         this.inflight.delete(flight);
         if (!res.writableFinished) {
-          signal.abort();
+          // What the abort makes the handler throw (a cancelled upstream call, a retry's sleep)
+          // is then this 499, not an error Faro cannot explain.
+          signal.abort(clientGone());
           errorStatus ??= CLIENT_CLOSED_STATUS;
           record.error ??= "client closed the connection before the response was complete";
         }

@@ -220,6 +220,36 @@ describe("reliability", () => {
     assert.ok((row.cost_usd as number) > 0, `cost_usd ${String(row.cost_usd)}`);
   });
 
+  test("a client that leaves while the provider is still thinking is a 499 in the log, not an unexpected error", async () => {
+    mock.reset();
+    mock.failNext({ headerDelayMs: 400 });
+    const before = faro.stderr().length;
+    const startedAt = Date.now();
+    const controller = new AbortController();
+    const sent = fetch(`${faro.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-gpt", messages: hello }),
+      signal: controller.signal,
+    });
+    while (mock.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await assert.rejects(sent, { name: "AbortError" });
+    // The client never saw a request id: find the row by what it says.
+    let row: Record<string, unknown> | undefined;
+    for (let i = 0; i < 50 && !row; i++) {
+      const db = new Database(join(faro.home, "faro.db"), { readonly: true });
+      row = db.prepare("SELECT * FROM requests WHERE status = 499 AND created_at >= ? AND stream = 0").get(startedAt) as Record<string, unknown> | undefined;
+      db.close();
+      if (!row) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(row, "no 499 row in the log");
+    assert.doesNotMatch(faro.stderr().slice(before), /unexpected error|AbortError/);
+    assert.equal(row.error, "client closed the connection before the response was complete");
+    const attempts = JSON.parse(String(row.attempts)) as Array<{ status: number }>;
+    assert.deepEqual(attempts.map((a) => a.status), [499]);
+  });
+
   test("a stream that breaks after it started ends with an error event, and the log says so", async () => {
     mock.reset();
     mock.failNext({ disconnectAfterChunks: 2 });
