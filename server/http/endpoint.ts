@@ -186,8 +186,9 @@ export class HttpEndpoint {
         // The Portkey SDK sends a 5xx again unless a gateway id marks it as the gateway's answer,
         // whose retries and fallbacks have already run: it would run them all a second time.
         sendJson(res, status, body, merged(baseHeaders, headers, close, { "x-portkey-request-id": id }), statusText);
-      } else if (!res.writableEnded) {
-        // Mid-stream: OpenAI sends the error as a last event.
+      } else if (!res.writableEnded && !res.destroyed) {
+        // Mid-stream: OpenAI sends the error as a last event. (A relayed answer that broke off
+        // has had its connection closed already: that is how its client learns.)
         endSseWithError(res, flight.sse, body);
       }
     }

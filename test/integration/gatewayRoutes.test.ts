@@ -9,6 +9,7 @@ import OpenAI from "openai";
 import type { Served } from "../fixtures/serve";
 import { serveBesideOpenAIMock, stopBesideMock } from "../fixtures/serveFixture";
 import type { MockServer } from "../fixtures/mocks/mockServer";
+import { loggedRow } from "../fixtures/logRows";
 
 let mock: MockServer;
 let faro: Served;
@@ -89,6 +90,25 @@ describe("audio and images pass through", () => {
     } finally {
       upstream.close();
     }
+  });
+});
+
+describe("a relayed answer that breaks off", () => {
+  test("the client's connection is cut too, the log names the provider, and Faro keeps serving", async () => {
+    mock.reset();
+    mock.failNext({ disconnectAfterChunks: 1 }); // half the image JSON, then the socket closes
+    const res = await fetch(`${faro.baseURL}/images/generations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-config": JSON.stringify({ provider: "openai", custom_host: mock.url, api_key: KEY }) },
+      body: JSON.stringify({ model: "dall-e-3", prompt: "a lighthouse" }),
+    });
+    assert.equal(res.status, 200); // the headers had gone out before the provider broke off
+    await assert.rejects(res.text(), { name: "TypeError" }); // the body ends in an error, not short and whole-looking
+    const row = await loggedRow(faro.home, res.headers.get("x-request-id")!);
+    assert.equal(row.status, 502);
+    assert.match(String(row.error), /Provider 'openai': the connection broke off mid-answer/);
+    const after = await client.images.generate({ model: "dall-e-3", prompt: "again" }, { headers: { "x-portkey-config": JSON.stringify({ provider: "openai", custom_host: mock.url, api_key: KEY }) } });
+    assert.equal(after.data?.length, 1);
   });
 });
 

@@ -4,8 +4,9 @@
  * (speech, image generation) get the target's model. The answer streams back as the provider
  * sent it (audio bytes, JSON). Local models answer a clear 400.
  */
-import { badRequest } from "../../errors";
-import { bodyModel } from "../../providers/upstream";
+import { pipeline } from "node:stream/promises";
+import { badRequest, messageOf } from "../../errors";
+import { UpstreamError, bodyModel } from "../../providers/upstream";
 import type { Gateway } from "../../gateway/gateway";
 import { routingHints } from "../../gateway/routing/headers";
 import { merged } from "../../objects";
@@ -51,8 +52,15 @@ export function passthroughRoutes(gateway: Gateway, faroApiKey: string | null): 
       const type = response.headers["content-type"];
       nameStatus(ctx.res, response.status, response.statusText);
       ctx.res.writeHead(response.status, merged(ctx.baseHeaders, routeHeaders(provider, trail, hints), type ? { "content-type": String(type) } : {}));
-      response.body.pipe(ctx.res);
-      await new Promise<void>((resolve) => ctx.res.on("close", resolve));
+      try {
+        await pipeline(response.body, ctx.res);
+      } catch (err) {
+        // The client went away (the signal says so), or the provider's answer broke off after its
+        // headers went out: the client's connection is closed, so it sees a cut answer, not a
+        // short one that looks whole; the log says which provider cut it.
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        throw new UpstreamError({ provider, status: 502, detail: `the connection broke off mid-answer (${messageOf(err)})`, code: "upstream_stream_cut", cause: err });
+      }
     },
   }));
 }
