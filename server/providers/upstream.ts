@@ -4,7 +4,7 @@
  * answers back into ChatEvents. Failures are UpstreamErrors carrying the provider's status, so
  * retries and fallbacks can decide, and every message says which provider failed.
  */
-import { FaroError, type ErrorType } from "../errors";
+import { FaroError, badRequest, type ErrorType } from "../errors";
 import type { ChatCompletionRequest, EmbeddingRequest } from "../gateway/schema";
 import type { ChatEvent, Embeddings, RequestContext } from "./types";
 
@@ -34,6 +34,16 @@ export const isAzureV1 = (target: Target): boolean => target.provider === "azure
  * picks the deployment (Portkey sends the deployment id there).
  */
 export const bodyModel = (target: Target): string => (isAzureV1(target) && target.azure?.deploymentId) || target.model;
+
+/**
+ * A name from the request or its config (a model, a deployment, an api-version) as one part of a
+ * provider's URL, escaped. Text with a lone surrogate has no UTF-8 form to escape
+ * (encodeURIComponent throws): it is the client's mistake, so a 400 naming `param`.
+ */
+export function urlComponent(value: string, param: string): string {
+  if (!value.isWellFormed()) throw badRequest(`'${param}' is not well-formed Unicode text (it has a lone surrogate), so it cannot be part of the provider's URL.`, param, "invalid_value");
+  return encodeURIComponent(value);
+}
 
 export interface Upstream {
   readonly family: string;

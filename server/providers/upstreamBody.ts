@@ -38,7 +38,7 @@ export async function readText(res: UpstreamBody, x: Exchange): Promise<string> 
  * A GET whose answer is JSON (a provider's model list): a status of 400 or more becomes the
  * family's own error, built by `errorOf` from the response and its text.
  */
-export async function getJson<T>(
+export async function getJson<T extends object>(
   target: Target,
   ctx: RequestContext,
   url: string,
@@ -52,12 +52,29 @@ export async function getJson<T>(
   return parseJson<T>(text, x);
 }
 
-export function parseJson<T>(text: string, x: Exchange): T {
+/** A provider's JSON answer or event, which is always an object: anything else is a 502 naming it. */
+export function parseJson<T extends object>(text: string, x: Exchange): T {
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch {
     throw new UpstreamError({ provider: x.provider, status: 502, detail: `sent something that is not JSON: ${text.slice(0, 120)}`, code: "upstream_bad_response" });
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UpstreamError({ provider: x.provider, status: 502, detail: `sent JSON that is not an object: ${text.slice(0, 120)}`, code: "upstream_bad_response" });
+  }
+  return value as T;
+}
+
+/**
+ * The vectors of an embeddings answer, one per input, each a list of numbers; anything else (a
+ * missing vector, a string where numbers belong) is the provider's bad answer, a 502, rather
+ * than vectors paired with the wrong inputs.
+ */
+export function checkedVectors(vectors: readonly unknown[], inputs: number, x: Exchange): number[][] {
+  const ok = vectors.length === inputs && vectors.every((v) => Array.isArray(v) && v.every((n) => typeof n === "number"));
+  if (!ok) throw new UpstreamError({ provider: x.provider, status: 502, detail: `sent ${vectors.length} embeddings for ${inputs} inputs, or vectors that are not lists of numbers`, code: "upstream_bad_response" });
+  return vectors as number[][];
 }
 
 /**
@@ -65,7 +82,7 @@ export function parseJson<T>(text: string, x: Exchange): T {
  * chunks are read in batches and parsed here, in one async step per batch rather than one per
  * layer per event: this is the streaming hot path (first token, and every chunk after it).
  */
-export async function* sseJson<T>(res: UpstreamBody, x: Exchange): AsyncIterable<{ event: string | null; data: T }> {
+export async function* sseJson<T extends object>(res: UpstreamBody, x: Exchange): AsyncIterable<{ event: string | null; data: T }> {
   const parser = new SseParser();
   try {
     for (;;) {

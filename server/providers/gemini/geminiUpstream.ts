@@ -6,8 +6,8 @@
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { send } from "../httpClient";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
-import { endedEarly, exchange, getJson, parseJson, readText, sseJson, type Exchange } from "../upstreamBody";
-import type { ProviderModel, Target, Upstream } from "../upstream";
+import { checkedVectors, endedEarly, exchange, getJson, parseJson, readText, sseJson, type Exchange } from "../upstreamBody";
+import { urlComponent, type ProviderModel, type Target, type Upstream } from "../upstream";
 import { toGenerateContentBody } from "./request";
 import { GenerateStream, errorOf, responseEvents, type CallIds, type WireResponse } from "./response";
 
@@ -37,9 +37,10 @@ export class GeminiUpstream implements Upstream {
     const model = `models/${modelName(target)}`;
     const requests = texts.map((text) => ({ model, content: { parts: [{ text }] }, ...(req.dimensions ? { outputDimensionality: req.dimensions } : {}) }));
     const { res, x } = await post(target, ctx, "batchEmbedContents", JSON.stringify({ requests }), false);
-    const body = parseJson<{ embeddings?: Array<{ values?: number[] }> }>(await readText(res, x), x);
+    const body = parseJson<{ embeddings?: unknown }>(await readText(res, x), x);
+    const items: unknown[] = Array.isArray(body.embeddings) ? body.embeddings : [];
     // Gemini reports no token count for embeddings.
-    return { vectors: (body.embeddings ?? []).map((e) => e.values ?? []), promptTokens: 0 };
+    return { vectors: checkedVectors(items.map((e) => (e as { values?: unknown } | null)?.values), texts.length, x), promptTokens: 0 };
   }
 
   async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {
@@ -62,7 +63,7 @@ async function post(target: Target, ctx: RequestContext, method: string, body: s
   const x: Exchange = exchange(target, ctx);
   const base = (target.baseUrl ?? GEMINI_BASE_URL).replace(/\/$/, "");
   const headers = keyHeaders(target, stream);
-  const url = `${base}/models/${encodeURIComponent(modelName(target))}:${method}`;
+  const url = `${base}/models/${urlComponent(modelName(target), "model")}:${method}`;
   const res = await send({ provider: target.provider, url, headers, body, signal: ctx.signal, timeoutMs: target.timeoutMs });
   if (res.status >= 400) throw errorOf(target.provider, res, await readText(res.body, x));
   return { res: res.body, x };

@@ -6,9 +6,9 @@ import { Readable } from "node:stream";
 import { badRequest, type ErrorType } from "../../errors";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { send, type UpstreamResponse } from "../httpClient";
-import { endedEarly, exchange, getJson, parseJson, readText, sseJson } from "../upstreamBody";
+import { checkedVectors, endedEarly, exchange, getJson, parseJson, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
-import { UpstreamError, bodyModel, isAzureV1, retryAfterMs, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
+import { UpstreamError, bodyModel, isAzureV1, retryAfterMs, urlComponent, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
 import { chunkEvents, completionEvents, requestBody, textChunkEvents, textCompletionEvents, usageOf, type WireCompletion } from "./wire";
 
@@ -45,10 +45,14 @@ export class OpenAIUpstream implements Upstream {
       signal: ctx.signal,
       timeoutMs: target.timeoutMs,
     });
-    const text = await readText(res.body, exchange(target, ctx));
+    const x = exchange(target, ctx);
+    const text = await readText(res.body, x);
     if (res.status >= 400) throw errorOf(target, res, text);
-    const parsed = JSON.parse(text) as { data?: Array<{ embedding: number[] }>; usage?: { prompt_tokens?: number } };
-    return { vectors: (parsed.data ?? []).map((d) => d.embedding), promptTokens: parsed.usage?.prompt_tokens ?? 0 };
+    const parsed = parseJson<{ data?: unknown; usage?: { prompt_tokens?: unknown } }>(text, x);
+    const items: unknown[] = Array.isArray(parsed.data) ? parsed.data : [];
+    const vectors = checkedVectors(items.map((d) => (d as { embedding?: unknown } | null)?.embedding), typeof req.input === "string" ? 1 : req.input.length, x);
+    const tokens = parsed.usage?.prompt_tokens;
+    return { vectors, promptTokens: typeof tokens === "number" ? tokens : 0 };
   }
 }
 
@@ -110,7 +114,7 @@ function endpoint(target: Target, path: string): string {
     // The v1 API is OpenAI's paths under /openai/v1, with no api-version; the body names the deployment.
     if (base && isAzureV1(target)) return `${base}/openai/v1${path}`;
     if (!base || !a.deploymentId) throw badRequest("Azure OpenAI needs resource_name (or custom_host) and deployment_id.", "config", "invalid_config");
-    return `${base}/openai/deployments/${encodeURIComponent(a.deploymentId)}${path}?api-version=${encodeURIComponent(a.apiVersion ?? AZURE_API_VERSION)}`;
+    return `${base}/openai/deployments/${urlComponent(a.deploymentId, "deployment_id")}${path}?api-version=${urlComponent(a.apiVersion ?? AZURE_API_VERSION, "api_version")}`;
   }
   const base = target.baseUrl ?? preset.baseUrl;
   if (!base) throw badRequest(`Provider '${target.provider}' needs a base URL (custom_host).`, "config", "invalid_config");
@@ -132,7 +136,7 @@ function azureBase(target: Target): string | null {
 function azureModelsUrl(target: Target): string {
   const base = azureBase(target);
   if (!base) throw badRequest("Listing Azure OpenAI's models needs the resource: send x-portkey-azure-resource-name (or x-portkey-custom-host).", "x-portkey-azure-resource-name", "invalid_config");
-  return isAzureV1(target) ? `${base}/openai/v1/models` : `${base}/openai/models?api-version=${encodeURIComponent(target.azure?.apiVersion ?? AZURE_API_VERSION)}`;
+  return isAzureV1(target) ? `${base}/openai/v1/models` : `${base}/openai/models?api-version=${urlComponent(target.azure?.apiVersion ?? AZURE_API_VERSION, "api_version")}`;
 }
 
 function headers(target: Target, stream: boolean): Record<string, string> {
