@@ -4,10 +4,10 @@
  * aborts the exchange, which errors the body), a connection cut mid-answer (502),
  * data that is not JSON (502). A request cancelled by its client rethrows as it is.
  */
-import { FaroError } from "../errors";
+import { FaroError, messageOf } from "../errors";
 import { send, timeoutError, type UpstreamBody, type UpstreamResponse } from "./httpClient";
 import { SseParser } from "./sseParser";
-import type { RequestContext } from "./types";
+import type { ChatEvent, RequestContext } from "./types";
 import { UpstreamError, type Target } from "./upstream";
 
 /** One call to a provider: who answers, and the deadline it runs under. */
@@ -64,6 +64,58 @@ export function parseJson<T extends object>(text: string, x: Exchange): T {
     throw new UpstreamError({ provider: x.provider, status: 502, detail: `sent JSON that is not an object: ${text.slice(0, 120)}`, code: "upstream_bad_response" });
   }
   return value as T;
+}
+
+/**
+ * The events a family's translator reads from one provider answer or stream event, read whole.
+ * Translators take the provider's wire format on trust: one that trips over a value of the wrong
+ * type (a TypeError on a missing or mistyped field) means the provider sent something malformed,
+ * which is its 502, with the translator's error as the cause in Faro's log.
+ */
+export function readAnswer<A>(translate: (answer: A) => Iterable<ChatEvent>, answer: A, x: Exchange): ChatEvent[] {
+  let events: ChatEvent[];
+  try {
+    events = Array.from(translate(answer));
+  } catch (err) {
+    if (err instanceof FaroError) throw err;
+    throw new UpstreamError({ provider: x.provider, status: 502, detail: `sent an answer Faro could not read (${messageOf(err)})`, code: "upstream_bad_response", cause: err });
+  }
+  // What a translator copied through unread (a text, a tool's name, a count) must have its type.
+  for (const e of events) {
+    const bad = malformedField(e);
+    if (bad) throw new UpstreamError({ provider: x.provider, status: 502, detail: `sent an answer whose ${bad} is missing or of the wrong type`, code: "upstream_bad_response" });
+  }
+  return events;
+}
+
+/** OpenAI's limit on `n`: a choice index past it is not one any provider sends. */
+const MAX_CHOICES = 128;
+const isIndex = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < MAX_CHOICES;
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+/** A tool call delta's id and name come with its first piece only; some servers send null after. */
+const isOptionalText = (v: unknown): boolean => v === undefined || v === null || typeof v === "string";
+
+/** The first field of an event that does not have its type, named as the provider would see it; null if none. */
+function malformedField(e: ChatEvent): string | null {
+  if (e.type === "usage") {
+    const u = e.usage;
+    if (!isCount(u.prompt_tokens) || !isCount(u.completion_tokens) || !isCount(u.total_tokens)) return "token counts";
+    return u.prompt_tokens_details === undefined || isCount(u.prompt_tokens_details.cached_tokens) ? null : "cached token count";
+  }
+  if (!isIndex(e.index)) return "choice index";
+  switch (e.type) {
+    case "text":
+      return typeof e.text !== "string" ? "text" : e.logprobs !== undefined && !Array.isArray(e.logprobs) ? "logprobs" : null;
+    case "reasoning":
+    case "refusal":
+      return typeof e.text === "string" ? null : e.type;
+    case "tool_calls":
+      return Array.isArray(e.calls) && e.calls.every((c) => typeof c.id === "string" && typeof c.name === "string" && typeof c.arguments === "string") ? null : "tool call";
+    case "tool_call_delta":
+      return isIndex(e.callIndex) && typeof e.arguments === "string" && isOptionalText(e.id) && isOptionalText(e.name) ? null : "tool call";
+    case "choice_end":
+      return typeof e.finishReason === "string" ? null : "finish reason";
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { ChatCompletionRequest } from "../../gateway/schema";
 import { send } from "../httpClient";
 import type { ChatEvent, RequestContext } from "../types";
-import { endedEarly, exchange, getJson, parseJson, readText, sseJson } from "../upstreamBody";
+import { endedEarly, exchange, getJson, parseJson, readAnswer, readText, sseJson } from "../upstreamBody";
 import type { ProviderModel, Target, Upstream } from "../upstream";
 import { toMessagesBody } from "./request";
 import { MessageStream, errorOf, messageEvents, type WireMessage, type WireStreamEvent } from "./response";
@@ -30,14 +30,16 @@ export class AnthropicUpstream implements Upstream {
     });
     if (res.status >= 400) throw errorOf(target.provider, res, await readText(res.body, x));
     if (!body.stream) {
-      yield* messageEvents(target.provider, parseJson<WireMessage>(await readText(res.body, x), x));
+      const message = parseJson<WireMessage>(await readText(res.body, x), x);
+      for (const e of readAnswer((m) => messageEvents(target.provider, m), message, x)) yield e;
       return;
     }
     const stream = new MessageStream(target.provider);
+    const read = (data: WireStreamEvent) => stream.on(data);
     // Read to the end of the body (not just message_stop) so the connection can be reused.
-    for await (const { data } of sseJson<WireStreamEvent>(res.body, x)) if (!stream.done) yield* stream.on(data);
+    for await (const { data } of sseJson<WireStreamEvent>(res.body, x)) if (!stream.done) for (const e of readAnswer(read, data, x)) yield e;
     if (!stream.done) throw endedEarly(x, "message_stop");
-    yield stream.usageEvent();
+    yield* readAnswer(() => [stream.usageEvent()], null, x);
   }
 
   async listModels(target: Target, ctx: RequestContext): Promise<ProviderModel[]> {

@@ -6,7 +6,7 @@
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { send } from "../httpClient";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
-import { checkedVectors, endedEarly, exchange, getJson, parseJson, readText, sseJson, type Exchange } from "../upstreamBody";
+import { checkedVectors, endedEarly, exchange, getJson, parseJson, readAnswer, readText, sseJson, type Exchange } from "../upstreamBody";
 import { urlComponent, type ProviderModel, type Target, type Upstream } from "../upstream";
 import { toGenerateContentBody } from "./request";
 import { GenerateStream, errorOf, responseEvents, type CallIds, type WireResponse } from "./response";
@@ -23,13 +23,15 @@ export class GeminiUpstream implements Upstream {
     const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
     const { res, x } = await post(target, ctx, method, JSON.stringify(body), stream);
     if (!stream) {
-      yield* responseEvents(target.provider, parseJson<WireResponse>(await readText(res, x), x), ids);
+      const response = parseJson<WireResponse>(await readText(res, x), x);
+      for (const e of readAnswer((r) => responseEvents(target.provider, r, ids), response, x)) yield e;
       return;
     }
     const state = new GenerateStream(target.provider, ids, req.n ?? 1);
-    for await (const { data } of sseJson<WireResponse>(res, x)) yield* state.on(data);
+    const read = (data: WireResponse) => state.on(data);
+    for await (const { data } of sseJson<WireResponse>(res, x)) for (const e of readAnswer(read, data, x)) yield e;
     if (!state.done) throw endedEarly(x, "every answer's finishReason");
-    yield state.usageEvent();
+    yield* readAnswer(() => [state.usageEvent()], null, x);
   }
 
   async embed(target: Target, req: EmbeddingRequest, ctx: RequestContext): Promise<Embeddings> {

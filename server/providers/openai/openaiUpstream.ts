@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { badRequest, type ErrorType } from "../../errors";
 import type { ChatCompletionRequest, CompletionRequest, EmbeddingRequest } from "../../gateway/schema";
 import { send, type UpstreamResponse } from "../httpClient";
-import { checkedVectors, endedEarly, exchange, getJson, parseJson, readText, sseJson } from "../upstreamBody";
+import { checkedVectors, endedEarly, exchange, getJson, parseJson, readAnswer, readText, sseJson } from "../upstreamBody";
 import type { ChatEvent, Embeddings, RequestContext } from "../types";
 import { UpstreamError, bodyModel, isAzureV1, retryAfterMs, urlComponent, type ProviderModel, type RawResponse, type Target, type Upstream } from "../upstream";
 import { PRESETS } from "./presets";
@@ -78,15 +78,16 @@ async function* generate(target: Target, req: ChatCompletionRequest | Completion
   });
   if (res.status >= 400) throw errorOf(target, res, await readText(res.body, x));
   if (!stream) {
-    yield* api.whole(parseJson<WireCompletion>(await readText(res.body, x), x));
+    for (const e of readAnswer(api.whole, parseJson<WireCompletion>(await readText(res.body, x), x), x)) yield e;
     return;
   }
   let usage: ChatEvent | null = null;
-  for await (const { data: chunk } of sseJson<WireCompletion>(res.body, x)) {
+  const read = (chunk: WireCompletion): Iterable<ChatEvent> => {
     if (chunk.error) throw new UpstreamError({ provider: target.provider, status: 502, detail: `${chunk.error.message ?? "error"} (in the stream)`, code: chunk.error.code ?? "upstream_stream_error" });
     if (chunk.usage) usage = { type: "usage", usage: usageOf(chunk.usage) };
-    yield* api.chunk(chunk);
-  }
+    return api.chunk(chunk);
+  };
+  for await (const { data: chunk } of sseJson<WireCompletion>(res.body, x)) for (const e of readAnswer(read, chunk, x)) yield e;
   // A cut connection errors the body (thrown above); a body that ended cleanly without
   // [DONE] is accepted.
   // Servers that ignore stream_options.include_usage send no counts: the gateway estimates them.
