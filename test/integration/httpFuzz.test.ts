@@ -16,22 +16,11 @@ import { startOpenAIMock } from "../fixtures/mocks/openai";
 import { startAnthropicMock } from "../fixtures/mocks/anthropic";
 import { startGeminiMock } from "../fixtures/mocks/gemini";
 import type { MockServer } from "../fixtures/mocks/mockServer";
+import { pick, seededRandom } from "../fixtures/random";
 
 const SEED = Number(process.env.FARO_FUZZ_SEED ?? 20261122);
 const CASES = Number(process.env.FARO_FUZZ_CASES ?? 600);
 const KEY = "fuzz-key";
-
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   method: string;
@@ -88,7 +77,7 @@ describe("bad input over HTTP (seeded fuzz)", () => {
   });
 
   test(`${CASES} mutated requests: every answer is a well-formed success or error, none an internal error`, { timeout: 600_000 }, async (t) => {
-    const rand = prng(SEED);
+    const rand = seededRandom(SEED);
     const failures: string[] = [];
     const statuses = new Map<string, number>();
     for (let i = 0; i < CASES; i++) {
@@ -138,8 +127,6 @@ const FAILURES = [
   { streamErrorAfterChunks: 1 },
   { headerDelayMs: 20 },
 ] as const;
-
-const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 function validCase(rand: () => number, configs: Record<string, unknown>): Case {
   const route = pick(rand, ["chat", "chat", "chat", "stream", "stream", "completion", "embeddings", "local", "images", "speech", "logs", "models"] as const);

@@ -12,21 +12,10 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve, type Served } from "../fixtures/serve";
+import { pick, seededRandom } from "../fixtures/random";
 
 const SEED = Number(process.env.FARO_FUZZ_SEED ?? 20261122);
 const CASES = Number(process.env.FARO_FUZZ_CASES ?? 400);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 type Json = unknown;
 
@@ -159,7 +148,7 @@ describe("bad answers from providers (seeded fuzz)", () => {
   });
 
   test(`${CASES} mutated provider answers: each is translated or refused as the provider's, never an internal error`, { timeout: 600_000 }, async (t) => {
-    const rand = prng(SEED);
+    const rand = seededRandom(SEED);
     const base = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
     const failures: string[] = [];
     const outcomes = new Map<string, number>();
