@@ -1,8 +1,9 @@
 /**
  * Reading a remote provider's answer: the whole body as JSON, or SSE events whose data is JSON.
  * Every failure becomes an UpstreamError naming the provider: the request's deadline (408; send()
- * aborts the exchange, which errors the body), a connection cut mid-answer (502),
- * data that is not JSON (502). A request cancelled by its client rethrows as it is.
+ * aborts the exchange, which errors the body), a connection cut mid-answer (502), data that is
+ * not JSON or not in the family's wire format (502). A request cancelled by its client rethrows
+ * as it is.
  */
 import { FaroError, messageOf } from "../errors";
 import { send, timeoutError, type UpstreamBody, type UpstreamResponse } from "./httpClient";

@@ -91,7 +91,7 @@ async function* generate(target: Target, req: ChatCompletionRequest | Completion
   // A cut connection errors the body (thrown above); a body that ended cleanly without
   // [DONE] is accepted.
   // Servers that ignore stream_options.include_usage send no counts: the gateway estimates them.
-  yield usage ?? { type: "usage", usage: usageOf(null), unreported: true };
+  yield* readAnswer((u) => [u ?? { type: "usage", usage: usageOf(null), unreported: true }], usage, x);
 }
 
 async function passthrough(target: Target, path: string, body: Buffer, contentType: string, ctx: RequestContext): Promise<RawResponse> {
