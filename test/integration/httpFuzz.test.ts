@@ -129,7 +129,7 @@ const FAILURES = [
 ] as const;
 
 function validCase(rand: () => number, configs: Record<string, unknown>): Case {
-  const route = pick(rand, ["chat", "chat", "chat", "stream", "stream", "completion", "embeddings", "local", "images", "speech", "logs", "models"] as const);
+  const route = pick(rand, ["chat", "chat", "chat", "stream", "stream", "completion", "embeddings", "local", "images", "speech", "transcription", "logs", "models"] as const);
   const config = pick(rand, Object.keys(configs));
   const headers: Record<string, string> = { "content-type": "application/json", "x-portkey-config": JSON.stringify(configs[config]) };
   const messages = [
@@ -152,6 +152,18 @@ function validCase(rand: () => number, configs: Record<string, unknown>): Case {
       return { method: "POST", path: "/v1/images/generations", headers, body: JSON.stringify({ model: "dall-e-3", prompt: "a lighthouse", n: 1 }), what: `images via ${config}` };
     case "speech":
       return { method: "POST", path: "/v1/audio/speech", headers, body: JSON.stringify({ model: "tts-1", input: "hello", voice: "alloy" }), what: `speech via ${config}` };
+    case "transcription": {
+      // A multipart upload, cut or garbled as text (body mutations treat it as not JSON).
+      const boundary = pick(rand, ["faro-fuzz", "x", "a\"b", ""]);
+      const parts = [
+        `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF....WAVE\r\n`,
+        `--${boundary}--\r\n`,
+      ];
+      const body = pick(rand, [parts.join(""), parts.slice(1).join(""), parts.join("").slice(0, Math.floor(rand() * 150)), parts.join("").replaceAll("\r\n", "\n"), parts[0]! + parts[0]!]);
+      const contentType = pick(rand, [`multipart/form-data; boundary=${boundary}`, `multipart/form-data; boundary="${boundary}"`, "multipart/form-data", "application/json"]);
+      return { method: "POST", path: pick(rand, ["/v1/audio/transcriptions", "/v1/audio/translations"]), headers: { ...headers, "content-type": contentType }, body, what: `transcription via ${config}, ${contentType}` };
+    }
     case "logs":
       return { method: "GET", path: `/v1/logs?limit=${pick(rand, ["5", "0", "-1", "abc", "100000"])}&model=${pick(rand, ["x", "%ZZ", ""])}`, headers: {}, body: null, what: "logs" };
     case "models":
@@ -195,6 +207,9 @@ function mutate(c: Case, rand: () => number): Case {
   if (kind < 0.34) {
     const cut = pick(rand, [c.body.slice(0, Math.floor(rand() * c.body.length)), "", "null", "[]", "42", '"text"', "{", "\ufeff" + c.body, c.body + "}", c.body.replace(/"/, "'")]);
     return { ...c, body: cut, what: `${c.what}; body not a JSON object: ${JSON.stringify(cut.slice(0, 40))}` };
+  }
+  if (c.path.startsWith("/v1/audio/transcriptions") || c.path.startsWith("/v1/audio/translations")) {
+    return { ...c, body: c.body.slice(0, Math.floor(rand() * c.body.length)), what: `${c.what}; body cut` };
   }
   const body = JSON.parse(c.body) as Json;
   const what = mutateJson(body, rand);
