@@ -23,6 +23,7 @@ import { logHandlers } from "./store/logQuery";
 import { Downloads } from "./engine/downloads";
 import { checkProviderKey } from "./providers/keyCheck";
 import type { FaroNotifications, FaroRequestMethod, InitializationOptions, ParamsOf, ResultOf } from "./protocol";
+import { checkParams } from "./lsp/params";
 
 // Over stdio, write each message in one piece (lsp/stdioWriter.ts); IPC (VS Code) is unchanged.
 // process.stdin stays a stream: the library wraps it in a reader itself and exits the server
@@ -57,7 +58,9 @@ function onRequest<M extends FaroRequestMethod>(method: M, handler: (params: Par
   connection.onRequest(method, async (params: ParamsOf<M>) => {
     if (!backend) throw new ResponseError(-32002, "The Faro backend is still starting.");
     try {
-      return await handler(params ?? ({} as ParamsOf<M>), backend);
+      const p = params ?? ({} as ParamsOf<M>);
+      checkParams(method, p);
+      return await handler(p, backend);
     } catch (err) {
       // The one place backend errors become JSON-RPC errors; `data` keeps the OpenAI fields.
       if (err instanceof FaroError) throw new ResponseError(-32000 - err.status, err.message, { status: err.status, code: err.code, param: err.param });
