@@ -193,6 +193,10 @@ function templateItems(a: PromptAnalysis, offset: number, range: (start: number)
   if ((m = /^~?\s*role\s+(["'])([a-z]*)$/.exec(inner))) {
     return plain([...ROLES], range(offset - m[2]!.length), CompletionItemKind.EnumMember);
   }
+  // `{{who.§`: the fields the schema declares for the object variable `who` (nested as deep as declared).
+  if ((m = /^~?\s*#?\s*(?:[\w]+\s+(?:.*\s)?)?((?:[\w-]+\.)+)([\w-]*)$/.exec(inner))) {
+    return fieldItems(a, m[1]!.slice(0, -1).split("."), range(offset - m[2]!.length));
+  }
   if ((m = /^~?\s*([\w@.-]*)$/.exec(inner))) {
     const r = range(offset - m[1]!.length);
     return [...blockParamItems(a, open, r), ...variableItems(a, r), ...helperItems(INLINE_HELPERS, r, false)];
@@ -239,6 +243,19 @@ function variableItems(a: PromptAnalysis, r: Range): CompletionItem[] {
     if (!seen.has(v.name)) seen.set(v.name, { label: v.name, kind: CompletionItemKind.Variable, detail: "used, not declared", sortText: `2${v.name}`, textEdit: { range: r, newText: v.name } });
   }
   return [...seen.values()];
+}
+
+/** The declared fields at `path` (`["who"]`, `["who", "address"]`); none when the schema does not say. */
+function fieldItems(a: PromptAnalysis, path: string[], r: Range): CompletionItem[] {
+  let fields = a.declared ?? [];
+  for (const name of path) fields = fields.find((d) => d.name === name)?.fields ?? [];
+  return fields.map((d) => ({
+    label: d.name,
+    kind: CompletionItemKind.Field,
+    detail: `${d.type}${d.optional ? " (optional)" : ""}`,
+    ...(d.description ? { documentation: d.description } : {}),
+    textEdit: { range: r, newText: d.name },
+  }));
 }
 
 function helperItems(names: string[], r: Range, block: boolean): CompletionItem[] {

@@ -19,6 +19,8 @@ export interface DeclaredVariable {
   description: string | null;
   /** The values an enum allows (`name(enum): [a, b]`, or JSON Schema's `enum`). */
   enumValues?: unknown[];
+  /** An object's own fields (`{{who.name}}`), when the schema declares them. */
+  fields?: DeclaredVariable[];
   /** The key that declares it. */
   span: Span;
 }
@@ -112,6 +114,7 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
     let type = "object";
     let description: string | null = null;
     let enumValues: unknown[] | undefined;
+    let fields: DeclaredVariable[] | null = null;
     if (t !== null) {
       if (!key.endsWith(")")) error(pair.key, "schema-invalid", `'${key}': a parenthetical type must end with ')'.`);
       description = d;
@@ -119,7 +122,7 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
         type = `array of ${describeValue(value)}`;
         checkPicoValue(fm, value, error, pair.key);
       } else if (t === "object") {
-        checkPicoValue(fm, value, error, pair.key);
+        fields = checkPicoValue(fm, value, error, pair.key);
       } else if (t === "enum") {
         type = "enum";
         if (!isSeq(value)) error(value ?? pair.key, "schema-invalid", `'${name}(enum)' needs a list of values, e.g. [a, b, c].`);
@@ -130,26 +133,25 @@ function checkPicoObject(fm: Frontmatter, node: YamlNode, error: Report): Declar
     } else {
       type = describeValue(value);
       if (isScalar(value) && typeof value.value === "string") description = splitDescription(value.value)[1];
-      checkPicoValue(fm, value, error, pair.key);
+      fields = checkPicoValue(fm, value, error, pair.key);
     }
     const span = nodeSpan(fm, pair.key);
-    if (span && name) vars.push({ name, optional, type, description, span, ...(enumValues ? { enumValues } : {}) });
+    if (span && name) vars.push({ name, optional, type, description, span, ...(enumValues ? { enumValues } : {}), ...(fields?.length ? { fields } : {}) });
   }
   return vars;
 }
 
-function checkPicoValue(fm: Frontmatter, value: YamlNode | null, error: Report, keyNode: unknown): void {
-  if (value === null || (isScalar(value) && value.value === null)) return; // an empty object, as the library reads it
+/** Checks a field's value; an object's fields when it is one (a mapping), else null. */
+function checkPicoValue(fm: Frontmatter, value: YamlNode | null, error: Report, keyNode: unknown): DeclaredVariable[] | null {
+  if (value === null || (isScalar(value) && value.value === null)) return null; // an empty object, as the library reads it
   if (isScalar(value)) {
     if (typeof value.value === "string") checkTypeName(value, value.value, error);
     else error(value, "schema-invalid", `Picoschema consists only of mappings and type strings; got ${JSON.stringify(value.value)}.`);
-    return;
+    return null;
   }
-  if (isMap(value)) {
-    checkPicoObject(fm, value, error);
-    return;
-  }
+  if (isMap(value)) return checkPicoObject(fm, value, error);
   error(value, "schema-invalid", `A list is not a Picoschema type: write '${isScalar(keyNode) ? String(keyNode.value) : "name"}(array): type' instead.`);
+  return null;
 }
 
 export function describeValue(value: YamlNode | null): string {
@@ -179,10 +181,14 @@ function checkJsonSchema(fm: Frontmatter, node: YamlNode, error: Report): Declar
     }
   }
   // Nested schemas: each property's (a mapping, or true/false), and an array's items.
+  const nested = new Map<unknown, DeclaredVariable[]>();
   if (isMap(props)) {
     for (const p of props.items as Pair<YamlNode, YamlNode | null>[]) {
       const value = resolved(fm, p.value);
-      if (isMap(value)) checkJsonSchema(fm, value, error);
+      if (isMap(value)) {
+        const fields = checkJsonSchema(fm, value, error);
+        if (fields?.length) nested.set(p, fields);
+      }
       else if (!(isScalar(value) && typeof value.value === "boolean")) {
         error(p.value ?? p.key, "schema-invalid", `JSON Schema property '${isScalar(p.key) ? String(p.key.value) : "?"}' must be a schema mapping (e.g. {type: string}), not ${isScalar(value) ? JSON.stringify(value.value) : "a list"}.`);
       }
@@ -203,6 +209,7 @@ function checkJsonSchema(fm: Frontmatter, node: YamlNode, error: Report): Declar
       type: isScalar(t) ? String(t.value) : "any",
       description: isScalar(d) ? String(d.value) : null,
       ...(isSeq(e) ? { enumValues: e.toJS(fm.yaml) as unknown[] } : {}),
+      ...(nested.has(p) ? { fields: nested.get(p)! } : {}),
       span,
     }];
   });

@@ -127,6 +127,23 @@ test("completes variables and helpers in the body, block helpers after {{#, the 
   assert.deepEqual(labels(await completions(`${head}{{role "§`)), ["system", "user", "model", "tool"]);
 });
 
+test("completes an object variable's declared fields after a dot ({{who.§), as deep as the schema goes, in Picoschema and JSON Schema", async () => {
+  const pico = "---\nmodel: lsp-model\ninput:\n  schema:\n    who(object, the reader):\n      name: string, their name\n      age?: integer\n      address:\n        city: string\n    topic: string\n---\n";
+  const items = await completions(`${pico}Hello {{who.§`);
+  assert.deepEqual(labels(items), ["name", "age", "address"]);
+  assert.equal(items[0]!.detail, "string");
+  assert.equal(items[0]!.documentation, "their name");
+  assert.equal(items[1]!.detail, "integer (optional)");
+  assert.deepEqual(labels(await completions(`${pico}{{who.na§}}`)), ["name", "age", "address"]); // the editor filters by the typed prefix
+  assert.deepEqual(labels(await completions(`${pico}{{#if who.address.§`)), ["city"]);
+  assert.deepEqual(labels(await completions(`${pico}{{topic.§`)), []); // a string has no fields
+  assert.deepEqual(labels(await completions(`${pico}{{nobody.§`)), []);
+  const json = "---\nmodel: lsp-model\ninput:\n  schema:\n    type: object\n    properties:\n      who:\n        type: object\n        properties:\n          name: {type: string, description: their name}\n        required: [name]\n---\n";
+  const fromJson = await completions(`${json}{{who.§`);
+  assert.deepEqual(labels(fromJson), ["name"]);
+  assert.equal(fromJson[0]!.detail, "string");
+});
+
 test("completes in the body where the editor has closed the braces already ({{§}}), and not in the text just before a tag", async () => {
   const head = "---\nmodel: lsp-model\ninput:\n  schema:\n    name: string, who\n---\n";
   assert.deepEqual(labels(await completions(`${head}Hello {{§}}`)).slice(0, 2), ["name", "json"]);
