@@ -186,10 +186,11 @@ export class HttpEndpoint {
         // The Portkey SDK sends a 5xx again unless a gateway id marks it as the gateway's answer,
         // whose retries and fallbacks have already run: it would run them all a second time.
         sendJson(res, status, body, merged(baseHeaders, headers, close, { "x-portkey-request-id": id }), statusText);
-      } else if (!res.writableEnded && !res.destroyed) {
-        // Mid-stream: OpenAI sends the error as a last event. (A relayed answer that broke off
-        // has had its connection closed already: that is how its client learns.)
-        endSseWithError(res, flight.sse, body);
+      } else if (!res.writableEnded) {
+        // Mid-stream: OpenAI sends the error as a last event. Any other answer already started
+        // (a relayed audio file) is cut off: a client must not take a short body for a whole one.
+        if (flight.sse) endSseWithError(flight.sse, body);
+        else res.destroy();
       }
     }
     if (flight.stopped) {
@@ -302,7 +303,7 @@ function answerStopped({ res, sse, baseHeaders }: Flight, reason: ShuttingDown):
   if (res.writableEnded) return false;
   const { status, headers, body } = toErrorResponse(reason, SILENT);
   if (!res.headersSent) sendJson(res, status, body, merged(baseHeaders, headers, { connection: "close" }));
-  else if (sse) endSseWithError(res, sse, body);
+  else if (sse) endSseWithError(sse, body);
   else return false;
   return true;
 }

@@ -73,8 +73,6 @@ export function startSse(res: ServerResponse, headers: Record<string, string>): 
  * The frame is OpenAI's `{"error": ...}`, named `event: error`: the OpenAI SDKs throw on either,
  * the Portkey SDK only on the name (without it the app got the error as a chunk without choices).
  */
-export function endSseWithError(res: ServerResponse, writer: SseWriter | null, body: unknown): void {
-  const frame = `event: error\n${sseEvent(body)}`;
-  if (writer) writer.end(frame);
-  else res.end(frame);
+export function endSseWithError(writer: SseWriter, body: unknown): void {
+  writer.end(`event: error\n${sseEvent(body)}`);
 }
