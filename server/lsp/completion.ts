@@ -6,7 +6,7 @@ import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, 
 import { isMap, isScalar, type Node as YamlNode } from "yaml";
 import type { PromptAnalysis } from "../prompts/check";
 import { findPair, nodeSpan, resolved, topPair, type Frontmatter } from "../prompts/document";
-import { checkSchema } from "../prompts/schemaCheck";
+import { checkSchema, type DeclaredVariable } from "../prompts/schemaCheck";
 import { CONFIG_KEYS, FARO_KEYS, HELPER_DOCS, INPUT_KEYS, OUTPUT_KEYS, ROLES, TOP_LEVEL_KEYS, type KeySpec } from "../prompts/keys";
 import type { ModelInfo } from "../protocol";
 import { modelDetail, modelMarkdown } from "./modelText";
@@ -226,16 +226,7 @@ function partialItems(a: PromptAnalysis, r: Range, ctx: CompletionContext): Comp
 
 function variableItems(a: PromptAnalysis, r: Range): CompletionItem[] {
   const seen = new Map<string, CompletionItem>();
-  for (const d of a.declared ?? []) {
-    seen.set(d.name, {
-      label: d.name,
-      kind: CompletionItemKind.Variable,
-      detail: `${d.type}${d.optional ? " (optional)" : ""}`,
-      ...(d.description ? { documentation: d.description } : {}),
-      sortText: `0${d.name}`,
-      textEdit: { range: r, newText: d.name },
-    });
-  }
+  for (const d of a.declared ?? []) seen.set(d.name, { ...declaredItem(d, CompletionItemKind.Variable, r), sortText: `0${d.name}` });
   for (const name of Object.keys(a.defaults)) {
     if (!seen.has(name)) seen.set(name, { label: name, kind: CompletionItemKind.Variable, detail: "has a default", sortText: `1${name}`, textEdit: { range: r, newText: name } });
   }
@@ -249,13 +240,18 @@ function variableItems(a: PromptAnalysis, r: Range): CompletionItem[] {
 function fieldItems(a: PromptAnalysis, path: string[], r: Range): CompletionItem[] {
   let fields = a.declared ?? [];
   for (const name of path) fields = fields.find((d) => d.name === name)?.fields ?? [];
-  return fields.map((d) => ({
+  return fields.map((d) => declaredItem(d, CompletionItemKind.Field, r));
+}
+
+/** A variable or field input.schema declares, with its type, optionality and description. */
+function declaredItem(d: DeclaredVariable, kind: CompletionItemKind, r: Range): CompletionItem {
+  return {
     label: d.name,
-    kind: CompletionItemKind.Field,
+    kind,
     detail: `${d.type}${d.optional ? " (optional)" : ""}`,
     ...(d.description ? { documentation: d.description } : {}),
     textEdit: { range: r, newText: d.name },
-  }));
+  };
 }
 
 function helperItems(names: string[], r: Range, block: boolean): CompletionItem[] {
